@@ -1,0 +1,58 @@
+// swift-tools-version:6.0
+// SwiftSBC: a B2BUA session border controller on a raw epoll loop.
+// Layers below SIPTransport are sans-IO (values and state machines, injected clock); see
+// docs/ARCHITECTURE.md for the threads and the path of a call.
+import PackageDescription
+
+let package = Package(
+    name: "SwiftSBC",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "sbc", targets: ["sbc"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // C shims and system libraries.
+        .target(name: "CSBCLinux"),
+        .systemLibrary(name: "CSBCOpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CSBCSRTP", pkgConfig: "libsrtp2", providers: [.apt(["libsrtp2-dev"])]),
+        .systemLibrary(name: "CSBCSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+
+        // Syscalls, epoll loop, timers, sockets.
+        .target(name: "SBCSystem", dependencies: ["CSBCLinux", .product(name: "Logging", package: "swift-log")]),
+
+        // Sans-IO protocol layers.
+        .target(name: "SIPCore"),
+        .target(name: "SIPTransaction", dependencies: ["SIPCore"]),
+        .target(name: "SBCConfig", dependencies: ["Yams"]),
+        .target(name: "Routing", dependencies: ["SIPCore", "SBCConfig"]),
+        .target(name: "B2BUA", dependencies: [
+            "SIPCore", "SIPTransaction", "Routing", "SBCConfig", .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        // I/O: transports on the loop, wiring, executable.
+        .target(name: "SIPTransport", dependencies: ["SIPCore", "SBCSystem", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "SBCServer", dependencies: [
+            "SIPCore", "SIPTransaction", "SIPTransport", "SBCSystem", "SBCConfig", "Routing", "B2BUA",
+            "CSBCOpenSSL", "CSBCSRTP", "CSBCSQLite",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "sbc", dependencies: [
+            "SBCServer", "SBCConfig",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        // Tests: unit tests of sans-IO layers, then integration tests against the built binary.
+        .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "SIPTransactionTests", dependencies: ["SIPTransaction", "SIPCore"]),
+        .testTarget(name: "SBCConfigTests", dependencies: ["SBCConfig"]),
+        .testTarget(name: "SBCSystemTests", dependencies: ["SBCSystem", "SIPTransport", "CSBCLinux", "CSBCOpenSSL", "CSBCSRTP", "CSBCSQLite"]),
+        .testTarget(name: "B2BUATests", dependencies: ["B2BUA", "SIPCore", "SIPTransaction", "Routing", "SBCConfig"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["SBCConfig"], resources: [.copy("Scenarios")]),
+    ]
+)

@@ -1,0 +1,184 @@
+import Logging
+import SBCConfig
+import SIPCore
+import SIPTransaction
+
+extension B2BUA {
+    /// Methods answered locally or bridged; used in Allow and for the 405/501 decision.
+    static let allowedMethods = "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO, NOTIFY, REFER, MESSAGE"
+
+    mutating func receiveRequest(_ incoming: SIPMessage, from source: SIPEndpoint, now: Duration) {
+        var request = incoming
+        Self.stampTopVia(&request, source: source)
+        let method = request.method ?? .options
+        let replyTo = Self.responseDestination(for: request, source: source)
+        guard let trunk = routing.sourceTrunk(zone: source.zone, address: source.host) else {
+            logger.warning("request from unknown source", metadata: [
+                "source": "\(source)", "method": "\(method)", "call_id": "\(request.callID ?? "-")",
+                "policy": "\(settings.unknownSource)",
+            ])
+            if settings.unknownSource == .reject, method != .ack {
+                var response = SIPResponseBuilder.response(to: request, statusCode: 403,
+                                                           reason: "Forbidden (unknown source)", toTag: ids.tag())
+                response.add(.server, settings.productName)
+                send(response, to: replyTo)
+            }
+            return
+        }
+        let context = TransactionContext(destination: replyTo, callID: nil, purpose: .answering)
+        switch transactions.receiveRequest(request, reliable: source.isReliable, context: context, now: now) {
+        case .retransmission(let events):
+            handle(events, now: now)
+        case .ackAbsorbed:
+            break
+        case .ackForDialog:
+            dialogAck(request, now: now)
+        case .newTransaction(let key):
+            dispatch(request, key: key, trunk: trunk, replyTo: replyTo, now: now)
+        }
+    }
+
+    private mutating func dispatch(_ request: SIPMessage, key: TransactionKey, trunk: TrunkSettings,
+                                   replyTo: SIPEndpoint, now: Duration)
+    {
+        let method = request.method ?? .options
+        if let rejection = SIPRequestScreening.rejection(for: request) {
+            logger.info("request refused", metadata: [
+                "call_id": "\(request.callID ?? "-")", "method": "\(method)",
+                "status": "\(rejection.statusCode)", "reason": "\(rejection.reason)",
+            ])
+            respond(to: request, key: key, status: rejection.statusCode, reason: rejection.reason,
+                    headers: rejection.headers, now: now)
+            return
+        }
+        if method == .cancel {
+            cancel(request, key: key, now: now)
+        } else if request.to?.tag != nil {
+            inDialog(request, key: key, now: now)
+        } else if method == .invite {
+            newCall(request, key: key, sourceTrunk: trunk, replyTo: replyTo, now: now)
+        } else if method == .options {
+            respond(to: request, key: key, status: 200, headers: [
+                SIPHeaderField(.allow, Self.allowedMethods), SIPHeaderField(.accept, "application/sdp"),
+                SIPHeaderField(.supported, "timer"),
+            ], now: now)
+        } else if SIPMethod.known.contains(method) {
+            respond(to: request, key: key, status: 405, headers: [SIPHeaderField(.allow, Self.allowedMethods)],
+                    now: now)
+        } else {
+            respond(to: request, key: key, status: 501, now: now)
+        }
+    }
+
+    private mutating func newCall(_ request: SIPMessage, key: TransactionKey, sourceTrunk: TrunkSettings,
+                                  replyTo: SIPEndpoint, now: Duration)
+    {
+        guard drainDeadline == nil else {
+            respond(to: request, key: key, status: 503, reason: "Service Unavailable (shutting down)", now: now)
+            return
+        }
+        let requestUser = request.requestURI?.user
+        guard let decision = routing.route(from: sourceTrunk, requestUser: requestUser),
+              let target = decision.candidates.first,
+              let aZone = settings.zones[replyTo.zone], let bZone = settings.zones[target.zone],
+              let from = request.from, let to = request.to, let cseq = request.cseq, let callID = request.callID
+        else {
+            logger.info("no route", metadata: ["call_id": "\(request.callID ?? "-")", "trunk": "\(sourceTrunk.name)"])
+            respond(to: request, key: key, status: 404, reason: "Not Found (no route)", now: now)
+            return
+        }
+        respond(to: request, key: key, status: 100, now: now)
+
+        var callerAddress = from
+        callerAddress.tag = nil
+        var calledAddress = to
+        calledAddress.tag = nil
+        let a = CallLeg(
+            side: .a, callID: callID, localTag: ids.tag(), remoteTag: from.tag, localAddress: calledAddress,
+            remoteAddress: callerAddress, remoteTarget: request.contacts.first?.uri ?? from.uri,
+            routeSet: request.recordRoutes, localCSeq: 0, remoteCSeq: cseq.number, peer: replyTo,
+            trunk: sourceTrunk, zone: aZone)
+        let peer = SIPEndpoint(host: target.address, port: target.port, transport: target.transport, zone: target.zone)
+        var b = CallLeg(
+            side: .b, callID: target.callIDPolicy == .preserve ? callID : ids.callID(), localTag: ids.tag(),
+            remoteTag: nil,
+            localAddress: SIPNameAddress(displayName: from.displayName,
+                                         uri: SIPURI(user: from.uri.user, host: bZone.host)),
+            remoteAddress: SIPNameAddress(displayName: to.displayName,
+                                          uri: SIPURI(user: to.uri.user, host: target.address)),
+            remoteTarget: SIPURI(user: requestUser, host: target.address, port: target.port == 5060 ? nil : target.port),
+            routeSet: [], localCSeq: cseq.number, remoteCSeq: nil, peer: peer, trunk: target, zone: bZone)
+
+        var invite = b.request(.invite, branch: ids.branch(), maxForwards: forwardedMaxForwards(request),
+                               cseq: cseq.number)
+        invite.add(.contact, b.localContact)
+        HeaderFilter.copyEndToEnd(from: request, into: &invite)
+        guard let clientKey = TransactionKey.client(for: invite) else { return }
+
+        let id = nextCallID
+        nextCallID += 1
+        var call = Call(id: id, a: a, b: b, phase: .proceeding, routeName: decision.routeName)
+        call.pendingInvite = Call.PendingInvite(origin: .a, serverKey: key, clientKey: clientKey,
+                                                clientRequest: invite, awaitingOriginAck: request.body.isEmpty)
+        calls[id] = call
+        dialogs[DialogKey(callID: a.callID, localTag: a.localTag)] = (id, .a)
+        dialogs[DialogKey(callID: b.callID, localTag: b.localTag)] = (id, .b)
+        logger.info("call started", metadata: metadata(call).merging([
+            "from": "\(from.uri)", "to": "\(to.uri)", "ingress": "\(sourceTrunk.name)", "trunk": "\(target.name)",
+            "b_call_id": "\(b.callID)",
+        ]) { a, _ in a })
+        let context = TransactionContext(destination: peer, callID: id, purpose: .invite(target: .b))
+        handle(transactions.startClient(invite, reliable: peer.isReliable, context: context, now: now), now: now)
+    }
+
+    /// Max-Forwards for the next hop: one less than received, never above our own default.
+    func forwardedMaxForwards(_ request: SIPMessage) -> Int {
+        min(settings.maxForwards, (request.maxForwards ?? settings.maxForwards + 1) - 1)
+    }
+
+    /// CANCEL from the caller (RFC 3261 9.2): 200 to the CANCEL, 487 to the INVITE if it is still
+    /// pending, and a CANCEL to the callee once it has answered provisionally (RFC 3261 9.1).
+    private mutating func cancel(_ request: SIPMessage, key: TransactionKey, now: Duration) {
+        guard let inviteKey = TransactionKey.inviteServer(matching: request),
+              let invite = transactions.request(of: inviteKey)
+        else {
+            respond(to: request, key: key, status: 481, now: now)
+            return
+        }
+        let callEntry = calls.first { $0.value.pendingInvite?.serverKey == inviteKey }
+        respond(to: request, key: key, status: 200, toTag: callEntry?.value.a.localTag, now: now)
+        guard transactions.isServerInviteProceeding(inviteKey) else { return }
+        guard var call = callEntry?.value, var pending = call.pendingInvite else {
+            respond(to: invite, key: inviteKey, status: 487, now: now)
+            return
+        }
+        respond(to: invite, key: inviteKey, status: 487, toTag: call[pending.origin].localTag, now: now)
+        pending.cancelRequested = true
+        call.pendingInvite = pending
+        if call.phase == .proceeding { call.phase = .cancelling }
+        calls[call.id] = call
+        logger.info("call cancelled by caller", metadata: metadata(call))
+        if pending.provisionalSeen { sendCancel(callID: call.id, now: now) }
+    }
+
+    /// CANCEL for the INVITE we sent: same Request-URI, top Via, From, To and Call-ID, and the
+    /// INVITE's CSeq number (RFC 3261 9.1).
+    mutating func sendCancel(callID: Int, now: Duration) {
+        guard let call = calls[callID], let pending = call.pendingInvite else { return }
+        let invite = pending.clientRequest
+        guard let uri = invite.requestURI, let cseq = invite.cseq else { return }
+        var cancel = SIPMessage.request(.cancel, uri: uri)
+        for name in [SIPHeaderName.via, .from, .to, .callID, .route] {
+            for value in invite.values(name) where name != .via || !cancel.contains(.via) {
+                cancel.add(name, value)
+            }
+        }
+        cancel.set(.maxForwards, String(settings.maxForwards))
+        cancel.set(.cseq, "\(cseq.number) CANCEL")
+        let peer = call[pending.origin.other].peer
+        let context = TransactionContext(destination: peer, callID: callID, purpose: .fireAndForget)
+        handle(transactions.startClient(cancel, reliable: peer.isReliable, context: context, now: now), now: now)
+        // Timer B restarts: a callee that never answers the CANCEL cannot keep the INVITE alive.
+        handle(transactions.cancelSent(pending.clientKey, now: now), now: now)
+    }
+}

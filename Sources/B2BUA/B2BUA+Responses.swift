@@ -1,0 +1,194 @@
+import Logging
+import SIPCore
+import SIPTransaction
+
+extension B2BUA {
+    mutating func receiveResponse(_ response: SIPMessage, from source: SIPEndpoint, now: Duration) {
+        if let events = transactions.receiveResponse(response, now: now) {
+            handle(events, now: now)
+            return
+        }
+        // A 2xx retransmitted after its transaction ended: the ACK we sent was lost.
+        guard let status = response.statusCode, (200..<300).contains(status), response.cseq?.method == .invite,
+              let callID = response.callID, let tag = response.from?.tag,
+              let entry = dialogs[DialogKey(callID: callID, localTag: tag)],
+              let ack = calls[entry.call]?.lastAck[entry.side]
+        else {
+            logger.debug("stray response", metadata: ["call_id": "\(response.callID ?? "-")", "source": "\(source)"])
+            return
+        }
+        send(ack, to: calls[entry.call]![entry.side].peer)
+    }
+
+    /// A response delivered by one of our client transactions.
+    mutating func clientResponse(_ response: SIPMessage, key: TransactionKey, context: TransactionContext,
+                                 now: Duration)
+    {
+        guard let id = context.callID, let status = response.statusCode else { return }
+        switch context.purpose {
+        case .invite(let target):
+            inviteResponse(response, status: status, key: key, target: target, callID: id, now: now)
+        case .relay(let serverKey, let origin):
+            guard status >= 200 else { return }
+            relayFinal(response, status: status, serverKey: serverKey, origin: origin, callID: id, now: now)
+        case .fireAndForget, .answering:
+            break
+        }
+    }
+
+    private mutating func inviteResponse(_ response: SIPMessage, status: Int, key: TransactionKey, target: LegSide,
+                                         callID id: Int, now: Duration)
+    {
+        guard var call = calls[id] else { return }
+        guard var pending = call.pendingInvite, pending.clientKey == key else {
+            // 2xx retransmission after the INVITE was settled: repeat our ACK.
+            if (200..<300).contains(status), let ack = call.lastAck[target] {
+                send(ack, to: call[target].peer)
+            }
+            return
+        }
+        let origin = pending.origin
+        let initial = call.phase == .proceeding || call.phase == .cancelling
+        guard status > 100 else { return }
+
+        if initial, let tag = response.to?.tag { call[target].remoteTag = tag }
+        if status < 200 {
+            pending.provisionalSeen = true
+            call.pendingInvite = pending
+            calls[id] = call
+            if pending.cancelRequested {
+                sendCancel(callID: id, now: now)
+            } else if let request = transactions.request(of: pending.serverKey) {
+                respond(pending.serverKey, relayed(response, to: request, leg: call[origin], contact: true), now: now)
+            }
+            return
+        }
+
+        if status < 300 {
+            if let contact = response.contacts.first?.uri { call[target].remoteTarget = contact }
+            if initial { call[target].routeSet = response.recordRoutes.reversed() }
+            let ack = makeAck(for: pending.clientRequest, on: &call, side: target)
+            if call.phase == .cancelling {
+                // The callee answered as the caller's CANCEL crossed: confirm and hang up (RFC 3261 15).
+                send(ack, to: call[target].peer)
+                calls[id] = call
+                logger.info("answer crossed CANCEL, releasing callee", metadata: metadata(call))
+                sendBye(callID: id, side: target, reason: "SIP;cause=487;text=\"Caller cancelled\"", now: now)
+                removeCall(id)
+                return
+            }
+            if pending.awaitingOriginAck {
+                call.lastAck[target] = nil
+            } else {
+                send(ack, to: call[target].peer)
+                call.lastAck[target] = ack
+            }
+            call.phase = .confirmed
+            call.pendingInvite = pending
+            calls[id] = call
+            if initial { logger.info("call answered", metadata: metadata(call).merging(["status": "\(status)"]) { a, _ in a }) }
+            if let request = transactions.request(of: pending.serverKey) {
+                respond(pending.serverKey, relayed(response, to: request, leg: call[origin], contact: true), now: now)
+            }
+            return
+        }
+
+        // 3xx-6xx: the client transaction has already acknowledged it.
+        call.pendingInvite = nil
+        calls[id] = call
+        if initial {
+            if call.phase == .proceeding, let request = transactions.request(of: pending.serverKey) {
+                respond(pending.serverKey, relayed(response, to: request, leg: call[origin], contact: false), now: now)
+            }
+            logger.info("call failed", metadata: metadata(call).merging([
+                "status": "\(status)", "trunk": "\(call.b.trunk.name)",
+            ]) { a, _ in a })
+            removeCall(id)
+        } else if let request = transactions.request(of: pending.serverKey) {
+            respond(pending.serverKey, relayed(response, to: request, leg: call[origin], contact: false), now: now)
+        }
+    }
+
+    private mutating func relayFinal(_ response: SIPMessage, status: Int, serverKey: TransactionKey, origin: LegSide,
+                                     callID id: Int, now: Duration)
+    {
+        guard let call = calls[id] else { return }
+        if let request = transactions.request(of: serverKey) {
+            let refreshes = (200..<300).contains(status) && request.method != .bye
+            respond(serverKey, relayed(response, to: request, leg: call[origin], contact: refreshes), now: now)
+            if request.method == .bye {
+                logger.info("call ended", metadata: metadata(call).merging([
+                    "by": "\(origin == .a ? "caller" : "callee")", "status": "\(status)",
+                ]) { a, _ in a })
+                removeCall(id)
+            }
+        }
+    }
+
+    /// A client transaction that timed out or could not be sent.
+    mutating func clientFailure(status: Int, reason: String, key: TransactionKey, context: TransactionContext,
+                                now: Duration)
+    {
+        switch context.purpose {
+        case .answering:
+            // Our 2xx or final response was never acknowledged: the caller is gone.
+            if let (id, call) = calls.first(where: { $0.value.pendingInvite?.serverKey == key }) {
+                logger.warning("no ACK from peer, closing call", metadata: metadata(call))
+                terminate(call: id, reason: "SIP;cause=408;text=\"ACK timeout\"", now: now)
+            }
+        case .invite:
+            guard let id = context.callID, var call = calls[id], let pending = call.pendingInvite,
+                  pending.clientKey == key
+            else { return }
+            logger.warning("INVITE failed", metadata: metadata(call).merging([
+                "status": "\(status)", "reason": "\(reason)", "trunk": "\(call[pending.origin.other].trunk.name)",
+            ]) { a, _ in a })
+            call.pendingInvite = nil
+            calls[id] = call
+            if let request = transactions.request(of: pending.serverKey), call.phase != .cancelling {
+                respond(to: request, key: pending.serverKey, status: status, reason: reason,
+                        toTag: call[pending.origin].localTag, now: now)
+            }
+            if call.phase == .confirmed {
+                terminate(call: id, reason: "SIP;cause=\(status);text=\"re-INVITE failed\"", now: now)
+            } else {
+                removeCall(id)
+            }
+        case .relay(let serverKey, _):
+            guard let id = context.callID, let call = calls[id], let request = transactions.request(of: serverKey)
+            else { return }
+            respond(to: request, key: serverKey, status: status, reason: reason, now: now)
+            if request.method == .bye {
+                logger.info("call ended", metadata: metadata(call).merging(["status": "\(status)"]) { a, _ in a })
+                removeCall(id)
+            }
+        case .fireAndForget:
+            break
+        }
+    }
+
+    /// The far leg's response re-expressed on the origin leg: same status and end-to-end content,
+    /// our own tag, and our Contact where the response establishes or refreshes the dialog.
+    func relayed(_ response: SIPMessage, to request: SIPMessage, leg: CallLeg, contact: Bool) -> SIPMessage {
+        let status = response.statusCode ?? 500
+        let reason: String
+        if case .response(_, let text) = response.startLine { reason = text } else { reason = "" }
+        var out = SIPResponseBuilder.response(to: request, statusCode: status, reason: reason.isEmpty ? nil : reason,
+                                              toTag: leg.localTag)
+        HeaderFilter.copyEndToEnd(from: response, into: &out)
+        if contact, status < 300, request.method == .invite || request.method == .update || status >= 200 {
+            out.add(.contact, leg.localContact)
+        }
+        out.add(.server, settings.productName)
+        return out
+    }
+
+    /// ACK for a 2xx on `side`: a new transaction-less request with the INVITE's CSeq number
+    /// (RFC 3261 13.2.2.4).
+    mutating func makeAck(for invite: SIPMessage, on call: inout Call, side: LegSide) -> SIPMessage {
+        let number = invite.cseq?.number ?? call[side].localCSeq
+        var ack = call[side].request(.ack, branch: ids.branch(), maxForwards: settings.maxForwards, cseq: number)
+        ack.set(.contentLength, "0")
+        return ack
+    }
+}

@@ -1,0 +1,169 @@
+import Logging
+import Routing
+import SBCConfig
+import SIPCore
+import SIPTransaction
+
+/// A message the B2BUA wants on the wire.
+public struct SIPOutbound: Sendable {
+    public var message: SIPMessage
+    public var destination: SIPEndpoint
+}
+
+/// The back-to-back user agent: terminates the caller's dialog, originates its own towards the
+/// routed trunk, and bridges requests and responses between the two.
+///
+/// Sans-IO: it is fed bytes with their source and the current time, and returns the messages to
+/// send; the driver owns sockets and the clock. All call state lives here, confined to the
+/// signalling thread.
+public struct B2BUA: Sendable {
+    let settings: B2BUASettings
+    let routing: RoutingTable
+    var logger: Logger
+    var transactions: TransactionManager<TransactionContext>
+    var ids: IdentifierGenerator
+    var calls: [Int: Call] = [:]
+    /// (Call-ID, our tag) of each leg -> call and side: how in-dialog requests find their call.
+    var dialogs: [DialogKey: (call: Int, side: LegSide)] = [:]
+    var nextCallID = 1
+    var outbox: [SIPOutbound] = []
+    /// Set once shutdown begins: new calls are refused and, at the deadline, remaining calls closed.
+    public private(set) var drainDeadline: Duration?
+    private var drainExpired = false
+
+    struct DialogKey: Hashable, Sendable {
+        var callID: String
+        var localTag: String
+    }
+
+    public init(settings: B2BUASettings, routing: RoutingTable, logger: Logger, ids: IdentifierGenerator = .init()) {
+        self.settings = settings
+        self.routing = routing
+        self.logger = logger
+        self.ids = ids
+        transactions = TransactionManager(timers: settings.timers)
+    }
+
+    public var activeCalls: Int { calls.count }
+    public var activeTransactions: Int { transactions.count }
+
+    /// Earliest time `advance(to:)` must be called.
+    public var nextDeadline: Duration? {
+        [transactions.nextDeadline, drainExpired ? nil : drainDeadline].compactMap { $0 }.min()
+    }
+
+    // MARK: Entry points
+
+    /// One datagram or one framed stream message from `source`.
+    public mutating func receive(_ bytes: [UInt8], from source: SIPEndpoint, now: Duration) -> [SIPOutbound] {
+        outbox.removeAll(keepingCapacity: true)
+        do {
+            let message = try SIPMessage(parsing: bytes)
+            if message.isRequest {
+                receiveRequest(message, from: source, now: now)
+            } else {
+                receiveResponse(message, from: source, now: now)
+            }
+        } catch {
+            rejectMalformed(error, from: source)
+        }
+        return outbox
+    }
+
+    /// Fires due transaction timers and the drain deadline.
+    public mutating func advance(to now: Duration) -> [SIPOutbound] {
+        outbox.removeAll(keepingCapacity: true)
+        handle(transactions.advance(to: now), now: now)
+        if let deadline = drainDeadline, !drainExpired, now >= deadline {
+            drainExpired = true
+            for id in Array(calls.keys) { terminate(call: id, reason: "SIP;cause=503;text=\"SBC shutting down\"", now: now) }
+        }
+        return outbox
+    }
+
+    /// Stops taking new calls; established calls may end by themselves until `drain` elapses.
+    public mutating func beginDrain(now: Duration) -> [SIPOutbound] {
+        outbox.removeAll(keepingCapacity: true)
+        if drainDeadline == nil {
+            drainDeadline = now + settings.drain
+            logger.notice("draining", metadata: ["calls": "\(calls.count)", "drain_s": "\(settings.drain)"])
+        }
+        return advance(to: now)
+    }
+
+    // MARK: Plumbing shared by the extensions
+
+    mutating func send(_ message: SIPMessage, to destination: SIPEndpoint) {
+        outbox.append(SIPOutbound(message: message, destination: destination))
+    }
+
+    mutating func handle(_ events: [TransactionEvent<TransactionContext>], now: Duration) {
+        for event in events {
+            switch event {
+            case .send(let message, let context):
+                send(message, to: context.destination)
+            case .response(let response, let key, let context):
+                clientResponse(response, key: key, context: context, now: now)
+            case .timeout(let key, let context):
+                clientFailure(status: 408, reason: "Request Timeout", key: key, context: context, now: now)
+            case .transportError(let key, let context):
+                clientFailure(status: 503, reason: "Service Unavailable (transport error)", key: key,
+                              context: context, now: now)
+            case .terminated:
+                break
+            }
+        }
+    }
+
+    /// Answers a server transaction; for requests without one (stateless rejections) sends directly.
+    mutating func respond(_ key: TransactionKey, _ response: SIPMessage, now: Duration) {
+        handle(transactions.respond(key, with: response, now: now), now: now)
+    }
+
+    mutating func respond(to request: SIPMessage, key: TransactionKey, status: Int, reason: String? = nil,
+                          toTag: String? = nil, headers: [SIPHeaderField] = [], now: Duration)
+    {
+        var response = SIPResponseBuilder.response(to: request, statusCode: status, reason: reason,
+                                                   toTag: toTag ?? (status > 100 ? ids.tag() : nil),
+                                                   extraHeaders: headers)
+        response.add(.server, settings.productName)
+        respond(key, response, now: now)
+    }
+
+    /// Where responses to `request` go (RFC 3261 18.2.2 with RFC 3581): back to the source
+    /// address for streams and rport, otherwise the source IP with the Via's port.
+    static func responseDestination(for request: SIPMessage, source: SIPEndpoint) -> SIPEndpoint {
+        guard source.transport == .udp, let via = request.topVia, via.rport == nil else { return source }
+        var destination = source
+        destination.port = via.port ?? 5060
+        return destination
+    }
+
+    /// Records `received`/`rport` in the top Via (RFC 3261 18.2.1, RFC 3581) so that every
+    /// response the SBC builds from this request carries them.
+    static func stampTopVia(_ request: inout SIPMessage, source: SIPEndpoint) {
+        guard let index = request.headers.firstIndex(where: { $0.name == .via }),
+              var vias = SIPVia.parseList(request.headers[index].value), var top = vias.first
+        else { return }
+        if top.host != source.host { top.parameters.set("received", to: source.host) }
+        if case .some(.none) = top.rport { top.parameters.set("rport", to: String(source.port)) }
+        vias[0] = top
+        request.headers[index].value = vias.map(\.description).joined(separator: ", ")
+    }
+
+    mutating func rejectMalformed(_ error: SIPParseError, from source: SIPEndpoint) {
+        logger.warning("malformed SIP message", metadata: [
+            "source": "\(source)", "reason": "\(error.reason)",
+            "call_id": "\(error.partialMessage?.callID ?? "-")",
+        ])
+        guard error.canRespond, var request = error.partialMessage else { return }
+        Self.stampTopVia(&request, source: source)
+        var response = SIPResponseBuilder.response(to: request, statusCode: error.statusCode, reason: error.reason)
+        response.add(.server, settings.productName)
+        send(response, to: Self.responseDestination(for: request, source: source))
+    }
+
+    func metadata(_ call: Call) -> Logger.Metadata {
+        ["call_id": "\(call.logID)", "route": "\(call.routeName)"]
+    }
+}

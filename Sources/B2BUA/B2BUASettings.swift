@@ -1,0 +1,23 @@
+import SBCConfig
+import SIPTransaction
+
+/// The parts of the configuration the B2BUA core reads, resolved once.
+public struct B2BUASettings: Sendable {
+    var zones: [String: ZoneIdentity]
+    var maxForwards: Int
+    var unknownMethods: UnknownMethodPolicy
+    var unknownSource: UnknownSourcePolicy
+    var drain: Duration
+    var timers: TransactionTimers
+    var productName: String
+
+    public init(configuration: SBCConfiguration, productName: String) {
+        zones = Dictionary(configuration.zones.map { ($0.name, ZoneIdentity($0)) }, uniquingKeysWith: { a, _ in a })
+        maxForwards = configuration.sip.maxForwards
+        unknownMethods = configuration.sip.unknownMethods
+        unknownSource = configuration.security.unknownSource
+        drain = configuration.shutdown.drain
+        timers = TransactionTimers(t1: configuration.sip.t1, t2: configuration.sip.t2, t4: configuration.sip.t4)
+        self.productName = productName
+    }
+}

@@ -1,0 +1,58 @@
+import SBCConfig
+import SIPCore
+
+/// Which side of a call: `a` is the caller's leg (the dialog the SBC terminates as UAS), `b` the
+/// leg the SBC originates as UAC.
+public enum LegSide: Sendable, Hashable {
+    case a, b
+    var other: LegSide { self == .a ? .b : .a }
+}
+
+/// One dialog of a call, seen from the SBC (RFC 3261 12): the identifiers, the remote target and
+/// route set, and where in-dialog requests are sent.
+struct CallLeg: Sendable {
+    let side: LegSide
+    var callID: String
+    var localTag: String
+    var remoteTag: String?
+    /// Our identity in this dialog (From when we send requests).
+    var localAddress: SIPNameAddress
+    /// The peer's identity (To when we send requests), without tag.
+    var remoteAddress: SIPNameAddress
+    var remoteTarget: SIPURI
+    var routeSet: [SIPNameAddress]
+    var localCSeq: UInt32
+    var remoteCSeq: UInt32?
+    /// Where requests on this leg go: the trunk, or (for the caller) the address it sent from.
+    var peer: SIPEndpoint
+    var trunk: TrunkSettings
+    let zone: ZoneIdentity
+
+    /// A request within this dialog (RFC 3261 12.2.1.1): Request-URI is the remote target, the
+    /// route set becomes Route, CSeq increments except for ACK/CANCEL which reuse theirs.
+    mutating func request(_ method: SIPMethod, branch: String, maxForwards: Int, cseq: UInt32? = nil) -> SIPMessage {
+        let number: UInt32
+        if let cseq {
+            number = cseq
+        } else {
+            localCSeq &+= 1
+            number = localCSeq
+        }
+        var message = SIPMessage.request(method, uri: remoteTarget)
+        message.add(.via, zone.via(branch: branch, transport: peer.transport))
+        message.add(.maxForwards, String(maxForwards))
+        var from = localAddress
+        from.tag = localTag
+        message.add(.from, from.description)
+        var to = remoteAddress
+        to.tag = remoteTag
+        message.add(.to, to.description)
+        message.add(.callID, callID)
+        message.add(.cseq, "\(number) \(method)")
+        for route in routeSet { message.add(.route, route.description) }
+        return message
+    }
+
+    /// Contact the SBC presents on this leg.
+    var localContact: String { zone.contact(user: "sbc", transport: peer.transport) }
+}

@@ -1,0 +1,111 @@
+/// The whole, validated configuration of one SBC node, as loaded from YAML by ``ConfigLoader``.
+///
+/// Why one immutable value: the server reads it at startup (and on reload builds a new one and
+/// swaps it in whole), so every component sees one consistent configuration, never a half-applied
+/// edit. A value returned by ``ConfigLoader`` has passed every check in docs/CONFIG.md: names are
+/// unique, every reference (trunk → zone, group → trunks, route → trunk/group/zone) resolves, and
+/// every route is reachable; code using it may rely on that and need not re-check.
+///
+/// The YAML sections map one to one onto the properties; keys are snake_case and time keys carry
+/// their unit (`t1_ms`, `drain_s`). Every optional key has a default, documented on its property
+/// and in `conf/sbc.example.yaml`.
+public struct SBCConfiguration: Sendable, Equatable {
+    /// Identity and state directory of this node (section `node`, optional).
+    public var node: NodeSettings
+
+    /// SIP timers and limits (section `sip`, optional; RFC 3261 defaults).
+    public var sip: SIPSettings
+
+    /// Listening zones (list `zones`, required, at least one). Order does not matter.
+    public var zones: [ZoneSettings]
+
+    /// SIP peers (list `trunks`, required, at least one). Order does not matter.
+    public var trunks: [TrunkSettings]
+
+    /// Failover groups of trunks (list `trunk_groups`, optional, default none).
+    public var trunkGroups: [TrunkGroupSettings]
+
+    /// Routing table (list `routes`, required, at least one). Order matters: first match wins.
+    public var routes: [RouteSettings]
+
+    /// Admission of traffic from unknown sources (section `security`, optional).
+    public var security: SecuritySettings
+
+    /// Graceful shutdown (section `shutdown`, optional).
+    public var shutdown: ShutdownSettings
+
+    /// Log level and format (section `logging`, optional).
+    public var logging: LoggingSettings
+
+    /// Creates a configuration in code (tests, tools). It is not validated: only
+    /// ``ConfigLoader`` guarantees the invariants listed above.
+    public init(node: NodeSettings = NodeSettings(),
+                sip: SIPSettings = SIPSettings(),
+                zones: [ZoneSettings] = [],
+                trunks: [TrunkSettings] = [],
+                trunkGroups: [TrunkGroupSettings] = [],
+                routes: [RouteSettings] = [],
+                security: SecuritySettings = SecuritySettings(),
+                shutdown: ShutdownSettings = ShutdownSettings(),
+                logging: LoggingSettings = LoggingSettings()) {
+        self.node = node
+        self.sip = sip
+        self.zones = zones
+        self.trunks = trunks
+        self.trunkGroups = trunkGroups
+        self.routes = routes
+        self.security = security
+        self.shutdown = shutdown
+        self.logging = logging
+    }
+
+    // MARK: - Lookups
+
+    /// The trunk called `name`, if any. Names are unique in a loaded configuration.
+    public func trunk(named name: String) -> TrunkSettings? {
+        trunks.first { $0.name == name }
+    }
+
+    /// The zone called `name`, if any.
+    public func zone(named name: String) -> ZoneSettings? {
+        zones.first { $0.name == name }
+    }
+
+    /// The trunk group called `name`, if any.
+    public func trunkGroup(named name: String) -> TrunkGroupSettings? {
+        trunkGroups.first { $0.name == name }
+    }
+
+    /// The route called `name`, if any.
+    public func route(named name: String) -> RouteSettings? {
+        routes.first { $0.name == name }
+    }
+
+    /// The trunks of zone `name`, in file order.
+    public func trunks(inZone name: String) -> [TrunkSettings] {
+        trunks.filter { $0.zone == name }
+    }
+
+    /// The trunks a route target resolves to, in priority order: one trunk, or a group's members.
+    /// Empty when the target names nothing (only possible in a configuration built in code).
+    public func trunks(for target: RouteSettings.Target) -> [TrunkSettings] {
+        switch target {
+        case let .trunk(name):
+            return trunk(named: name).map { [$0] } ?? []
+        case let .trunkGroup(name):
+            return trunkGroup(named: name)?.members.compactMap { trunk(named: $0) } ?? []
+        }
+    }
+
+    /// One line for `sbc check-config` and the startup log:
+    /// `node "lab-sbc": 2 zones, 3 trunks, 1 trunk group, 2 routes`.
+    public var summary: String {
+        func count(_ number: Int, _ noun: String) -> String {
+            "\(number) \(noun)\(number == 1 ? "" : "s")"
+        }
+        return "node \"\(node.name)\": " + [
+            count(zones.count, "zone"), count(trunks.count, "trunk"),
+            count(trunkGroups.count, "trunk group"), count(routes.count, "route"),
+        ].joined(separator: ", ")
+    }
+}

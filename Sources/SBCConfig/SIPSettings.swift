@@ -1,0 +1,129 @@
+import Yams
+
+/// What the SBC does with an in-dialog request whose method it does not know (key
+/// `sip.unknown_methods`).
+public enum UnknownMethodPolicy: String, Sendable, Equatable, CaseIterable {
+    /// Answer `501 Not Implemented` (the default). Why: an SBC is a security boundary, and relaying
+    /// methods nobody has tested lets one side exercise the other's parser with whatever it likes.
+    case reject
+    /// Relay it to the other leg like any in-dialog request; for platforms that use extension
+    /// methods end to end and trust both sides.
+    case relay
+}
+
+/// SIP protocol timers and limits (YAML section `sip`).
+///
+/// The timer defaults are RFC 3261's, which every carrier expects; they are configurable because
+/// some networks (satellite links, congested carriers) need a larger T1, and a lab may want faster
+/// failure detection. Time keys carry their unit in the name (`t1_ms`, `tcp_idle_timeout_s`) so that
+/// a bare number in the file is never ambiguous.
+public struct SIPSettings: Sendable, Equatable {
+    /// RFC 3261 T1, the round-trip-time estimate (key `t1_ms`, default 500 ms, range 50-10000).
+    ///
+    /// Why it matters: it is the first retransmission interval of UDP requests and, times 64, the
+    /// transaction timeout (32 s by default), which is how long a dead carrier holds a call attempt
+    /// before failover. Lowering it speeds failover but multiplies retransmissions on a slow link.
+    public var t1: Duration
+
+    /// RFC 3261 T2, the longest retransmission interval for non-INVITE requests and INVITE
+    /// responses (key `t2_ms`, default 4 s, range 100-60000, and at least T1).
+    public var t2: Duration
+
+    /// RFC 3261 T4, the longest time a message may stay in the network (key `t4_ms`, default 5 s,
+    /// range 100-60000); it is how long completed UDP transactions linger to absorb retransmissions.
+    public var t4: Duration
+
+    /// Largest SIP message accepted, in bytes (key `max_message_bytes`, default 65535, range
+    /// 1024-1048576). Why: it bounds the memory one peer can make the SBC buffer per message; 65535
+    /// covers any UDP datagram, and large SDP or multipart bodies over TCP may need more.
+    public var maxMessageBytes: Int
+
+    /// `Max-Forwards` on requests the SBC originates (key `max_forwards`, default 70 as RFC 3261
+    /// recommends, range 1-255). Relayed requests keep the decremented incoming value, which is
+    /// what stops routing loops between SBCs.
+    public var maxForwards: Int
+
+    /// In-dialog requests with unknown methods (key `unknown_methods`, default `reject`).
+    public var unknownMethods: UnknownMethodPolicy
+
+    /// How long an idle TCP connection is kept (key `tcp_idle_timeout_s`, default 300 s, range
+    /// 10-86400). Why: each connection costs a descriptor and buffers; carriers reconnect on demand,
+    /// and too short a value makes them reconnect between calls.
+    public var tcpIdleTimeout: Duration
+
+    public static let defaultT1: Duration = .milliseconds(500)
+    public static let defaultT2: Duration = .seconds(4)
+    public static let defaultT4: Duration = .seconds(5)
+    public static let defaultMaxMessageBytes = 65535
+    public static let defaultMaxForwards = 70
+    public static let defaultTCPIdleTimeout: Duration = .seconds(300)
+
+    /// Creates SIP settings; every argument defaults to the documented default.
+    public init(t1: Duration = SIPSettings.defaultT1,
+                t2: Duration = SIPSettings.defaultT2,
+                t4: Duration = SIPSettings.defaultT4,
+                maxMessageBytes: Int = SIPSettings.defaultMaxMessageBytes,
+                maxForwards: Int = SIPSettings.defaultMaxForwards,
+                unknownMethods: UnknownMethodPolicy = .reject,
+                tcpIdleTimeout: Duration = SIPSettings.defaultTCPIdleTimeout) {
+        self.t1 = t1
+        self.t2 = t2
+        self.t4 = t4
+        self.maxMessageBytes = maxMessageBytes
+        self.maxForwards = maxForwards
+        self.unknownMethods = unknownMethods
+        self.tcpIdleTimeout = tcpIdleTimeout
+    }
+
+    /// Timer B/F/H: 64 × T1, how long a transaction waits for a final response (32 s by default).
+    public var transactionTimeout: Duration { t1 * 64 }
+}
+
+extension SIPSettings {
+    /// The keys of the `sip` section.
+    static let keys = ["t1_ms", "t2_ms", "t4_ms", "max_message_bytes", "max_forwards",
+                       "unknown_methods", "tcp_idle_timeout_s"]
+
+    static let t1Range = 50...10_000
+    static let t2Range = 100...60_000
+    static let t4Range = 100...60_000
+    static let maxMessageBytesRange = 1024...1_048_576
+    static let maxForwardsRange = 1...255
+    static let tcpIdleTimeoutRange = 10...86_400
+
+    /// Reads the `sip` section; absent or null means all defaults.
+    static func read(_ node: Node?, at path: String, problems: ProblemCollector) -> SIPSettings {
+        var settings = SIPSettings()
+        guard let reader = MappingReader(node, at: path, keys: keys, problems: problems) else { return settings }
+
+        let t1 = reader.milliseconds("t1_ms", in: t1Range)
+        let t2 = reader.milliseconds("t2_ms", in: t2Range)
+        settings.t1 = t1 ?? settings.t1
+        settings.t2 = t2 ?? settings.t2
+        // Compare only values that were read without problems (absent keys count: their defaults).
+        let t1Usable = t1 != nil || reader.value("t1_ms") == nil
+        let t2Usable = t2 != nil || reader.value("t2_ms") == nil
+        if t1Usable, t2Usable, settings.t2 < settings.t1 {
+            // RFC 3261 caps retransmission intervals at T2 after doubling from T1: T2 below T1
+            // would make the first interval exceed the cap.
+            problems.report(reader.path(t2 == nil ? "t1_ms" : "t2_ms"),
+                            "T2 (\(settings.t2.milliseconds) ms) must not be less than T1 (\(settings.t1.milliseconds) ms)")
+        }
+        settings.t4 = reader.milliseconds("t4_ms", in: t4Range) ?? settings.t4
+        settings.maxMessageBytes = reader.integer("max_message_bytes", in: maxMessageBytesRange, unit: "bytes")
+            ?? settings.maxMessageBytes
+        settings.maxForwards = reader.integer("max_forwards", in: maxForwardsRange) ?? settings.maxForwards
+        settings.unknownMethods = reader.choice("unknown_methods") ?? settings.unknownMethods
+        settings.tcpIdleTimeout = reader.seconds("tcp_idle_timeout_s", in: tcpIdleTimeoutRange)
+            ?? settings.tcpIdleTimeout
+        return settings
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds, for messages and for the documentation of defaults.
+    var milliseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+    }
+}

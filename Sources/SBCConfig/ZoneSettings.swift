@@ -1,0 +1,99 @@
+import Yams
+
+/// A network zone: one listening address with its SIP ports, facing one kind of peer
+/// (YAML list `zones`, one entry per zone).
+///
+/// Why zones: the SBC's whole point is topology hiding between networks, and a zone is one side of
+/// that boundary. Trunks live in a zone, routes can match "anything arriving from this zone", and
+/// the address the SBC advertises in Via/Contact/SDP is the zone's, so the platform never sees the
+/// carrier-side address and vice versa.
+public struct ZoneSettings: Sendable, Equatable {
+    /// Unique zone name (key `name`, required), referenced by `trunks[].zone` and `routes[].from_zone`.
+    public var name: String
+
+    /// Local address the zone's sockets bind (key `bind`, required): an IPv4 or IPv6 literal, or
+    /// the wildcard `0.0.0.0`/`::` to listen on every address of that family.
+    ///
+    /// Why a literal: sockets are bound before any DNS is trusted, and an explicit address is what
+    /// keeps two zones on one host apart.
+    public var bind: String
+
+    /// UDP port to listen on (key `udp_port`, 1-65535, no default: absent means no UDP in this zone).
+    public var udpPort: UInt16?
+
+    /// TCP port to listen on (key `tcp_port`, 1-65535, no default: absent means no TCP in this zone).
+    /// A zone needs at least one of `udp_port` and `tcp_port`.
+    public var tcpPort: UInt16?
+
+    /// Address written into Via, Contact, Record-Route and SDP for this zone (key
+    /// `advertised_address`, default: the `bind` address). An IP literal or a host name.
+    ///
+    /// Why: behind a 1:1 NAT (a cloud instance's private address mapped to an elastic public one)
+    /// the bound address is not the one peers can reach. Required when `bind` is a wildcard,
+    /// because a wildcard is no address a peer could send to.
+    public var advertisedAddress: String?
+
+    /// Creates a zone; ports and the advertised address default to absent.
+    public init(name: String, bind: String, udpPort: UInt16? = nil, tcpPort: UInt16? = nil,
+                advertisedAddress: String? = nil) {
+        self.name = name
+        self.bind = bind
+        self.udpPort = udpPort
+        self.tcpPort = tcpPort
+        self.advertisedAddress = advertisedAddress
+    }
+
+    /// The address peers should use to reach this zone: `advertisedAddress`, else `bind`.
+    public var effectiveAdvertisedAddress: String {
+        advertisedAddress ?? bind
+    }
+
+    /// The port this zone listens on for `transport`, if it does.
+    public func port(for transport: TransportKind) -> UInt16? {
+        switch transport {
+        case .udp: udpPort
+        case .tcp: tcpPort
+        }
+    }
+}
+
+extension ZoneSettings {
+    /// The keys of one `zones` entry.
+    static let keys = ["name", "bind", "udp_port", "tcp_port", "advertised_address"]
+
+    /// Reads one entry of `zones`. Always returns a value (with empty strings for what could not
+    /// be read) so that list indexes in later problems keep matching the file.
+    static func read(_ node: Node, at path: String, problems: ProblemCollector) -> ZoneSettings {
+        var zone = ZoneSettings(name: "", bind: "")
+        guard let reader = MappingReader(node, at: path, keys: keys, problems: problems) else {
+            if MappingReader.isNull(node) { problems.report(path, at: node.mark, "is empty; a zone needs name and bind") }
+            return zone
+        }
+        zone.name = reader.name("zone")
+
+        var bindIsWildcard = false
+        if reader.require("bind", "the local IP address to listen on"),
+           let (text, address) = reader.ipAddress("bind", allowWildcard: true) {
+            zone.bind = text
+            bindIsWildcard = address.isWildcard
+        }
+        zone.udpPort = reader.port("udp_port")
+        zone.tcpPort = reader.port("tcp_port")
+        if reader.value("udp_port") == nil, reader.value("tcp_port") == nil {
+            problems.report(path, "listens on nothing: set udp_port, tcp_port or both")
+        }
+
+        if let advertised = reader.string("advertised_address") {
+            if IPAddressLiteral.isAdvertisable(advertised) {
+                zone.advertisedAddress = advertised
+            } else {
+                problems.report(reader.path("advertised_address"),
+                                "must be a specific IP address or a host name, got \(MappingReader.describe(.init(advertised)))")
+            }
+        } else if bindIsWildcard, reader.value("advertised_address") == nil {
+            problems.report(reader.path("advertised_address"),
+                            "is required when bind is the wildcard \(zone.bind): peers need a real address in Via, Contact and SDP")
+        }
+        return zone
+    }
+}

@@ -1,0 +1,183 @@
+/// A SIP request or response: start line, ordered header fields and body bytes.
+///
+/// Header fields keep their order and spelling so that whatever the SBC does not rewrite goes out
+/// as it came in; typed views (`vias`, `cseq`, `from`, ...) are parsed on access. The parser has
+/// already validated every header the SBC depends on, so on a parsed message these succeed.
+public struct SIPMessage: Sendable, Equatable {
+    public enum StartLine: Sendable, Equatable {
+        case request(method: SIPMethod, uri: String)
+        case response(statusCode: Int, reason: String)
+    }
+
+    public var startLine: StartLine
+    public var headers: [SIPHeaderField]
+    public var body: [UInt8]
+
+    public init(startLine: StartLine, headers: [SIPHeaderField] = [], body: [UInt8] = []) {
+        self.startLine = startLine
+        self.headers = headers
+        self.body = body
+    }
+
+    public static func request(_ method: SIPMethod, uri: SIPURI) -> SIPMessage {
+        SIPMessage(startLine: .request(method: method, uri: uri.description))
+    }
+
+    public var isRequest: Bool {
+        if case .request = startLine { return true }
+        return false
+    }
+
+    public var method: SIPMethod? {
+        if case .request(let method, _) = startLine { return method }
+        return nil
+    }
+
+    public var statusCode: Int? {
+        if case .response(let code, _) = startLine { return code }
+        return nil
+    }
+
+    public var requestURIText: String? {
+        if case .request(_, let uri) = startLine { return uri }
+        return nil
+    }
+
+    public var requestURI: SIPURI? {
+        get { requestURIText.flatMap(SIPURI.init(parsing:)) }
+        set {
+            if case .request(let method, _) = startLine, let newValue {
+                startLine = .request(method: method, uri: newValue.description)
+            }
+        }
+    }
+
+    // MARK: Generic header access
+
+    public func firstValue(_ name: SIPHeaderName) -> String? {
+        headers.first { $0.name == name }?.value
+    }
+
+    public func values(_ name: SIPHeaderName) -> [String] {
+        headers.compactMap { $0.name == name ? $0.value : nil }
+    }
+
+    public func contains(_ name: SIPHeaderName) -> Bool {
+        headers.contains { $0.name == name }
+    }
+
+    /// Replaces every occurrence of `name` with one field at the position of the first, or
+    /// appends it when absent.
+    public mutating func set(_ name: SIPHeaderName, _ value: String) {
+        if let index = headers.firstIndex(where: { $0.name == name }) {
+            headers[index].value = value
+            var seen = false
+            headers.removeAll { field in
+                guard field.name == name else { return false }
+                defer { seen = true }
+                return seen
+            }
+        } else {
+            headers.append(SIPHeaderField(name, value))
+        }
+    }
+
+    public mutating func add(_ name: SIPHeaderName, _ value: String) {
+        headers.append(SIPHeaderField(name, value))
+    }
+
+    /// Inserts before the first field called `name` (or at the top): Via and Record-Route are
+    /// pushed this way.
+    public mutating func prepend(_ name: SIPHeaderName, _ value: String) {
+        let index = headers.firstIndex { $0.name == name } ?? 0
+        headers.insert(SIPHeaderField(name, value), at: index)
+    }
+
+    public mutating func remove(_ name: SIPHeaderName) {
+        headers.removeAll { $0.name == name }
+    }
+
+    /// Sets the body and the matching Content-Length/Content-Type.
+    public mutating func setBody(_ body: [UInt8], contentType: String?) {
+        self.body = body
+        if let contentType { set(.contentType, contentType) } else if body.isEmpty { remove(.contentType) }
+        set(.contentLength, String(body.count))
+    }
+
+    // MARK: Typed views
+
+    public var callID: String? { firstValue(.callID) }
+    public var cseq: SIPCSeq? { firstValue(.cseq).flatMap(SIPCSeq.parse) }
+    public var from: SIPNameAddress? { firstValue(.from).flatMap(SIPNameAddress.parse) }
+    public var to: SIPNameAddress? { firstValue(.to).flatMap(SIPNameAddress.parse) }
+    public var vias: [SIPVia] { values(.via).flatMap { SIPVia.parseList($0) ?? [] } }
+    public var topVia: SIPVia? { firstValue(.via).flatMap { SIPVia.parseList($0)?.first } }
+    public var contacts: [SIPNameAddress] { values(.contact).flatMap { SIPNameAddress.parseList($0) ?? [] } }
+    public var routes: [SIPNameAddress] { values(.route).flatMap { SIPNameAddress.parseList($0) ?? [] } }
+    public var recordRoutes: [SIPNameAddress] {
+        values(.recordRoute).flatMap { SIPNameAddress.parseList($0) ?? [] }
+    }
+    public var maxForwards: Int? {
+        firstValue(.maxForwards).flatMap { SIPGrammar.boundedDecimal($0, max: 255) }.map(Int.init)
+    }
+    public var contentLength: Int? {
+        firstValue(.contentLength).flatMap { SIPGrammar.boundedDecimal($0, max: UInt64(Int32.max)) }.map(Int.init)
+    }
+    public var contentType: String? { firstValue(.contentType) }
+    public var retryAfter: SIPRetryAfter? { firstValue(.retryAfter).flatMap(SIPRetryAfter.parse) }
+
+    /// The media type of the body without parameters, lower-cased (`application/sdp`).
+    public var mediaType: String? {
+        contentType.map { value in
+            String(value.prefix { $0 != ";" }).trimmingWhitespace().lowercased()
+        }
+    }
+
+    // MARK: Serialisation
+
+    /// Wire form. Content-Length is written from the actual body whatever the field said, so a
+    /// rewritten body can never go out with a stale length.
+    public func serialized() -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(512 + body.count + headers.count * 48)
+        switch startLine {
+        case .request(let method, let uri):
+            out.append(contentsOf: method.name.utf8)
+            out.append(SIPGrammar.space)
+            out.append(contentsOf: uri.utf8)
+            out.append(contentsOf: " SIP/2.0\r\n".utf8)
+        case .response(let code, let reason):
+            out.append(contentsOf: "SIP/2.0 \(code) ".utf8)
+            out.append(contentsOf: reason.utf8)
+            out.append(contentsOf: "\r\n".utf8)
+        }
+        var wroteLength = false
+        for field in headers {
+            out.append(contentsOf: field.rawName.utf8)
+            out.append(contentsOf: ": ".utf8)
+            if field.name == .contentLength {
+                out.append(contentsOf: String(body.count).utf8)
+                wroteLength = true
+            } else {
+                out.append(contentsOf: field.value.utf8)
+            }
+            out.append(contentsOf: "\r\n".utf8)
+        }
+        if !wroteLength { out.append(contentsOf: "Content-Length: \(body.count)\r\n".utf8) }
+        out.append(contentsOf: "\r\n".utf8)
+        out.append(contentsOf: body)
+        return out
+    }
+}
+
+extension StringProtocol {
+    /// Trims SP and HTAB only: SIP whitespace, without Foundation.
+    public func trimmingWhitespace() -> String {
+        let bytes = Array(utf8)
+        var start = 0
+        var end = bytes.count
+        while start < end, SIPGrammar.isWhitespace(bytes[start]) { start += 1 }
+        while end > start, SIPGrammar.isWhitespace(bytes[end - 1]) { end -= 1 }
+        return String(decoding: bytes[start..<end], as: UTF8.self)
+    }
+}

@@ -1,0 +1,28 @@
+/// Why bytes are not an acceptable SIP message, and what to answer.
+///
+/// `partialMessage` holds what could be read (start line and raw headers) so that a 400 can
+/// still be built for a malformed request, as RFC 3261 8.2 expects, when enough is known to
+/// route a response back.
+public struct SIPParseError: Error, Sendable, CustomStringConvertible {
+    public var reason: String
+    /// Status a server would answer with: 400, or 505 for an unsupported SIP version.
+    public var statusCode: Int
+    public var partialMessage: SIPMessage?
+
+    public init(_ reason: String, statusCode: Int = 400, partialMessage: SIPMessage? = nil) {
+        self.reason = reason
+        self.statusCode = statusCode
+        self.partialMessage = partialMessage
+    }
+
+    /// A response can be built only for a request with one parseable Via and the dialog
+    /// identifiers to copy; malformed responses are simply dropped.
+    public var canRespond: Bool {
+        guard let message = partialMessage, message.isRequest, message.method != .ack,
+              let via = message.firstValue(.via), SIPVia.parseList(via) != nil
+        else { return false }
+        return [SIPHeaderName.from, .to, .callID, .cseq].allSatisfy { message.values($0).count == 1 }
+    }
+
+    public var description: String { "\(statusCode) \(reason)" }
+}

@@ -1,0 +1,69 @@
+/// One Via entry. Responses are routed back along these, and RFC 3581 `rport`/`received` let
+/// the SBC answer clients behind NAT at the address the request really came from.
+public struct SIPVia: Sendable, Hashable, CustomStringConvertible {
+    /// Upper-cased transport token (UDP, TCP, TLS, SCTP, WS, ... or an extension).
+    public var transport: String
+    public var host: String
+    public var port: UInt16?
+    public var parameters: [SIPParameter]
+
+    public init(transport: String, host: String, port: UInt16?, parameters: [SIPParameter]) {
+        self.transport = transport
+        self.host = host
+        self.port = port
+        self.parameters = parameters
+    }
+
+    /// RFC 3261 8.1.1.7: branches starting with this cookie are unique per transaction.
+    public static let magicCookie = "z9hG4bK"
+
+    public var branch: String? { parameters[parameter: "branch"] ?? nil }
+    public var received: String? { parameters[parameter: "received"] ?? nil }
+    /// `.some(nil)` when the client asked for rport without a value (RFC 3581).
+    public var rport: String?? { parameters[parameter: "rport"] }
+
+    public var sentBy: String { port.map { "\(host):\($0)" } ?? host }
+
+    public var description: String { "SIP/2.0/\(transport) \(sentBy)\(parameters.serialized)" }
+
+    public static func parseList(_ value: String) -> [SIPVia]? {
+        var scanner = SIPScanner(value)
+        var result: [SIPVia] = []
+        repeat {
+            guard let via = parse(from: &scanner) else { return nil }
+            result.append(via)
+        } while scanner.consume(SIPGrammar.comma)
+        scanner.skipWhitespace()
+        return scanner.isAtEnd ? result : nil
+    }
+
+    private static func parse(from scanner: inout SIPScanner) -> SIPVia? {
+        scanner.skipWhitespace()
+        guard let name = scanner.readToken(), name.uppercased() == "SIP", scanner.consume(SIPGrammar.slash),
+              let version = scanner.readToken(), version == "2.0", scanner.consume(SIPGrammar.slash),
+              let transport = scanner.readToken()
+        else { return nil }
+        scanner.skipWhitespace()
+        let host: String
+        if scanner.peek == 0x5B {
+            let hostText = scanner.read { $0 == 0x5D }
+            guard scanner.peek == 0x5D else { return nil }
+            scanner.index += 1
+            host = hostText + "]"
+        } else {
+            host = scanner.read {
+                !(SIPGrammar.isAlphanumeric($0) || $0 == 0x2D || $0 == 0x2E || $0 == 0x5F)
+            }
+        }
+        guard !host.isEmpty else { return nil }
+        var port: UInt16?
+        if scanner.consume(SIPGrammar.colon) {
+            guard let digits = scanner.readToken(), let value = SIPGrammar.boundedDecimal(digits, max: 65535) else {
+                return nil
+            }
+            port = UInt16(value)
+        }
+        guard let parameters = scanner.readParameters() else { return nil }
+        return SIPVia(transport: transport.uppercased(), host: host, port: port, parameters: parameters)
+    }
+}

@@ -1,0 +1,298 @@
+import Glibc
+import Logging
+import SBCSystem
+import SIPCore
+
+/// SIP over UDP and TCP on the signalling loop, in bytes: it frames streams and routes bytes
+/// between sockets and the layers above, and parses nothing beyond Content-Length.
+///
+/// Per zone (a network side such as "carriers" or "platform") it owns one UDP socket and one TCP
+/// listener. UDP replies leave from the zone's socket so the source port is the advertised one
+/// (carriers ACL and NAT-pin on it). TCP reuses any open connection to a destination, inbound or
+/// outbound, per RFC 3261 sec. 18; a new one is dialled on demand with bytes queued meanwhile.
+///
+/// Loop-confined: create it, call its methods and read its callbacks on the loop thread.
+public final class SIPTransportLayer {
+    public let loop: EventLoop
+    public let maxMessageBytes: Int
+    public let tcpIdleTimeout: Duration
+    let logger: Logger
+
+    /// Every complete inbound message.
+    public var onMessage: (InboundMessage) -> Void = { _ in }
+    /// Destinations found unreachable (ICMP, refused, reset), for carrier failover.
+    public var onTransportError: (TransportFailure) -> Void = { _ in }
+    public internal(set) var counters = TransportCounters()
+
+    private var zones: [String: TransportZone] = [:]
+    private var connections: [ConnectionID: StreamConnection] = [:]
+    private var connectionsByPeer: [PeerKey: ConnectionID] = [:]
+    private var nextConnectionID: UInt64 = 1
+    /// One read buffer for every TCP connection: reads are consumed synchronously on the loop.
+    let sharedReadBuffer = TCPConnection.ReadBuffer(capacity: 65_536)
+    private var closed = false
+
+    private static let udpBatchesPerWake = 4
+    static let acceptsPerWakeLimit = 64
+    static let crlfBytes: [UInt8] = [13, 10]
+
+    public init(loop: EventLoop, maxMessageBytes: Int, tcpIdleTimeout: Duration, logger: Logger) {
+        precondition(maxMessageBytes > 0, "maxMessageBytes must be positive")
+        self.loop = loop
+        self.maxMessageBytes = maxMessageBytes
+        self.tcpIdleTimeout = tcpIdleTimeout
+        self.logger = logger
+    }
+
+    deinit {
+        close()
+    }
+
+    // MARK: - Zones
+
+    /// Opens the zone's sockets and starts receiving. A port of 0 binds an ephemeral port (see
+    /// `localAddress(zone:transport:)`); nil leaves that transport off for the zone.
+    public func addZone(name: String, bind: String, udpPort: UInt16?, tcpPort: UInt16?) throws(SystemError) {
+        precondition(!closed, "addZone on a closed transport layer")
+        guard zones[name] == nil else {
+            throw SystemError(syscall: "addZone", errno: EEXIST, context: "zone \(name) already exists")
+        }
+        let host = try SocketAddress(host: bind, port: 0)
+        let zone = TransportZone(name: name, bindHost: host)
+        do throws(SystemError) {
+            if let port = udpPort {
+                let udp = try UDPSocket(bind: SocketAddress(ip: host.ip, port: port))
+                zone.udp = udp
+                try loop.register(fd: udp.fd, interest: .readable) { [unowned self, unowned zone] events in
+                    self.udpEvent(zone, events)
+                }
+            }
+            if let port = tcpPort {
+                let listener = try TCPListener(bind: SocketAddress(ip: host.ip, port: port))
+                zone.listener = listener
+                try loop.register(fd: listener.fd, interest: .readable) { [unowned self, unowned zone] _ in
+                    self.acceptConnections(zone)
+                }
+            }
+        } catch {
+            closeZone(zone)
+            throw error.with(context: "zone \(name): \(error.context)")
+        }
+        zones[name] = zone
+        logger.info("SIP zone listening", metadata: [
+            "zone": "\(name)",
+            "udp": "\(zone.udp.map { "\($0.localAddress)" } ?? "-")",
+            "tcp": "\(zone.listener.map { "\($0.localAddress)" } ?? "-")",
+        ])
+    }
+
+    /// The bound address, with the real port when 0 was requested.
+    public func localAddress(zone: String, transport: TransportProtocol) -> SocketAddress? {
+        switch transport {
+        case .udp: return zones[zone]?.udp?.localAddress
+        case .tcp: return zones[zone]?.listener?.localAddress
+        }
+    }
+
+    public var zoneNames: [String] { zones.keys.sorted() }
+
+    // MARK: - Sending
+
+    /// Sends one message. Returns false when it was not handed to the kernel or queued: unknown
+    /// zone, oversize, UDP socket buffer full, or an immediate transport error (also reported
+    /// through `onTransportError`). UDP retransmission and transaction timeouts cover the rest.
+    @discardableResult
+    public func send(_ bytes: [UInt8], to destination: SocketAddress, transport: TransportProtocol,
+                     zone zoneName: String) -> Bool {
+        guard !closed, let zone = zones[zoneName] else {
+            logger.warning("SIP send to unknown zone", metadata: ["zone": "\(zoneName)", "to": "\(destination)"])
+            return false
+        }
+        guard checkOutboundSize(bytes, destination) else { return false }
+        switch transport {
+        case .udp:
+            return sendUDP(bytes, to: destination, zone: zone)
+        case .tcp:
+            if let id = connectionsByPeer[PeerKey(zone: zoneName, peer: destination)], let conn = connections[id] {
+                return conn.tcp.write(bytes)
+            }
+            guard let conn = dial(destination, zone: zone) else { return false }
+            return conn.tcp.write(bytes)
+        }
+    }
+
+    /// Sends over a specific connection (responses go back where the request came from).
+    /// False if that connection has closed; the caller may then fall back to `send(_:to:...)`.
+    @discardableResult
+    public func send(_ bytes: [UInt8], over connection: ConnectionID) -> Bool {
+        guard let conn = connections[connection] else { return false }
+        guard checkOutboundSize(bytes, conn.peer) else { return false }
+        return conn.tcp.write(bytes)
+    }
+
+    /// The open connection to `destination` in `zone`, if any.
+    public func connection(to destination: SocketAddress, zone: String) -> ConnectionID? {
+        connectionsByPeer[PeerKey(zone: zone, peer: destination)]
+    }
+
+    public var openConnectionCount: Int { connections.count }
+
+    /// Closes a connection at the request of the layers above (e.g. a misbehaving peer).
+    public func closeConnection(_ id: ConnectionID) {
+        guard let conn = connections[id] else { return }
+        forget(conn)
+        conn.tcp.close()
+    }
+
+    // MARK: - Connection table
+
+    func allocateConnectionID() -> UInt64 {
+        defer { nextConnectionID += 1 }
+        return nextConnectionID
+    }
+
+    func remember(_ conn: StreamConnection) {
+        connections[conn.id] = conn
+        // The newest connection to a peer wins; the older one stays usable by ConnectionID.
+        connectionsByPeer[conn.key] = conn.id
+    }
+
+    /// Drops a connection from the tables and cancels its timer; the caller closes the socket.
+    func forget(_ conn: StreamConnection) {
+        guard conn.isOpen else { return }
+        conn.isOpen = false
+        connections[conn.id] = nil
+        if connectionsByPeer[conn.key] == conn.id {
+            connectionsByPeer[conn.key] = nil
+            // Fall back to another open connection to the same peer, if one exists.
+            if let other = connections.values.first(where: { $0.key == conn.key }) {
+                connectionsByPeer[conn.key] = other.id
+            }
+        }
+        if let timer = conn.idleTimer {
+            loop.cancel(timer)
+            conn.idleTimer = nil
+        }
+    }
+
+    private func checkOutboundSize(_ bytes: [UInt8], _ destination: SocketAddress) -> Bool {
+        guard bytes.count > maxMessageBytes else { return true }
+        counters.outboundOversizeDropped += 1
+        logger.warning("SIP message dropped: larger than maxMessageBytes", metadata: [
+            "to": "\(destination)", "bytes": "\(bytes.count)", "limit": "\(maxMessageBytes)",
+        ])
+        return false
+    }
+
+    // MARK: - UDP
+
+    private func sendUDP(_ bytes: [UInt8], to destination: SocketAddress, zone: TransportZone) -> Bool {
+        guard let udp = zone.udp else {
+            logger.warning("SIP UDP send in a zone without UDP", metadata: ["zone": "\(zone.name)"])
+            return false
+        }
+        do {
+            if try udp.send(bytes, to: destination) {
+                counters.udpSent += 1
+                return true
+            }
+            counters.udpSendDropped += 1
+            logger.debug("SIP UDP send dropped: socket buffer full", metadata: ["to": "\(destination)"])
+            return false
+        } catch {
+            report(TransportFailure(destination: destination, transport: .udp, zone: zone.name, error: error))
+            return false
+        }
+    }
+
+    private func udpEvent(_ zone: TransportZone, _ events: IOEvents) {
+        guard let udp = zone.udp else { return }
+        if events.contains(.error) {
+            drainUDPErrors(zone, udp)
+        }
+        guard events.contains(.readable) else { return }
+        for _ in 0..<Self.udpBatchesPerWake {
+            let now = loop.now
+            do {
+                let count = try udp.receiveBatch { bytes, source in
+                    self.deliverDatagram(bytes, from: source, zone: zone, at: now)
+                }
+                if count < UDPSocket.batchSize { break }
+            } catch {
+                // A pending ICMP error surfaces once on receive; its details are in the queue.
+                if error.isUnreachable {
+                    drainUDPErrors(zone, udp)
+                    continue
+                }
+                logger.error("SIP UDP receive failed", metadata: ["zone": "\(zone.name)", "error": "\(error)"])
+                break
+            }
+        }
+    }
+
+    private func deliverDatagram(_ bytes: UnsafeRawBufferPointer, from source: SocketAddress, zone: TransportZone,
+                                 at now: MonotonicInstant) {
+        counters.udpReceived += 1
+        if bytes.count > maxMessageBytes {
+            counters.udpOversizeDropped += 1
+            logger.debug("SIP UDP datagram dropped: larger than maxMessageBytes", metadata: [
+                "from": "\(source)", "bytes": "\(bytes.count)", "limit": "\(maxMessageBytes)",
+            ])
+            return
+        }
+        // CRLF keep-alives (and empty datagrams) carry no message.
+        if bytes.count <= 4 && bytes.allSatisfy({ $0 == 13 || $0 == 10 }) { return }
+        onMessage(InboundMessage(bytes: Array(bytes), source: source, transport: .udp, zone: zone.name,
+                                 connection: nil, receivedAt: now))
+    }
+
+    private func drainUDPErrors(_ zone: TransportZone, _ udp: UDPSocket) {
+        udp.drainErrors { asyncError in
+            guard let destination = asyncError.destination else { return }
+            report(TransportFailure(destination: destination, transport: .udp, zone: zone.name,
+                                    error: asyncError.error))
+        }
+    }
+
+    func report(_ failure: TransportFailure) {
+        counters.transportFailures += 1
+        logger.notice("SIP transport failure", metadata: [
+            "to": "\(failure.destination)", "transport": "\(failure.transport)", "zone": "\(failure.zone)",
+            "error": "\(failure.error)",
+        ])
+        onTransportError(failure)
+    }
+
+    // MARK: - Teardown
+
+    /// Closes every socket and connection and cancels the layer's timers. Idempotent.
+    public func close() {
+        guard !closed else { return }
+        closed = true
+        for conn in Array(connections.values) {
+            forget(conn)
+            conn.tcp.close()
+        }
+        for zone in zones.values {
+            closeZone(zone)
+        }
+        zones.removeAll()
+    }
+
+    private func closeZone(_ zone: TransportZone) {
+        if let handle = zone.listenerResume {
+            loop.cancel(handle)
+            zone.listenerResume = nil
+        }
+        if let udp = zone.udp {
+            loop.unregister(fd: udp.fd)
+            udp.close()
+            zone.udp = nil
+        }
+        if let listener = zone.listener {
+            loop.unregister(fd: listener.fd)
+            listener.close()
+            zone.listener = nil
+        }
+    }
+}

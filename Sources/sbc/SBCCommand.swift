@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SBCConfig
+import SBCServer
+
+/// `sbc`: run the SBC, lint a configuration, show versions.
+@main
+struct SBCCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sbc",
+        abstract: "SwiftSBC: a B2BUA session border controller for contact-center carrier failover.",
+        version: "\(SignallingServer.product) (\(NativeLibraries.summary))",
+        subcommands: [Run.self, CheckConfig.self]
+    )
+}
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the SBC in the foreground until SIGTERM/SIGINT.")
+
+    @Option(name: .long, help: "Path of the YAML configuration.")
+    var config: String
+
+    func run() throws {
+        let settings: SBCConfiguration
+        do {
+            settings = try ConfigLoader.load(path: config)
+        } catch {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        LogSetup.bootstrap(settings.logging)
+        let logger = Logger(label: "sbc")
+        do {
+            let server = try SignallingServer(configuration: settings, logger: logger)
+            try server.run()
+        } catch {
+            logger.critical("SBC failed", metadata: ["error": "\(error)"])
+            throw ExitCode(1)
+        }
+    }
+}
+
+struct CheckConfig: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-config",
+        abstract: "Validate a configuration file; every problem is reported with its key path and line."
+    )
+
+    @Argument(help: "Path of the YAML configuration.")
+    var file: String
+
+    func run() throws {
+        do {
+            let settings = try ConfigLoader.load(path: file)
+            print("\(file): OK (\(settings.summary))")
+        } catch {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}

@@ -1,0 +1,136 @@
+import Foundation
+import Logging
+import Routing
+import SBCConfig
+import SIPCore
+import Testing
+@testable import B2BUA
+
+/// Drives a `B2BUA` with SIP text and a manual clock, and keeps what it sends.
+struct B2BUAHarness {
+    static let yaml = """
+        zones:
+          - {name: platform, bind: 10.0.0.1, udp_port: 5060}
+          - {name: carrier, bind: 10.0.1.1, udp_port: 5080, tcp_port: 5080}
+        trunks:
+          - {name: platform, zone: platform, address: 192.0.2.10, port: 5060}
+          - {name: carrier-a, zone: carrier, address: 198.51.100.11, port: 5060, call_id: CALLID}
+          - {name: carrier-b, zone: carrier, address: 198.51.100.12, port: 5060}
+        trunk_groups:
+          - {name: pstn-out, members: [carrier-a, carrier-b]}
+        routes:
+          - {name: out, from_trunk: platform, trunk_group: pstn-out}
+          - {name: in, from_zone: carrier, trunk: platform}
+        shutdown: {drain_s: 10}
+        """
+
+    static let platform = SIPEndpoint(host: "192.0.2.10", port: 5060, transport: .udp, zone: "platform")
+    static let carrierA = SIPEndpoint(host: "198.51.100.11", port: 5060, transport: .udp, zone: "carrier")
+
+    var b2bua: B2BUA
+    var now: Duration = .seconds(1000)
+    var sent: [SIPOutbound] = []
+
+    init(callIDPolicy: String = "preserve") throws {
+        let config = try ConfigLoader.parse(yaml: Self.yaml.replacingOccurrences(of: "CALLID", with: callIDPolicy),
+                                            source: "test.yaml")
+        b2bua = B2BUA(settings: B2BUASettings(configuration: config, productName: "SwiftSBC/test"),
+                      routing: RoutingTable(configuration: config), logger: Logger(label: "test"),
+                      ids: IdentifierGenerator(seed: 1))
+    }
+
+    /// Feeds one message and returns what the B2BUA sent in reaction.
+    @discardableResult
+    mutating func receive(_ text: String, from source: SIPEndpoint = platform) -> [SIPOutbound] {
+        let bytes = Array(text.replacingOccurrences(of: "\n", with: "\r\n").utf8)
+        let out = b2bua.receive(bytes, from: source, now: now)
+        sent += out
+        return out
+    }
+
+    @discardableResult
+    mutating func advance(by duration: Duration) -> [SIPOutbound] {
+        now += duration
+        let out = b2bua.advance(to: now)
+        sent += out
+        return out
+    }
+
+    // MARK: Message templates (the platform is 192.0.2.10, carrier A 198.51.100.11)
+
+    static func invite(callID: String = "call-1@192.0.2.10", branch: String = "z9hG4bKpl1", cseq: Int = 1,
+                       sdp: Bool = true, extra: String = "") -> String
+    {
+        let body = sdp ? "v=0\no=- 1 1 IN IP4 192.0.2.10\ns=-\nc=IN IP4 192.0.2.10\nt=0 0\nm=audio 4000 RTP/AVP 0\n" : ""
+        return """
+            INVITE sip:+15551230000@10.0.0.1 SIP/2.0
+            Via: SIP/2.0/UDP 192.0.2.10:5060;branch=\(branch)
+            Max-Forwards: 70
+            From: "Agent" <sip:+15550001111@192.0.2.10>;tag=pltag
+            To: <sip:+15551230000@10.0.0.1>
+            Call-ID: \(callID)
+            CSeq: \(cseq) INVITE
+            Contact: <sip:agent@192.0.2.10:5060>
+            Record-Route: <sip:proxy.platform.example;lr>
+            X-Skill: billing
+            \(extra)Content-Type: application/sdp
+            Content-Length: \(body.utf8.count + body.filter { $0 == "\n" }.count)
+
+            \(body)
+            """
+    }
+
+    /// A response from the carrier to `request` (as the B2BUA sent it).
+    static func response(_ status: Int, _ reason: String, to request: SIPMessage, toTag: String? = "crtag",
+                         sdp: Bool = false, contact: Bool = true) -> String
+    {
+        var to = request.firstValue(.to)!
+        if let toTag, request.to?.tag == nil { to += ";tag=\(toTag)" }
+        let body = sdp ? "v=0\no=- 2 2 IN IP4 198.51.100.11\ns=-\nc=IN IP4 198.51.100.11\nt=0 0\nm=audio 5000 RTP/AVP 0\n" : ""
+        let vias = request.values(.via).map { "Via: \($0)" }.joined(separator: "\n")
+        return """
+            SIP/2.0 \(status) \(reason)
+            \(vias)
+            From: \(request.firstValue(.from)!)
+            To: \(to)
+            Call-ID: \(request.callID!)
+            CSeq: \(request.firstValue(.cseq)!)
+            \(contact ? "Contact: <sip:gw@198.51.100.11:5060>\n" : "")\(sdp ? "Content-Type: application/sdp\n" : "")Content-Length: \(body.utf8.count + body.filter { $0 == "\n" }.count)
+
+            \(body)
+            """
+    }
+
+    /// An in-dialog request from the platform on the A-leg, addressed with the tags it learnt.
+    static func platformRequest(_ method: String, toTag: String, cseq: Int, branch: String,
+                                callID: String = "call-1@192.0.2.10", sdp: Bool = false) -> String
+    {
+        let body = sdp ? "v=0\no=- 1 2 IN IP4 192.0.2.10\ns=-\nc=IN IP4 192.0.2.10\nt=0 0\nm=audio 4000 RTP/AVP 0\n" : ""
+        return """
+            \(method) sip:sbc@10.0.0.1:5060 SIP/2.0
+            Via: SIP/2.0/UDP 192.0.2.10:5060;branch=\(branch)
+            Max-Forwards: 70
+            From: "Agent" <sip:+15550001111@192.0.2.10>;tag=pltag
+            To: <sip:+15551230000@10.0.0.1>;tag=\(toTag)
+            Call-ID: \(callID)
+            CSeq: \(cseq) \(method)
+            \(sdp ? "Content-Type: application/sdp\n" : "")Content-Length: \(body.utf8.count + body.filter { $0 == "\n" }.count)
+
+            \(body)
+            """
+    }
+}
+
+extension Array where Element == SIPOutbound {
+    func messages(to endpointHost: String) -> [SIPMessage] {
+        filter { $0.destination.host == endpointHost }.map(\.message)
+    }
+
+    func requests(_ method: SIPMethod, to host: String) -> [SIPMessage] {
+        messages(to: host).filter { $0.method == method }
+    }
+
+    func responses(_ status: Int, to host: String) -> [SIPMessage] {
+        messages(to: host).filter { $0.statusCode == status }
+    }
+}

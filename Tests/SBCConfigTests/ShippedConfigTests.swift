@@ -1,0 +1,102 @@
+import Testing
+import SBCConfig
+
+/// The configuration files shipped in `conf/` load cleanly and mean what their comments say.
+///
+/// Why test the real files: `conf/lab.yaml` is the contract of the loopback lab (shared/LAB.md)
+/// that the demo, the integration tests and the benchmarks start the SBC with, and
+/// `conf/sbc.example.yaml` is what operators copy. A config-format change that breaks either must
+/// fail here, in the config target's own tests, rather than in a lab run.
+@Suite("Shipped configuration files")
+struct ShippedConfigTests {
+    @Test("conf/lab.yaml loads and describes the loopback lab")
+    func labConfiguration() throws {
+        let config = try ConfigLoader.load(path: TestSupport.path("conf/lab.yaml"))
+
+        #expect(config.node == NodeSettings(name: "lab-sbc", stateDirectory: "./lab-state"))
+        #expect(config.sip == SIPSettings())  // the lab uses exactly the documented defaults
+        #expect(config.sip.transactionTimeout == .seconds(32))
+
+        #expect(config.zones == [
+            ZoneSettings(name: "platform", bind: "127.0.0.1", udpPort: 5060, tcpPort: 5060),
+            ZoneSettings(name: "carrier", bind: "127.0.0.1", udpPort: 5080, tcpPort: 5080),
+        ])
+        #expect(config.trunks == [
+            TrunkSettings(name: "platform", zone: "platform", address: "127.0.0.10"),
+            TrunkSettings(name: "carrier-a", zone: "carrier", address: "127.0.0.11"),
+            TrunkSettings(name: "carrier-b", zone: "carrier", address: "127.0.0.12"),
+        ])
+        #expect(config.trunkGroups == [
+            TrunkGroupSettings(name: "pstn-out", strategy: .priority, members: ["carrier-a", "carrier-b"]),
+        ])
+        #expect(config.routes == [
+            RouteSettings(name: "platform-to-pstn", fromTrunk: "platform", trunkGroup: "pstn-out"),
+            RouteSettings(name: "carriers-to-platform", fromZone: "carrier", trunk: "platform"),
+        ])
+        #expect(config.security.unknownSource == .reject)
+        #expect(config.security.unknownSourceStatus == 403)
+        #expect(config.shutdown.drain == .seconds(30))
+        #expect(config.logging == LoggingSettings(level: .info, format: .json))
+
+        #expect(config.routes.map(\.target) == [.trunkGroup("pstn-out"), .trunk("platform")])
+        #expect(config.trunks(for: .trunkGroup("pstn-out")).map(\.address) == ["127.0.0.11", "127.0.0.12"])
+        #expect(config.summary == "node \"lab-sbc\": 2 zones, 3 trunks, 1 trunk group, 2 routes")
+    }
+
+    @Test("conf/sbc.example.yaml loads with its production values")
+    func exampleConfiguration() throws {
+        let config = try ConfigLoader.load(path: TestSupport.path("conf/sbc.example.yaml"))
+
+        #expect(config.node == NodeSettings(name: "sbc-fra-1", stateDirectory: "/var/lib/sbc"))
+        #expect(config.sip == SIPSettings(t1: .milliseconds(500), t2: .seconds(4), t4: .seconds(5),
+                                          maxMessageBytes: 65535, maxForwards: 70, unknownMethods: .reject,
+                                          tcpIdleTimeout: .seconds(600)))
+        #expect(config.zones.map(\.name) == ["platform", "carrier"])
+        #expect(config.zone(named: "carrier")?.advertisedAddress == "203.0.113.10")
+        #expect(config.zone(named: "carrier")?.effectiveAdvertisedAddress == "203.0.113.10")
+        #expect(config.zone(named: "platform")?.effectiveAdvertisedAddress == "10.20.0.5")
+
+        #expect(config.trunk(named: "platform") == TrunkSettings(
+            name: "platform", zone: "platform", address: "10.20.1.10", port: 5060, transport: .tcp,
+            callIDPolicy: .preserve))
+        #expect(config.trunk(named: "carrier-b") == TrunkSettings(
+            name: "carrier-b", zone: "carrier", address: "192.0.2.30", port: 5080, transport: .udp,
+            callIDPolicy: .new))
+        #expect(config.trunks(inZone: "carrier").map(\.name) == ["carrier-a", "carrier-b"])
+        #expect(config.trunkGroup(named: "pstn-out")?.members == ["carrier-a", "carrier-b"])
+
+        #expect(config.routes.map(\.name) == ["uk-via-carrier-b", "platform-to-pstn", "carriers-to-platform"])
+        #expect(config.route(named: "uk-via-carrier-b")?.requestUserPrefix == "+44")
+        #expect(config.routes.allSatisfy { !$0.isDefault })
+
+        #expect(config.security.unknownSource == .drop)
+        #expect(config.security.unknownSourceStatus == nil)
+        #expect(config.shutdown.drain == .seconds(300))
+        #expect(config.logging == LoggingSettings(level: .info, format: .json))
+    }
+
+    @Test("a missing file is one problem naming the file and the cause")
+    func missingFile() {
+        let path = TestSupport.path("conf/does-not-exist.yaml")
+        #expect {
+            try ConfigLoader.load(path: path)
+        } throws: { error in
+            guard let error = error as? ConfigError else { return false }
+            return error.problems == [ConfigProblem(source: path, keyPath: "",
+                                                    message: "cannot open: No such file or directory")]
+                && error.description == "\(path): cannot open: No such file or directory"
+        }
+    }
+
+    @Test("a directory is refused with the reason")
+    func directoryInsteadOfFile() {
+        let path = TestSupport.path("conf")
+        do {
+            _ = try ConfigLoader.load(path: path)
+            Issue.record("a directory loaded")
+        } catch {
+            #expect(error.problems.count == 1)
+            #expect(error.problems.first?.message == "cannot read: Is a directory")
+        }
+    }
+}

@@ -1,0 +1,27 @@
+# Shared by scripts/run, scripts/test and bench/: installs what is missing and builds.
+# Sourced, not executed.
+
+# Debian packages the SBC and its tests need: the C libraries it links, SIPp as the test peer.
+SBC_APT_PACKAGES=(pkg-config libssl-dev libsrtp2-dev libsqlite3-dev sip-tester)
+
+sbc_log() { printf '==> %s\n' "$*" >&2; }
+
+# Installs the Debian packages above that are not installed yet (apt-get update only if needed).
+sbc_install_dependencies() {
+  local missing=()
+  for pkg in "${SBC_APT_PACKAGES[@]}" "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    [ "$(id -u)" = 0 ] || { echo "need root to install: ${missing[*]}" >&2; return 1; }
+    sbc_log "installing ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+  if ! command -v swift >/dev/null 2>&1; then
+    for dir in /opt/swift/usr/bin /usr/share/swift/usr/bin; do
+      [ -x "$dir/swift" ] && export PATH="$dir:$PATH" && break
+    done
+  fi
+  command -v swift >/dev/null 2>&1 || { echo "Swift 6 toolchain not found (expected swift on PATH or in /opt/swift)" >&2; return 1; }
+}
