@@ -47,6 +47,10 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
+        .executableTarget(name: "b2bua-bench", dependencies: [
+            "B2BUA", "SIPCore", "Routing", "SBCConfig", .product(name: "Logging", package: "swift-log"),
+        ], path: "Sources/b2bua-bench"),
+
         // Tests: unit tests of sans-IO layers, then integration tests against the built binary.
         .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SIPTransactionTests", dependencies: ["SIPTransaction", "SIPCore"]),

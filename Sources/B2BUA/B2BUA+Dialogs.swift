@@ -12,7 +12,7 @@ extension B2BUA {
     mutating func inDialog(_ request: SIPMessage, key: TransactionKey, now: Duration) {
         let method = request.method ?? .options
         guard let callID = request.callID, let tag = request.to?.tag,
-              let entry = dialogs[DialogKey(callID: callID, localTag: tag)], var call = calls[entry.call]
+              let entry = dialogs[DialogKey(callID: callID, localTag: tag)], let call = calls[entry.call]
         else {
             respond(to: request, key: key, status: 481, now: now)
             return
@@ -31,17 +31,14 @@ extension B2BUA {
             call[origin].remoteCSeq = number
         }
         if !SIPMethod.known.contains(method), settings.unknownMethods == .reject {
-            calls[call.id] = call
             respond(to: request, key: key, status: 501, now: now)
             return
         }
         if call.phase == .terminating {
-            calls[call.id] = call
             respond(to: request, key: key, status: method == .bye ? 200 : 481, now: now)
             return
         }
         if method == .invite, call.pendingInvite != nil {
-            calls[call.id] = call
             respond(to: request, key: key, status: 491, now: now)
             return
         }
@@ -64,7 +61,6 @@ extension B2BUA {
             call.phase = .terminating
             logger.info("hangup", metadata: metadata(call).merging(["by": "\(origin == .a ? "caller" : "callee")"]) { a, _ in a })
         }
-        calls[call.id] = call
         let peer = call[target].peer
         let context = TransactionContext(destination: peer, callID: call.id, purpose: purpose)
         handle(transactions.startClient(relayed, reliable: peer.isReliable, context: context, now: now), now: now)
@@ -73,27 +69,25 @@ extension B2BUA {
     /// ACK for a 2xx we relayed: absorbed, or (late offer) forwarded with its answer.
     mutating func dialogAck(_ ack: SIPMessage, now: Duration) {
         guard let callID = ack.callID, let tag = ack.to?.tag,
-              let entry = dialogs[DialogKey(callID: callID, localTag: tag)], var call = calls[entry.call],
+              let entry = dialogs[DialogKey(callID: callID, localTag: tag)], let call = calls[entry.call],
               let pending = call.pendingInvite, pending.origin == entry.side
         else { return }
         let target = entry.side.other
         if pending.awaitingOriginAck, call.lastAck[target] == nil {
-            var forwarded = makeAck(for: pending.clientRequest, on: &call, side: target)
+            var forwarded = makeAck(for: pending.clientRequest, on: call, side: target)
             HeaderFilter.copyEndToEnd(from: ack, into: &forwarded)
             forwarded.set(.contentLength, String(forwarded.body.count))
             send(forwarded, to: call[target].peer)
             call.lastAck[target] = forwarded
         }
         call.pendingInvite = nil
-        calls[call.id] = call
     }
 
     /// A BYE the SBC originates itself (shutdown, ACK timeout, answer crossing a CANCEL).
     mutating func sendBye(callID id: Int, side: LegSide, reason: String, now: Duration) {
-        guard var call = calls[id] else { return }
+        guard let call = calls[id] else { return }
         var bye = call[side].request(.bye, branch: ids.branch(), maxForwards: settings.maxForwards)
         bye.add(.reason, reason)
-        calls[id] = call
         let peer = call[side].peer
         let context = TransactionContext(destination: peer, callID: id, purpose: .fireAndForget)
         handle(transactions.startClient(bye, reliable: peer.isReliable, context: context, now: now), now: now)

@@ -117,7 +117,7 @@ extension B2BUA {
 
         let id = nextCallID
         nextCallID += 1
-        var call = Call(id: id, a: a, b: b, phase: .proceeding, routeName: decision.routeName)
+        let call = Call(id: id, a: a, b: b, phase: .proceeding, routeName: decision.routeName)
         call.pendingInvite = Call.PendingInvite(origin: .a, serverKey: key, clientKey: clientKey,
                                                 clientRequest: invite, awaitingOriginAck: request.body.isEmpty)
         calls[id] = call
@@ -148,7 +148,7 @@ extension B2BUA {
         let callEntry = calls.first { $0.value.pendingInvite?.serverKey == inviteKey }
         respond(to: request, key: key, status: 200, toTag: callEntry?.value.a.localTag, now: now)
         guard transactions.isServerInviteProceeding(inviteKey) else { return }
-        guard var call = callEntry?.value, var pending = call.pendingInvite else {
+        guard let call = callEntry?.value, var pending = call.pendingInvite else {
             respond(to: invite, key: inviteKey, status: 487, now: now)
             return
         }
@@ -156,7 +156,6 @@ extension B2BUA {
         pending.cancelRequested = true
         call.pendingInvite = pending
         if call.phase == .proceeding { call.phase = .cancelling }
-        calls[call.id] = call
         logger.info("call cancelled by caller", metadata: metadata(call))
         if pending.provisionalSeen { sendCancel(callID: call.id, now: now) }
     }

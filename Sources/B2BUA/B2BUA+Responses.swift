@@ -39,7 +39,7 @@ extension B2BUA {
     private mutating func inviteResponse(_ response: SIPMessage, status: Int, key: TransactionKey, target: LegSide,
                                          callID id: Int, now: Duration)
     {
-        guard var call = calls[id] else { return }
+        guard let call = calls[id] else { return }
         guard var pending = call.pendingInvite, pending.clientKey == key else {
             // 2xx retransmission after the INVITE was settled: repeat our ACK.
             if (200..<300).contains(status), let ack = call.lastAck[target] {
@@ -55,7 +55,6 @@ extension B2BUA {
         if status < 200 {
             pending.provisionalSeen = true
             call.pendingInvite = pending
-            calls[id] = call
             if pending.cancelRequested {
                 sendCancel(callID: id, now: now)
             } else if let request = transactions.request(of: pending.serverKey) {
@@ -67,11 +66,10 @@ extension B2BUA {
         if status < 300 {
             if let contact = response.contacts.first?.uri { call[target].remoteTarget = contact }
             if initial { call[target].routeSet = response.recordRoutes.reversed() }
-            let ack = makeAck(for: pending.clientRequest, on: &call, side: target)
+            let ack = makeAck(for: pending.clientRequest, on: call, side: target)
             if call.phase == .cancelling {
                 // The callee answered as the caller's CANCEL crossed: confirm and hang up (RFC 3261 15).
                 send(ack, to: call[target].peer)
-                calls[id] = call
                 logger.info("answer crossed CANCEL, releasing callee", metadata: metadata(call))
                 sendBye(callID: id, side: target, reason: "SIP;cause=487;text=\"Caller cancelled\"", now: now)
                 removeCall(id)
@@ -85,7 +83,6 @@ extension B2BUA {
             }
             call.phase = .confirmed
             call.pendingInvite = pending
-            calls[id] = call
             if initial { logger.info("call answered", metadata: metadata(call).merging(["status": "\(status)"]) { a, _ in a }) }
             if let request = transactions.request(of: pending.serverKey) {
                 respond(pending.serverKey, relayed(response, to: request, leg: call[origin], contact: true), now: now)
@@ -95,7 +92,6 @@ extension B2BUA {
 
         // 3xx-6xx: the client transaction has already acknowledged it.
         call.pendingInvite = nil
-        calls[id] = call
         if initial {
             if call.phase == .proceeding, let request = transactions.request(of: pending.serverKey) {
                 respond(pending.serverKey, relayed(response, to: request, leg: call[origin], contact: false), now: now)
@@ -137,14 +133,13 @@ extension B2BUA {
                 terminate(call: id, reason: "SIP;cause=408;text=\"ACK timeout\"", now: now)
             }
         case .invite:
-            guard let id = context.callID, var call = calls[id], let pending = call.pendingInvite,
+            guard let id = context.callID, let call = calls[id], let pending = call.pendingInvite,
                   pending.clientKey == key
             else { return }
             logger.warning("INVITE failed", metadata: metadata(call).merging([
                 "status": "\(status)", "reason": "\(reason)", "trunk": "\(call[pending.origin.other].trunk.name)",
             ]) { a, _ in a })
             call.pendingInvite = nil
-            calls[id] = call
             if let request = transactions.request(of: pending.serverKey), call.phase != .cancelling {
                 respond(to: request, key: pending.serverKey, status: status, reason: reason,
                         toTag: call[pending.origin].localTag, now: now)
@@ -185,7 +180,7 @@ extension B2BUA {
 
     /// ACK for a 2xx on `side`: a new transaction-less request with the INVITE's CSeq number
     /// (RFC 3261 13.2.2.4).
-    mutating func makeAck(for invite: SIPMessage, on call: inout Call, side: LegSide) -> SIPMessage {
+    mutating func makeAck(for invite: SIPMessage, on call: Call, side: LegSide) -> SIPMessage {
         let number = invite.cseq?.number ?? call[side].localCSeq
         var ack = call[side].request(.ack, branch: ids.branch(), maxForwards: settings.maxForwards, cseq: number)
         ack.set(.contentLength, "0")

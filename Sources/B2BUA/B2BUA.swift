@@ -16,7 +16,7 @@ public struct SIPOutbound: Sendable {
 /// Sans-IO: it is fed bytes with their source and the current time, and returns the messages to
 /// send; the driver owns sockets and the clock. All call state lives here, confined to the
 /// signalling thread.
-public struct B2BUA: Sendable {
+public struct B2BUA {
     let settings: B2BUASettings
     let routing: RoutingTable
     var logger: Logger

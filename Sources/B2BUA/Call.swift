@@ -3,7 +3,11 @@ import SIPTransaction
 
 /// A call: the caller's dialog, the dialog the SBC originated, and the INVITE transaction
 /// currently bridging them (initial or re-INVITE).
-struct Call: Sendable {
+///
+/// A class, not a value: every message of a call mutates it, and copying the whole call (legs,
+/// pending request) in and out of the call table per message was the B2BUA's main ARC cost.
+/// It never leaves the signalling thread.
+final class Call {
     enum Phase: Sendable, Equatable {
         /// Initial INVITE sent to the callee, no final answer yet.
         case proceeding
@@ -35,7 +39,16 @@ struct Call: Sendable {
     var pendingInvite: PendingInvite?
     /// Last ACK sent per leg, re-sent when that leg retransmits its 2xx.
     var lastAck: [LegSide: SIPMessage] = [:]
-    var routeName: String
+    let routeName: String
+
+    init(id: Int, a: CallLeg, b: CallLeg, phase: Phase, routeName: String) {
+        self.id = id
+        self.a = a
+        self.b = b
+        self.phase = phase
+        self.routeName = routeName
+    }
+
     /// Original Call-ID, the key operators search logs by.
     var logID: String { a.callID }
 

@@ -11,6 +11,12 @@ public struct SIPHeaderField: Sendable, Equatable {
         self.value = value
     }
 
+    init(name: SIPHeaderName, rawName: String, value: String) {
+        self.name = name
+        self.rawName = rawName
+        self.value = value
+    }
+
     public init(rawName: String, value: String) {
         name = SIPHeaderName(rawName)
         self.rawName = rawName

@@ -3,13 +3,83 @@
 public struct SIPHeaderName: Sendable, Hashable, CustomStringConvertible {
     /// Lower-case long form, the lookup key.
     public let canonical: String
+    /// Small integer for the headers the SBC looks up all the time (0 for others), so that the
+    /// many header comparisons of a message are integer compares, not string compares.
+    let code: UInt8
 
     public init(_ name: String) {
-        let lower = name.lowercased()
-        canonical = lower.utf8.count == 1 ? (Self.compactForms[lower] ?? lower) : lower
+        var lower = name
+        if name.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) {
+            lower = String(decoding: name.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
+        }
+        if lower.utf8.count == 1, let long = Self.compactForms[lower] { lower = long }
+        canonical = lower
+        code = Self.codes[lower] ?? 0
     }
 
-    private init(canonical: String) { self.canonical = canonical }
+    private init(canonical: String) {
+        self.canonical = canonical
+        code = Self.codes[canonical] ?? 0
+    }
+
+    /// The parser's entry point: known names (long or compact, any case) are found by their
+    /// packed lower-case bytes, without allocating or hashing a string; only unknown names take
+    /// the string path.
+    init(bytes: ArraySlice<UInt8>) {
+        if let packed = PackedName(bytes), let known = Self.wellKnown[packed] {
+            self = known
+        } else {
+            self.init(String(decoding: bytes, as: UTF8.self))
+        }
+    }
+
+    /// Up to 16 lower-cased bytes of a name in two words: a cheap dictionary key.
+    private struct PackedName: Hashable {
+        var length: Int
+        var low: UInt64 = 0
+        var high: UInt64 = 0
+
+        init?<C: Collection>(_ bytes: C) where C.Element == UInt8 {
+            guard bytes.count <= 16 else { return nil }
+            length = bytes.count
+            for (offset, byte) in bytes.enumerated() {
+                let lower = UInt64(byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte)
+                if offset < 8 { low |= lower << (8 * offset) } else { high |= lower << (8 * (offset - 8)) }
+            }
+        }
+    }
+
+    private static let wellKnown: [PackedName: SIPHeaderName] = {
+        var table: [PackedName: SIPHeaderName] = [:]
+        for name in codes.keys { table[PackedName(name.utf8)!] = SIPHeaderName(canonical: name) }
+        for (short, long) in compactForms { table[PackedName(short.utf8)!] = SIPHeaderName(canonical: long) }
+        return table
+    }()
+
+    /// Codes of the headers checked on every message, as literals so that comparing against
+    /// them costs an integer compare (no static initialiser, no string retain).
+    enum Code {
+        static let via: UInt8 = 1
+        static let from: UInt8 = 2
+        static let to: UInt8 = 3
+        static let callID: UInt8 = 4
+        static let cseq: UInt8 = 5
+        static let contact: UInt8 = 6
+        static let maxForwards: UInt8 = 7
+        static let contentLength: UInt8 = 8
+        static let contentType: UInt8 = 9
+        static let route: UInt8 = 10
+        static let recordRoute: UInt8 = 11
+    }
+
+    private static let codes: [String: UInt8] = {
+        // Order matters: the first eleven match `Code`.
+        let names = ["via", "from", "to", "call-id", "cseq", "contact", "max-forwards", "content-length",
+                     "content-type", "route", "record-route", "retry-after", "supported", "require", "proxy-require",
+                     "allow", "accept", "server", "user-agent", "reason", "rseq", "rack", "expires", "unsupported",
+                     "warning"]
+        return Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, UInt8($0 + 1)) })
+    }()
 
     public var description: String { canonical }
 

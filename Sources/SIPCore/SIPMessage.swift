@@ -10,13 +10,22 @@ public struct SIPMessage: Sendable, Equatable {
     }
 
     public var startLine: StartLine
-    public var headers: [SIPHeaderField]
+    public var headers: [SIPHeaderField] {
+        didSet { index = nil }
+    }
     public var body: [UInt8]
+    /// Typed headers from parsing; nil once `headers` changed.
+    var index: SIPHeaderIndex?
 
     public init(startLine: StartLine, headers: [SIPHeaderField] = [], body: [UInt8] = []) {
         self.startLine = startLine
         self.headers = headers
         self.body = body
+        index = nil
+    }
+
+    public static func == (lhs: SIPMessage, rhs: SIPMessage) -> Bool {
+        lhs.startLine == rhs.startLine && lhs.headers == rhs.headers && lhs.body == rhs.body
     }
 
     public static func request(_ method: SIPMethod, uri: SIPURI) -> SIPMessage {
@@ -107,15 +116,20 @@ public struct SIPMessage: Sendable, Equatable {
     // MARK: Typed views
 
     public var callID: String? { firstValue(.callID) }
-    public var cseq: SIPCSeq? { firstValue(.cseq).flatMap(SIPCSeq.parse) }
-    public var from: SIPNameAddress? { firstValue(.from).flatMap(SIPNameAddress.parse) }
-    public var to: SIPNameAddress? { firstValue(.to).flatMap(SIPNameAddress.parse) }
-    public var vias: [SIPVia] { values(.via).flatMap { SIPVia.parseList($0) ?? [] } }
-    public var topVia: SIPVia? { firstValue(.via).flatMap { SIPVia.parseList($0)?.first } }
-    public var contacts: [SIPNameAddress] { values(.contact).flatMap { SIPNameAddress.parseList($0) ?? [] } }
+    public var cseq: SIPCSeq? { index?.cseq ?? firstValue(.cseq).flatMap(SIPCSeq.parse) }
+    public var from: SIPNameAddress? { index?.from ?? firstValue(.from).flatMap(SIPNameAddress.parse) }
+    public var to: SIPNameAddress? { index?.to ?? firstValue(.to).flatMap(SIPNameAddress.parse) }
+    public var vias: [SIPVia] { index?.vias ?? values(.via).flatMap { SIPVia.parseList($0) ?? [] } }
+    public var topVia: SIPVia? {
+        if let index { return index.vias.first }
+        return firstValue(.via).flatMap { SIPVia.parseList($0)?.first }
+    }
+    public var contacts: [SIPNameAddress] {
+        index?.contacts ?? values(.contact).flatMap { SIPNameAddress.parseList($0) ?? [] }
+    }
     public var routes: [SIPNameAddress] { values(.route).flatMap { SIPNameAddress.parseList($0) ?? [] } }
     public var recordRoutes: [SIPNameAddress] {
-        values(.recordRoute).flatMap { SIPNameAddress.parseList($0) ?? [] }
+        index?.recordRoutes ?? values(.recordRoute).flatMap { SIPNameAddress.parseList($0) ?? [] }
     }
     public var maxForwards: Int? {
         firstValue(.maxForwards).flatMap { SIPGrammar.boundedDecimal($0, max: 255) }.map(Int.init)

@@ -21,7 +21,7 @@ public enum SIPMessageParser {
             throw SIPParseError(error.reason, statusCode: error.statusCode, partialMessage: message)
         }
         do throws(SIPParseError) {
-            try validate(message)
+            message.index = try validate(message)
         } catch {
             throw SIPParseError(error.reason, statusCode: error.statusCode, partialMessage: message)
         }
@@ -86,22 +86,26 @@ public enum SIPMessageParser {
                     badHeader = badHeader ?? "Continuation line before any header"
                     continue
                 }
-                headers[headers.count - 1].value += " " + String(decoding: line, as: UTF8.self).trimmingWhitespace()
+                headers[headers.count - 1].value += " " + trimmedString(line)
                 continue
             }
             guard let colon = line.firstIndex(of: SIPGrammar.colon) else {
                 badHeader = badHeader ?? "Header line without a colon"
                 continue
             }
-            let name = String(decoding: line[line.startIndex..<colon], as: UTF8.self).trimmingWhitespace()
-            guard SIPGrammar.isToken(name) else {
+            var nameEnd = colon
+            while nameEnd > line.startIndex, SIPGrammar.isWhitespace(line[nameEnd - 1]) { nameEnd -= 1 }
+            let nameBytes = line[line.startIndex..<nameEnd]
+            guard !nameBytes.isEmpty, nameBytes.allSatisfy(SIPGrammar.isToken) else {
                 badHeader = badHeader ?? "Invalid header name"
                 continue
             }
-            let value = String(decoding: line[(colon + 1)...], as: UTF8.self).trimmingWhitespace()
-            headers.append(SIPHeaderField(rawName: name, value: value))
+            let name = SIPHeaderName(bytes: nameBytes)
+            let rawName = nameBytes.elementsEqual(name.displayName.utf8)
+                ? name.displayName : String(decoding: nameBytes, as: UTF8.self)
+            headers.append(SIPHeaderField(name: name, rawName: rawName, value: trimmedString(line[(colon + 1)...])))
         }
-        let (startLine, startLineError) = parseStartLine(String(decoding: first, as: UTF8.self))
+        let (startLine, startLineError) = parseStartLine(first)
         let message = SIPMessage(startLine: startLine, headers: headers)
         if let badHeader { throw SIPParseError(badHeader, partialMessage: message) }
         return Head(message: message, startLineError: startLineError)
@@ -109,34 +113,33 @@ public enum SIPMessageParser {
 
     /// Request-Line = Method SP Request-URI SP SIP-Version; Status-Line = SIP-Version SP
     /// Status-Code SP Reason-Phrase. Exactly one SP between elements (RFC 4475 lwsstart, trws).
-    private static func parseStartLine(_ line: String) -> (SIPMessage.StartLine, SIPParseError?) {
-        if line.hasPrefix("SIP/") {
-            let parts = line.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
-            let reason = parts.count > 2 ? String(parts[2]) : ""
-            guard parts.count >= 2, parts[1].utf8.count == 3,
-                  let code = SIPGrammar.boundedDecimal(parts[1], max: 699), code >= 100
+    private static func parseStartLine(_ bytes: ArraySlice<UInt8>) -> (SIPMessage.StartLine, SIPParseError?) {
+        let parts = bytes.split(separator: SIPGrammar.space, maxSplits: 2, omittingEmptySubsequences: false)
+        func text(_ index: Int) -> String { index < parts.count ? String(decoding: parts[index], as: UTF8.self) : "" }
+        if bytes.starts(with: "SIP/".utf8) {
+            let reason = text(2)
+            guard parts.count >= 2, parts[1].count == 3,
+                  let code = SIPGrammar.boundedDecimal(text(1), max: 699), code >= 100
             else {
                 return (.response(statusCode: 0, reason: reason), SIPParseError("Invalid status code"))
             }
             let start = SIPMessage.StartLine.response(statusCode: Int(code), reason: reason)
-            guard parts[0] == "SIP/2.0" else {
-                return (start, SIPParseError("Unsupported SIP version \(parts[0])", statusCode: 505))
+            guard parts[0].elementsEqual("SIP/2.0".utf8) else {
+                return (start, SIPParseError("Unsupported SIP version \(text(0))", statusCode: 505))
             }
             return (start, nil)
         }
-        let parts = line.split(separator: " ", omittingEmptySubsequences: false)
-        let method = SIPMethod(parts.first.map(String.init) ?? "")
-        let uri = parts.count > 1 ? String(parts[1]) : ""
+        let method = SIPMethod(text(0))
+        let uri = text(1)
         let start = SIPMessage.StartLine.request(method: method, uri: uri)
-        guard parts.count == 3 else {
+        guard parts.count == 3, !parts[2].contains(SIPGrammar.space) else {
             return (start, SIPParseError("Malformed request line: expected 'METHOD URI SIP/2.0' with single spaces"))
         }
         guard SIPGrammar.isToken(method.name) else { return (start, SIPParseError("Invalid method name")) }
-        guard parts[2].uppercased().hasPrefix("SIP/") else {
-            return (start, SIPParseError("Malformed request line: no SIP version"))
-        }
-        guard parts[2].uppercased() == "SIP/2.0" else {
-            return (start, SIPParseError("Unsupported SIP version \(parts[2])", statusCode: 505))
+        let version = text(2).uppercased()
+        guard version.hasPrefix("SIP/") else { return (start, SIPParseError("Malformed request line: no SIP version")) }
+        guard version == "SIP/2.0" else {
+            return (start, SIPParseError("Unsupported SIP version \(text(2))", statusCode: 505))
         }
         guard let parsed = SIPURI(parsing: uri) else { return (start, SIPParseError("Malformed Request-URI")) }
         guard !parsed.isSIP || parsed.headers == nil else {
@@ -145,45 +148,103 @@ public enum SIPMessageParser {
         return (start, nil)
     }
 
-    private static func validate(_ message: SIPMessage) throws(SIPParseError) {
-        for name in [SIPHeaderName.via, .from, .to, .callID, .cseq] where !message.contains(name) {
+    /// Validates what the SBC relies on and returns it typed, so it is parsed only once. One pass
+    /// over the header list gathers what is checked.
+    private static func validate(_ message: SIPMessage) throws(SIPParseError) -> SIPHeaderIndex {
+        var vias: [SIPVia] = []
+        var contacts: [SIPNameAddress] = []
+        var recordRoutes: [SIPNameAddress] = []
+        var single = SingleValuedHeaders()
+        for field in message.headers {
+            let name = field.name
+            switch name.code {
+            case SIPHeaderName.Code.from, SIPHeaderName.Code.to, SIPHeaderName.Code.callID, SIPHeaderName.Code.cseq,
+                 SIPHeaderName.Code.maxForwards, SIPHeaderName.Code.contentLength, SIPHeaderName.Code.contentType:
+                guard single[name.code] == nil else { throw SIPParseError("Multiple \(name.displayName) headers") }
+                single[name.code] = field.value
+            case SIPHeaderName.Code.via:
+                guard let list = SIPVia.parseList(field.value) else { throw SIPParseError("Malformed Via header") }
+                vias += list
+            case SIPHeaderName.Code.contact:
+                guard field.value != "*" else { continue }
+                guard let list = SIPNameAddress.parseList(field.value) else {
+                    throw SIPParseError("Malformed Contact header")
+                }
+                contacts += list
+            case SIPHeaderName.Code.recordRoute, SIPHeaderName.Code.route:
+                guard let list = SIPNameAddress.parseList(field.value) else {
+                    throw SIPParseError("Malformed \(name.displayName) header")
+                }
+                if name.code == SIPHeaderName.Code.recordRoute { recordRoutes += list }
+            default:
+                break
+            }
+        }
+        guard !vias.isEmpty else { throw SIPParseError("Missing Via header") }
+        for name in [SIPHeaderName.from, .to, .callID, .cseq] where single[name.code] == nil {
             throw SIPParseError("Missing \(name.displayName) header")
         }
-        for name in SIPHeaderName.singleValued where message.values(name).count > 1 {
-            throw SIPParseError("Multiple \(name.displayName) headers")
+        guard let from = single[SIPHeaderName.Code.from].flatMap(SIPNameAddress.parse) else {
+            throw SIPParseError("Malformed From header")
         }
-        for value in message.values(.via) where SIPVia.parseList(value) == nil {
-            throw SIPParseError("Malformed Via header")
+        guard let to = single[SIPHeaderName.Code.to].flatMap(SIPNameAddress.parse) else {
+            throw SIPParseError("Malformed To header")
         }
-        guard message.from != nil else { throw SIPParseError("Malformed From header") }
-        guard message.to != nil else { throw SIPParseError("Malformed To header") }
-        guard let callID = message.callID, isValidCallID(callID) else { throw SIPParseError("Malformed Call-ID header") }
-        guard let cseq = message.cseq else { throw SIPParseError("Malformed CSeq header") }
+        guard let callID = single[SIPHeaderName.Code.callID], isValidCallID(callID) else {
+            throw SIPParseError("Malformed Call-ID header")
+        }
+        guard let cseq = single[SIPHeaderName.Code.cseq].flatMap(SIPCSeq.parse) else {
+            throw SIPParseError("Malformed CSeq header")
+        }
         if let method = message.method, cseq.method != method {
             // RFC 4475 mismatch02: for an unknown method 501 is the future-proof answer.
             throw SIPParseError("CSeq method \(cseq.method) does not match request method \(method)",
                                 statusCode: SIPMethod.known.contains(method) ? 400 : 501)
         }
-        if message.contains(.maxForwards), message.maxForwards == nil {
+        if let value = single[SIPHeaderName.Code.maxForwards], SIPGrammar.boundedDecimal(value, max: 255) == nil {
             throw SIPParseError("Max-Forwards must be 0-255")
         }
-        if message.contains(.contentLength), message.contentLength == nil {
+        if let value = single[SIPHeaderName.Code.contentLength], SIPGrammar.boundedDecimal(value, max: UInt64(Int32.max)) == nil {
             throw SIPParseError("Malformed Content-Length header")
         }
-        for value in message.values(.contact) where value != "*" && SIPNameAddress.parseList(value) == nil {
-            throw SIPParseError("Malformed Contact header")
+        return SIPHeaderIndex(vias: vias, from: from, to: to, cseq: cseq, contacts: contacts,
+                              recordRoutes: recordRoutes)
+    }
+
+    /// The single-valued headers of one message, one slot per header code (1...11): the checks
+    /// above run on every message, and a dictionary here cost more than the checks.
+    private struct SingleValuedHeaders {
+        private var slots = [String?](repeating: nil, count: 12)
+
+        subscript(code: UInt8) -> String? {
+            get { slots[Int(code)] }
+            set { slots[Int(code)] = newValue }
         }
-        for name in [SIPHeaderName.route, .recordRoute] {
-            for value in message.values(name) where SIPNameAddress.parseList(value) == nil {
-                throw SIPParseError("Malformed \(name.displayName) header")
-            }
-        }
+    }
+
+    /// Decodes a header name or value without its surrounding SP/HTAB, in one allocation.
+    private static func trimmedString(_ bytes: ArraySlice<UInt8>) -> String {
+        var start = bytes.startIndex
+        var end = bytes.endIndex
+        while start < end, SIPGrammar.isWhitespace(bytes[start]) { start += 1 }
+        while end > start, SIPGrammar.isWhitespace(bytes[end - 1]) { end -= 1 }
+        return String(decoding: bytes[start..<end], as: UTF8.self)
     }
 
     /// callid = word [ "@" word ]
     private static func isValidCallID(_ value: String) -> Bool {
-        let parts = value.utf8.split(separator: SIPGrammar.at, omittingEmptySubsequences: false)
-        return (1...2).contains(parts.count) && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy(SIPGrammar.isWord) }
+        var ats = 0
+        var previous = SIPGrammar.at
+        for byte in value.utf8 {
+            if byte == SIPGrammar.at {
+                ats += 1
+                if previous == SIPGrammar.at { return false }
+            } else if !SIPGrammar.isWord(byte) {
+                return false
+            }
+            previous = byte
+        }
+        return ats <= 1 && previous != SIPGrammar.at
     }
 }
 

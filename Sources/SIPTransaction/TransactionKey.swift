@@ -14,25 +14,61 @@ public struct TransactionKey: Sendable, Hashable, CustomStringConvertible {
         case server
     }
 
-    public let role: Role
+    /// Shared, immutable storage: a key is copied into the table, the timer heap and every event,
+    /// so a copy is one retain, and its hash is computed once instead of per lookup.
+    private final class Storage: Sendable {
+        let role: Role
+        let method: SIPMethod
+        let branch: String
+        let sentBy: String
+        let isRFC2543: Bool
+        let hash: Int
+
+        init(role: Role, method: SIPMethod, branch: String, sentBy: String, isRFC2543: Bool) {
+            self.role = role
+            self.method = method
+            self.branch = branch
+            self.sentBy = sentBy
+            self.isRFC2543 = isRFC2543
+            var hasher = Hasher()
+            hasher.combine(role)
+            hasher.combine(method)
+            hasher.combine(branch)
+            hasher.combine(sentBy)
+            hasher.combine(isRFC2543)
+            hash = hasher.finalize()
+        }
+    }
+
+    private let storage: Storage
+
+    public var role: Role { storage.role }
     /// CSeq / request method, with ACK mapped to INVITE.
-    public let method: SIPMethod
+    public var method: SIPMethod { storage.method }
     /// The top Via branch for RFC 3261 keys; for RFC 2543 keys, the identity built from the
     /// request's fields (see `server(for:)`).
-    public let branch: String
+    public var branch: String { storage.branch }
     /// Lower-cased sent-by of the top Via for server keys (two clients may pick the same branch,
     /// RFC 3261 17.2.3), empty for client keys, whose branch we generated ourselves.
-    public let sentBy: String
+    public var sentBy: String { storage.sentBy }
     /// True when the request's branch lacked the magic cookie and the key was derived from the
     /// RFC 2543 fields.
-    public let isRFC2543: Bool
+    public var isRFC2543: Bool { storage.isRFC2543 }
 
     init(role: Role, method: SIPMethod, branch: String, sentBy: String, isRFC2543: Bool = false) {
-        self.role = role
-        self.method = method == .ack ? .invite : method
-        self.branch = branch
-        self.sentBy = sentBy
-        self.isRFC2543 = isRFC2543
+        storage = Storage(role: role, method: method == .ack ? .invite : method, branch: branch, sentBy: sentBy,
+                          isRFC2543: isRFC2543)
+    }
+
+    public static func == (lhs: TransactionKey, rhs: TransactionKey) -> Bool {
+        let a = lhs.storage
+        let b = rhs.storage
+        return a === b || (a.hash == b.hash && a.role == b.role && a.method == b.method && a.branch == b.branch
+            && a.sentBy == b.sentBy && a.isRFC2543 == b.isRFC2543)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(storage.hash)
     }
 
     public var description: String {

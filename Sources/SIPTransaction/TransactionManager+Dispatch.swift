@@ -17,7 +17,9 @@ extension TransactionManager {
 
     /// Runs `input` through the machine of `key` and carries out its actions. Unknown key: `[]`.
     mutating func run(_ key: TransactionKey, _ input: Input, now: Duration) -> [TransactionEvent<Context>] {
-        guard var entry = table[key] else { return [] }
+        // Taken out of the table so that the entry is uniquely referenced: mutating a copy
+        // would copy its timer dictionary on every timer change.
+        guard var entry = table.removeValue(forKey: key) else { return [] }
         let actions = entry.machine.handle(input)
         var events: [TransactionEvent<Context>] = []
         var terminated = false
@@ -43,7 +45,6 @@ extension TransactionManager {
             }
         }
         if terminated {
-            table[key] = nil
             if let dialog = entry.dialogACK, acceptedByDialog[dialog] == key { acceptedByDialog[dialog] = nil }
         } else {
             table[key] = entry

@@ -163,9 +163,8 @@ public struct TransactionManager<Context: Sendable>: Sendable {
         var events: [TransactionEvent<Context>] = []
         while let top = queue.first, top.deadline <= now {
             queue.popFirst()
-            guard var entry = table[top.key], entry.timers[top.timer] == top.id else { continue }
-            entry.timers[top.timer] = nil
-            table[top.key] = entry
+            guard table[top.key]?.timers[top.timer] == top.id else { continue }
+            table[top.key]?.timers[top.timer] = nil
             events += run(top.key, .timer(top.timer), now: top.deadline)
         }
         normalize()
