@@ -57,6 +57,7 @@ let package = Package(
         .testTarget(name: "SBCConfigTests", dependencies: ["SBCConfig"]),
         .testTarget(name: "SBCSystemTests", dependencies: ["SBCSystem", "SIPTransport", "CSBCLinux", "CSBCOpenSSL", "CSBCSRTP", "CSBCSQLite"]),
         .testTarget(name: "B2BUATests", dependencies: ["B2BUA", "SIPCore", "SIPTransaction", "Routing", "SBCConfig"]),
+        .testTarget(name: "SBCServerTests", dependencies: ["SBCServer"]),
         .testTarget(name: "IntegrationTests", dependencies: ["SBCConfig"], resources: [.copy("Scenarios")]),
     ]
 )

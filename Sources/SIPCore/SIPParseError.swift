@@ -15,13 +15,15 @@ public struct SIPParseError: Error, Sendable, CustomStringConvertible {
         self.partialMessage = partialMessage
     }
 
-    /// A response can be built only for a request with one parseable Via and the dialog
-    /// identifiers to copy; malformed responses are simply dropped.
+    /// A response can be built for a request with one parseable top Via (where to send it) and
+    /// one CSeq (how the client matches it, RFC 3261 17.1.3); whatever else of From, To and
+    /// Call-ID exists is copied. RFC 4475 (insuf) asks for a 400 even when those are missing.
+    /// Malformed responses and ACKs are never answered.
     public var canRespond: Bool {
         guard let message = partialMessage, message.isRequest, message.method != .ack,
               let via = message.firstValue(.via), SIPVia.parseList(via) != nil
         else { return false }
-        return [SIPHeaderName.from, .to, .callID, .cseq].allSatisfy { message.values($0).count == 1 }
+        return message.values(.cseq).count == 1
     }
 
     public var description: String { "\(statusCode) \(reason)" }
