@@ -48,7 +48,7 @@ let package = Package(
         ]),
 
         .executableTarget(name: "b2bua-bench", dependencies: [
-            "B2BUA", "SIPCore", "Routing", "SBCConfig", .product(name: "Logging", package: "swift-log"),
+            "B2BUA", "SIPCore", "Routing", "SBCConfig", "CSBCLinux", .product(name: "Logging", package: "swift-log"),
         ], path: "Sources/b2bua-bench"),
 
         // Tests: unit tests of sans-IO layers, then integration tests against the built binary.

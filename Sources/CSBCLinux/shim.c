@@ -7,6 +7,7 @@
 #ifdef __linux__
 
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -338,3 +339,10 @@ int csbc_errno(void) { return errno; }
 void csbc_set_errno(int value) { errno = value; }
 
 #endif // __linux__
+
+/* Bytes the allocator has handed out and not had back: unlike RSS it shrinks when memory is
+ * freed, so benchmarks can measure what live state costs. */
+size_t csbc_heap_bytes_in_use(void) {
+    struct mallinfo2 info = mallinfo2();
+    return info.uordblks;
+}

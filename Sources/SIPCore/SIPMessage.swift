@@ -32,6 +32,15 @@ public struct SIPMessage: Sendable, Equatable {
         SIPMessage(startLine: .request(method: method, uri: uri.description))
     }
 
+    /// The same message without the parser's typed-header cache: for messages kept for long
+    /// (a transaction's request lives 32 s after its answer), where memory matters more than
+    /// the occasional re-parse.
+    public var compacted: SIPMessage {
+        var copy = self
+        copy.index = nil
+        return copy
+    }
+
     public var isRequest: Bool {
         if case .request = startLine { return true }
         return false

@@ -53,7 +53,7 @@ public struct ServerInviteTransaction: Sendable {
     private var intervalG: Duration
 
     public init(request: SIPMessage, reliable: Bool, timers: TransactionTimers) {
-        self.request = request
+        self.request = request.compacted
         self.reliable = reliable
         self.timers = timers
         intervalG = timers.t1

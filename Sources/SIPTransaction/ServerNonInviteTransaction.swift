@@ -39,7 +39,7 @@ public struct ServerNonInviteTransaction: Sendable {
     public private(set) var lastResponse: SIPMessage?
 
     public init(request: SIPMessage, reliable: Bool, timers: TransactionTimers) {
-        self.request = request
+        self.request = request.compacted
         self.reliable = reliable
         self.timers = timers
     }

@@ -3,6 +3,7 @@
 // CPU cost per call from the kernel and from SIPp, and is repeatable enough to compare commits.
 // Usage: b2bua-bench [calls]   (run the release build: swift run -c release b2bua-bench 20000)
 import B2BUA
+import CSBCLinux
 import Glibc
 import Logging
 import Routing
@@ -55,7 +56,9 @@ func carrierResponse(_ status: String, to request: SIPMessage, body: String = ""
         + (body.isEmpty ? "" : "Content-Type: application/sdp\r\n") + "Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
 }
 
-for call in 0..<calls {
+/// Sets up call `call` to the point where both legs are confirmed; returns the caller-side
+/// dialog headers for in-dialog requests.
+@MainActor func establish(_ call: Int) -> (head: String, dialog: String) {
     let callID = "bench-\(call)@192.0.2.10"
     let head = "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK\(call)x%@\r\nMax-Forwards: 70\r\n"
         + "From: \"Agent\" <sip:+15550001111@192.0.2.10>;tag=pl\(call)\r\n"
@@ -71,15 +74,24 @@ for call in 0..<calls {
     let dialog = "To: <sip:+15551230000@10.0.0.1>;tag=\(aTag)\r\nCall-ID: \(callID)\r\n"
     _ = feed("ACK sip:sbc@10.0.0.1:5060 SIP/2.0\r\n" + head.replacingOccurrences(of: "%@", with: "a") + dialog
         + "CSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n", from: platform)
+    return (head, dialog)
+}
+
+@MainActor func advanceTimers(by step: Duration) {
+    now += step
+    let start = threadCPU()
+    for item in b2bua.advance(to: now) { wireBytes += item.message.serialized().count }
+    spent += threadCPU() - start
+}
+
+for call in 0..<calls {
+    let (head, dialog) = establish(call)
     let bye = feed("BYE sip:sbc@10.0.0.1:5060 SIP/2.0\r\n" + head.replacingOccurrences(of: "%@", with: "b") + dialog
         + "CSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n", from: platform)
     guard let carrierBye = bye.first(where: { $0.method == .bye }) else { fatalError("no BYE towards the carrier") }
     _ = feed(carrierResponse("200 OK", to: carrierBye), from: carrier)
     // 2 ms between calls: 500 calls/s, so timers (J, K, L, M) fire and expire as in production.
-    now += .milliseconds(2)
-    let start = threadCPU()
-    for item in b2bua.advance(to: now) { wireBytes += item.message.serialized().count }
-    spent += threadCPU() - start
+    advanceTimers(by: .milliseconds(2))
 }
 now += .seconds(64)
 _ = b2bua.advance(to: now)
@@ -90,3 +102,15 @@ print("calls: \(calls), messages per call: 11 in + out")
 print(String(format: "SBC CPU per call (parse + transactions + B2BUA + serialise, no sockets): %.1f us", perCall))
 print("left after the last timer: \(b2bua.activeCalls) calls, \(b2bua.activeTransactions) transactions")
 print("bytes serialised per call: \(wireBytes / calls)")
+
+// Memory: heap bytes in use (glibc mallinfo2) per established call, right after set-up (with the
+// RFC 3261/6026 transaction tails of 64*T1) and once those have expired (steady state).
+let held = 5000
+let heap0 = csbc_heap_bytes_in_use()
+for call in 0..<held { _ = establish(calls + call) }
+let heap1 = csbc_heap_bytes_in_use()
+advanceTimers(by: .seconds(40))
+let heap2 = csbc_heap_bytes_in_use()
+print("established calls held: \(b2bua.activeCalls)")
+print("heap per established call, first 32 s (with transaction state): \((heap1 - heap0) / held) bytes")
+print("heap per established call, steady state: \((heap2 - heap0) / held) bytes")

@@ -140,6 +140,9 @@ int csbc_set_thread_name(const char *name);
 // MARK: - errno
 
 int csbc_errno(void);
+
+/// Heap bytes currently allocated (glibc mallinfo2 uordblks), for memory benchmarks.
+size_t csbc_heap_bytes_in_use(void);
 void csbc_set_errno(int value);
 
 #endif // __linux__
