@@ -26,23 +26,27 @@ let package = Package(
         .target(name: "SBCSystem", dependencies: ["CSBCLinux", .product(name: "Logging", package: "swift-log")]),
 
         // Sans-IO protocol layers.
+        .target(name: "SBCTimers"),
         .target(name: "SIPCore"),
-        .target(name: "SIPTransaction", dependencies: ["SIPCore"]),
+        .target(name: "SIPTransaction", dependencies: ["SIPCore", "SBCTimers"]),
         .target(name: "SBCConfig", dependencies: ["Yams"]),
         .target(name: "Routing", dependencies: ["SIPCore", "SBCConfig"]),
+        .target(name: "SIPProfiles", dependencies: ["SIPCore", "SBCConfig"]),
         .target(name: "B2BUA", dependencies: [
-            "SIPCore", "SIPTransaction", "Routing", "SBCConfig", .product(name: "Logging", package: "swift-log"),
+            "SIPCore", "SIPTransaction", "SBCTimers", "Routing", "SBCConfig", "SIPProfiles", .product(name: "Logging", package: "swift-log"),
         ]),
 
         // I/O: transports on the loop, wiring, executable.
         .target(name: "SIPTransport", dependencies: ["SIPCore", "SBCSystem", .product(name: "Logging", package: "swift-log")]),
+        // SQLite persistence (CDRs) on its own writer thread; see docs/CDR.md.
+        .target(name: "SBCStore", dependencies: ["CSBCSQLite", .product(name: "Logging", package: "swift-log")]),
         .target(name: "SBCServer", dependencies: [
-            "SIPCore", "SIPTransaction", "SIPTransport", "SBCSystem", "SBCConfig", "Routing", "B2BUA",
+            "SIPCore", "SIPTransaction", "SIPTransport", "SBCSystem", "SBCConfig", "Routing", "B2BUA", "SBCStore",
             "CSBCOpenSSL", "CSBCSRTP", "CSBCSQLite",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "sbc", dependencies: [
-            "SBCServer", "SBCConfig",
+            "SBCServer", "SBCConfig", "SBCStore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -53,11 +57,14 @@ let package = Package(
 
         // Tests: unit tests of sans-IO layers, then integration tests against the built binary.
         .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "SBCTimersTests", dependencies: ["SBCTimers"]),
         .testTarget(name: "SIPTransactionTests", dependencies: ["SIPTransaction", "SIPCore"]),
         .testTarget(name: "SBCConfigTests", dependencies: ["SBCConfig"]),
+        .testTarget(name: "SIPProfilesTests", dependencies: ["SIPProfiles", "SIPCore", "SBCConfig"]),
         .testTarget(name: "SBCSystemTests", dependencies: ["SBCSystem", "SIPTransport", "CSBCLinux", "CSBCOpenSSL", "CSBCSRTP", "CSBCSQLite"]),
         .testTarget(name: "B2BUATests", dependencies: ["B2BUA", "SIPCore", "SIPTransaction", "Routing", "SBCConfig"]),
         .testTarget(name: "SBCServerTests", dependencies: ["SBCServer"]),
+        .testTarget(name: "SBCStoreTests", dependencies: ["SBCStore"]),
         .testTarget(name: "IntegrationTests", dependencies: ["SBCConfig"], resources: [.copy("Scenarios")]),
     ]
 )

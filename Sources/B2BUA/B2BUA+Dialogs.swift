@@ -59,6 +59,7 @@ extension B2BUA {
         }
         if method == .bye {
             call.phase = .terminating
+            call.endedBy = origin == .a ? "caller" : "callee"
             logger.info("hangup", metadata: metadata(call).merging(["by": "\(origin == .a ? "caller" : "callee")"]) { a, _ in a })
         }
         let peer = call[target].peer
@@ -98,6 +99,7 @@ extension B2BUA {
     mutating func terminate(call id: Int, reason: String, now: Duration) {
         guard let call = calls[id] else { return }
         logger.info("closing call", metadata: metadata(call).merging(["reason": "\(reason)"]) { a, _ in a })
+        call.endedBy = "sbc"
         if call.phase == .confirmed || call.phase == .terminating {
             sendBye(callID: id, side: .a, reason: reason, now: now)
             sendBye(callID: id, side: .b, reason: reason, now: now)
@@ -105,17 +107,33 @@ extension B2BUA {
             if call.phase == .proceeding, let request = transactions.request(of: pending.serverKey),
                transactions.isServerInviteProceeding(pending.serverKey)
             {
+                call.finalStatus = 503
                 respond(to: request, key: pending.serverKey, status: 503, reason: "Service Unavailable",
                         toTag: call[pending.origin].localTag, now: now)
             }
             if pending.provisionalSeen { sendCancel(callID: id, now: now) }
         }
-        removeCall(id)
+        removeCall(id, now: now, disposition: drainDeadline != nil ? .shutdown : nil)
     }
 
-    mutating func removeCall(_ id: Int) {
+    /// Forgets a call and reports its summary; the one place a call ends.
+    mutating func removeCall(_ id: Int, now: Duration, disposition: CallSummary.Disposition? = nil) {
         guard let call = calls.removeValue(forKey: id) else { return }
         dialogs[DialogKey(callID: call.a.callID, localTag: call.a.localTag)] = nil
-        dialogs[DialogKey(callID: call.b.callID, localTag: call.b.localTag)] = nil
+        if let legB = call.legB { dialogs[DialogKey(callID: legB.callID, localTag: legB.localTag)] = nil }
+        if let trunk = call.activeTrunk { availability.callEnded(on: trunk.name) }
+        var attempts = call.attempts
+        for index in attempts.indices where attempts[index].outcome == .pending {
+            attempts[index].outcome = call.phase == .cancelling ? .cancelled : .rejected
+        }
+        let resolved: CallSummary.Disposition = disposition
+            ?? (call.answeredAt != nil ? .answered : call.phase == .cancelling ? .cancelled : .failed)
+        finishedCalls.append(CallSummary(
+            callID: call.a.callID, legBCallID: call.legB?.callID, fromURI: "\(call.a.remoteAddress.uri)",
+            toURI: "\(call.a.localAddress.uri)", ingressTrunk: call.a.trunk.name, route: call.routeName,
+            startedAt: call.startedAt, answeredAt: call.answeredAt, endedAt: now, disposition: resolved,
+            finalStatus: call.finalStatus ?? (call.answeredAt != nil ? 200 : call.phase == .cancelling ? 487 : nil),
+            finalTrunk: call.answeredAt != nil ? call.legB?.trunk.name : call.attempts.last?.trunk,
+            endedBy: call.endedBy, attempts: attempts))
     }
 }

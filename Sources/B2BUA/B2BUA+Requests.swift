@@ -1,6 +1,8 @@
 import Logging
+import Routing
 import SBCConfig
 import SIPCore
+import SIPProfiles
 import SIPTransaction
 
 extension B2BUA {
@@ -24,6 +26,21 @@ extension B2BUA {
                 send(response, to: replyTo)
             }
             return
+        }
+        if method != .ack, method != .cancel, let name = trunk.inboundProfile, let profile = settings.profiles[name] {
+            do {
+                try profile.apply(to: &request, context: ProfileContext(message: request, trunkName: trunk.name))
+            } catch {
+                logger.error("inbound profile produced invalid SIP", metadata: [
+                    "trunk": "\(trunk.name)", "call_id": "\(request.callID ?? "-")", "error": "\(error)",
+                ])
+                var response = SIPResponseBuilder.response(to: incoming, statusCode: 500,
+                                                           reason: "Server Internal Error (inbound profile)",
+                                                           toTag: ids.tag())
+                response.add(.server, settings.productName)
+                send(response, to: replyTo)
+                return
+            }
         }
         let context = TransactionContext(destination: replyTo, callID: nil, purpose: .answering)
         switch transactions.receiveRequest(request, reliable: source.isReliable, context: context, now: now) {
@@ -77,14 +94,19 @@ extension B2BUA {
             respond(to: request, key: key, status: 503, reason: "Service Unavailable (shutting down)", now: now)
             return
         }
-        let requestUser = request.requestURI?.user
-        guard let decision = routing.route(from: sourceTrunk, requestUser: requestUser),
-              let target = decision.candidates.first,
-              let aZone = settings.zones[replyTo.zone], let bZone = settings.zones[target.zone],
+        guard let decision = routing.route(from: sourceTrunk, request: request),
+              let aZone = settings.zones[replyTo.zone],
               let from = request.from, let to = request.to, let cseq = request.cseq, let callID = request.callID
         else {
+            let status = routing.unroutableStatus
             logger.info("no route", metadata: ["call_id": "\(request.callID ?? "-")", "trunk": "\(sourceTrunk.name)"])
-            respond(to: request, key: key, status: 404, reason: "Not Found (no route)", now: now)
+            respond(to: request, key: key, status: status, reason: "\(SIPResponseBuilder.defaultReason(status)) (no route)",
+                    now: now)
+            finishedCalls.append(CallSummary(
+                callID: request.callID ?? "", legBCallID: nil, fromURI: request.from.map { "\($0.uri)" } ?? "",
+                toURI: request.to.map { "\($0.uri)" } ?? "", ingressTrunk: sourceTrunk.name, route: nil,
+                startedAt: now, answeredAt: nil, endedAt: now, disposition: .noRoute, finalStatus: status,
+                finalTrunk: nil, endedBy: "sbc", attempts: []))
             return
         }
         respond(to: request, key: key, status: 100, now: now)
@@ -98,37 +120,20 @@ extension B2BUA {
             remoteAddress: callerAddress, remoteTarget: request.contacts.first?.uri ?? from.uri,
             routeSet: request.recordRoutes, localCSeq: 0, remoteCSeq: cseq.number, peer: replyTo,
             trunk: sourceTrunk, zone: aZone)
-        let peer = SIPEndpoint(host: target.address, port: target.port, transport: target.transport, zone: target.zone)
-        var b = CallLeg(
-            side: .b, callID: target.callIDPolicy == .preserve ? callID : ids.callID(), localTag: ids.tag(),
-            remoteTag: nil,
-            localAddress: SIPNameAddress(displayName: from.displayName,
-                                         uri: SIPURI(user: from.uri.user, host: bZone.host)),
-            remoteAddress: SIPNameAddress(displayName: to.displayName,
-                                          uri: SIPURI(user: to.uri.user, host: target.address)),
-            remoteTarget: SIPURI(user: requestUser, host: target.address, port: target.port == 5060 ? nil : target.port),
-            routeSet: [], localCSeq: cseq.number, remoteCSeq: nil, peer: peer, trunk: target, zone: bZone)
-
-        var invite = b.request(.invite, branch: ids.branch(), maxForwards: forwardedMaxForwards(request),
-                               cseq: cseq.number)
-        invite.add(.contact, b.localContact)
-        HeaderFilter.copyEndToEnd(from: request, into: &invite)
-        guard let clientKey = TransactionKey.client(for: invite) else { return }
-
+        let candidates = CandidateOrder.order(decision.candidates, group: decision.group, using: &ids)
         let id = nextCallID
         nextCallID += 1
-        let call = Call(id: id, a: a, b: b, phase: .proceeding, routeName: decision.routeName)
-        call.pendingInvite = Call.PendingInvite(origin: .a, serverKey: key, clientKey: clientKey,
-                                                clientRequest: invite, awaitingOriginAck: request.body.isEmpty)
+        let call = Call(id: id, a: a, route: decision, callerInvite: request.compacted, callerKey: key,
+                        remainingCandidates: candidates, startedAt: now)
         calls[id] = call
         dialogs[DialogKey(callID: a.callID, localTag: a.localTag)] = (id, .a)
-        dialogs[DialogKey(callID: b.callID, localTag: b.localTag)] = (id, .b)
         logger.info("call started", metadata: metadata(call).merging([
-            "from": "\(from.uri)", "to": "\(to.uri)", "ingress": "\(sourceTrunk.name)", "trunk": "\(target.name)",
-            "b_call_id": "\(b.callID)",
+            "from": "\(from.uri)", "to": "\(to.uri)", "ingress": "\(sourceTrunk.name)",
+            "candidates": "\(candidates.map(\.name).joined(separator: ","))",
         ]) { a, _ in a })
-        let context = TransactionContext(destination: peer, callID: id, purpose: .invite(target: .b))
-        handle(transactions.startClient(invite, reliable: peer.isReliable, context: context, now: now), now: now)
+        if !startNextAttempt(call, now: now) {
+            failCall(call, status: 503, reason: "Service Unavailable (no trunk available)", response: nil, now: now)
+        }
     }
 
     /// Max-Forwards for the next hop: one less than received, never above our own default.

@@ -49,12 +49,17 @@ extension B2BUA {
         }
         let origin = pending.origin
         let initial = call.phase == .proceeding || call.phase == .cancelling
+        if status < 200 {
+            // Any provisional, 100 included, proves the trunk alive and allows a CANCEL (RFC 3261 9.1).
+            pending.provisionalSeen = true
+            call.pendingInvite = pending
+            if initial { call.provisionalTimer = nil }
+        }
         guard status > 100 else { return }
 
         if initial, let tag = response.to?.tag { call[target].remoteTag = tag }
         if status < 200 {
-            pending.provisionalSeen = true
-            call.pendingInvite = pending
+            if initial, !response.body.isEmpty, response.mediaType == "application/sdp" { call.earlyMedia = true }
             if pending.cancelRequested {
                 sendCancel(callID: id, now: now)
             } else if let request = transactions.request(of: pending.serverKey) {
@@ -67,12 +72,13 @@ extension B2BUA {
             if let contact = response.contacts.first?.uri { call[target].remoteTarget = contact }
             if initial { call[target].routeSet = response.recordRoutes.reversed() }
             let ack = makeAck(for: pending.clientRequest, on: call, side: target)
+            if initial { recordAnswer(call, status: status, now: now) }
             if call.phase == .cancelling {
                 // The callee answered as the caller's CANCEL crossed: confirm and hang up (RFC 3261 15).
                 send(ack, to: call[target].peer)
                 logger.info("answer crossed CANCEL, releasing callee", metadata: metadata(call))
                 sendBye(callID: id, side: target, reason: "SIP;cause=487;text=\"Caller cancelled\"", now: now)
-                removeCall(id)
+                removeCall(id, now: now)
                 return
             }
             if pending.awaitingOriginAck {
@@ -91,16 +97,16 @@ extension B2BUA {
         }
 
         // 3xx-6xx: the client transaction has already acknowledged it.
-        call.pendingInvite = nil
         if initial {
-            if call.phase == .proceeding, let request = transactions.request(of: pending.serverKey) {
-                respond(pending.serverKey, relayed(response, to: request, leg: call[origin], contact: false), now: now)
-            }
-            logger.info("call failed", metadata: metadata(call).merging([
-                "status": "\(status)", "trunk": "\(call.b.trunk.name)",
-            ]) { a, _ in a })
-            removeCall(id)
-        } else if let request = transactions.request(of: pending.serverKey) {
+            let reason: String
+            if case .response(_, let text) = response.startLine { reason = text } else { reason = "" }
+            attemptFailed(call, status: status, reason: reason, outcome: call.phase == .cancelling ? .cancelled : .rejected,
+                          trigger: call.route.group?.failoverOn.matches(status: status) ?? false, response: response,
+                          now: now)
+            return
+        }
+        call.pendingInvite = nil
+        if let request = transactions.request(of: pending.serverKey) {
             respond(pending.serverKey, relayed(response, to: request, leg: call[origin], contact: false), now: now)
         }
     }
@@ -116,7 +122,7 @@ extension B2BUA {
                 logger.info("call ended", metadata: metadata(call).merging([
                     "by": "\(origin == .a ? "caller" : "callee")", "status": "\(status)",
                 ]) { a, _ in a })
-                removeCall(id)
+                removeCall(id, now: now)
             }
         }
     }
@@ -136,7 +142,15 @@ extension B2BUA {
             guard let id = context.callID, let call = calls[id], let pending = call.pendingInvite,
                   pending.clientKey == key
             else { return }
-            logger.warning("INVITE failed", metadata: metadata(call).merging([
+            if call.phase == .proceeding || call.phase == .cancelling {
+                let timedOut = status == 408
+                let triggers = call.route.group?.failoverOn
+                attemptFailed(call, status: status, reason: reason, outcome: timedOut ? .timeout : .transportError,
+                              trigger: (timedOut ? triggers?.onTimeout : triggers?.onTransportError) ?? false,
+                              response: nil, now: now)
+                return
+            }
+            logger.warning("re-INVITE failed", metadata: metadata(call).merging([
                 "status": "\(status)", "reason": "\(reason)", "trunk": "\(call[pending.origin.other].trunk.name)",
             ]) { a, _ in a })
             call.pendingInvite = nil
@@ -147,7 +161,7 @@ extension B2BUA {
             if call.phase == .confirmed {
                 terminate(call: id, reason: "SIP;cause=\(status);text=\"re-INVITE failed\"", now: now)
             } else {
-                removeCall(id)
+                removeCall(id, now: now)
             }
         case .relay(let serverKey, _):
             guard let id = context.callID, let call = calls[id], let request = transactions.request(of: serverKey)
@@ -155,10 +169,23 @@ extension B2BUA {
             respond(to: request, key: serverKey, status: status, reason: reason, now: now)
             if request.method == .bye {
                 logger.info("call ended", metadata: metadata(call).merging(["status": "\(status)"]) { a, _ in a })
-                removeCall(id)
+                removeCall(id, now: now)
             }
         case .fireAndForget:
             break
+        }
+    }
+
+    /// The current attempt answered: it is the call's trunk from now on.
+    private func recordAnswer(_ call: Call, status: Int, now: Duration) {
+        call.provisionalTimer = nil
+        call.answerTimer = nil
+        call.answeredAt = now
+        call.finalStatus = status
+        if let index = call.attempts.lastIndex(where: { $0.outcome == .pending }) {
+            call.attempts[index].responseCode = status
+            call.attempts[index].responseTime = now - call.attempts[index].startedAt
+            call.attempts[index].outcome = call.phase == .cancelling ? .cancelled : .answered
         }
     }
 

@@ -1,6 +1,7 @@
 import Logging
 import Routing
 import SBCConfig
+import SBCTimers
 import SIPCore
 import SIPTransaction
 
@@ -27,6 +28,12 @@ public struct B2BUA {
     var dialogs: [DialogKey: (call: Int, side: LegSide)] = [:]
     var nextCallID = 1
     var outbox: [SIPOutbound] = []
+    /// Live per-trunk state: Retry-After quarantines, passive failures, call counts.
+    public internal(set) var availability = TrunkAvailability()
+    /// Per-call timers (first provisional, answer) of the attempts in progress.
+    var callTimers = DeadlineHeap<CallTimer>()
+    /// Calls that ended since the driver last took them (for CDRs).
+    var finishedCalls: [CallSummary] = []
     /// Set once shutdown begins: new calls are refused and, at the deadline, remaining calls closed.
     public private(set) var drainDeadline: Duration?
     private var drainExpired = false
@@ -45,11 +52,17 @@ public struct B2BUA {
     }
 
     public var activeCalls: Int { calls.count }
+
+    /// Hands over the summaries of calls that ended since the last call (for CDRs).
+    public mutating func takeFinishedCalls() -> [CallSummary] {
+        defer { finishedCalls.removeAll(keepingCapacity: true) }
+        return finishedCalls
+    }
     public var activeTransactions: Int { transactions.count }
 
     /// Earliest time `advance(to:)` must be called.
     public var nextDeadline: Duration? {
-        [transactions.nextDeadline, drainExpired ? nil : drainDeadline].compactMap { $0 }.min()
+        [transactions.nextDeadline, callTimers.first?.deadline, drainExpired ? nil : drainDeadline].compactMap { $0 }.min()
     }
 
     // MARK: Entry points
@@ -73,7 +86,18 @@ public struct B2BUA {
     /// Fires due transaction timers and the drain deadline.
     public mutating func advance(to now: Duration) -> [SIPOutbound] {
         outbox.removeAll(keepingCapacity: true)
-        handle(transactions.advance(to: now), now: now)
+        // Transaction and call timers fire in deadline order, as if each had woken the loop.
+        while true {
+            let transactionDue = transactions.nextDeadline.flatMap { $0 <= now ? $0 : nil }
+            if let top = callTimers.first, top.deadline <= now, top.deadline <= transactionDue ?? top.deadline {
+                callTimers.popFirst()
+                fire(top.payload, sequence: top.sequence, now: top.deadline)
+            } else if let due = transactionDue {
+                handle(transactions.advance(to: due), now: due)
+            } else {
+                break
+            }
+        }
         if let deadline = drainDeadline, !drainExpired, now >= deadline {
             drainExpired = true
             for id in Array(calls.keys) { terminate(call: id, reason: "SIP;cause=503;text=\"SBC shutting down\"", now: now) }

@@ -1,4 +1,5 @@
 import SBCConfig
+import SIPProfiles
 import SIPTransaction
 
 /// The parts of the configuration the B2BUA core reads, resolved once.
@@ -10,6 +11,8 @@ public struct B2BUASettings: Sendable {
     var drain: Duration
     var timers: TransactionTimers
     var productName: String
+    /// Header rewrite profiles by name, compiled once.
+    var profiles: [String: HeaderRewriteProfile]
 
     public init(configuration: SBCConfiguration, productName: String) {
         zones = Dictionary(configuration.zones.map { ($0.name, ZoneIdentity($0)) }, uniquingKeysWith: { a, _ in a })
@@ -19,5 +22,12 @@ public struct B2BUASettings: Sendable {
         drain = configuration.shutdown.drain
         timers = TransactionTimers(t1: configuration.sip.t1, t2: configuration.sip.t2, t4: configuration.sip.t4)
         self.productName = productName
+        profiles = Dictionary(configuration.profiles.map { ($0.name, HeaderRewriteProfile($0)) },
+                              uniquingKeysWith: { first, _ in first })
+    }
+
+    /// The profile for requests sent to `trunk`: the route's override, else the trunk's own.
+    func outboundProfile(for trunk: TrunkSettings, routeOverride: String?) -> HeaderRewriteProfile? {
+        (routeOverride ?? trunk.profile).flatMap { profiles[$0] }
     }
 }

@@ -1,3 +1,5 @@
+import Routing
+import SBCConfig
 import SIPCore
 import SIPTransaction
 
@@ -34,28 +36,59 @@ final class Call {
 
     let id: Int
     var a: CallLeg
-    var b: CallLeg
+    /// The leg of the current (or final) attempt; replaced on each failover. Nil only until the
+    /// first attempt starts (or when no candidate could be tried at all).
+    var legB: CallLeg?
     var phase: Phase
     var pendingInvite: PendingInvite?
     /// Last ACK sent per leg, re-sent when that leg retransmits its 2xx.
     var lastAck: [LegSide: SIPMessage] = [:]
-    let routeName: String
+    let route: RouteDecision
+    /// The caller's INVITE: every attempt's B-leg INVITE is built from it.
+    let callerInvite: SIPMessage
+    /// The caller's INVITE server transaction.
+    let callerKey: TransactionKey
+    /// Trunk of the attempt in progress or answered: it counts against the trunk's call limit.
+    var activeTrunk: TrunkSettings?
+    var finalStatus: Int?
+    /// Candidates not tried yet, in the order they will be.
+    var remainingCandidates: [TrunkSettings]
+    /// Every attempt so far, for the failover decision log and the CDR.
+    var attempts: [CallAttemptSummary] = []
+    /// A provisional with SDP arrived: the caller may be hearing the callee's network, so the
+    /// call is committed to this attempt (never fail over after early media).
+    var earlyMedia = false
+    /// Sequences of the armed per-attempt timers (see `B2BUA.callTimers`).
+    var provisionalTimer: UInt64?
+    var answerTimer: UInt64?
+    let startedAt: Duration
+    var answeredAt: Duration?
+    var endedBy: String?
 
-    init(id: Int, a: CallLeg, b: CallLeg, phase: Phase, routeName: String) {
+    init(id: Int, a: CallLeg, route: RouteDecision, callerInvite: SIPMessage, callerKey: TransactionKey,
+         remainingCandidates: [TrunkSettings], startedAt: Duration)
+    {
         self.id = id
         self.a = a
-        self.b = b
-        self.phase = phase
-        self.routeName = routeName
+        phase = .proceeding
+        self.callerKey = callerKey
+        self.route = route
+        self.callerInvite = callerInvite
+        self.remainingCandidates = remainingCandidates
+        self.startedAt = startedAt
     }
+
+    var routeName: String { route.routeName }
 
     /// Original Call-ID, the key operators search logs by.
     var logID: String { a.callID }
 
+    /// Both legs exist whenever a dialog request or response refers to `side`: B-leg traffic
+    /// only reaches a call once an attempt has started.
     subscript(side: LegSide) -> CallLeg {
-        get { side == .a ? a : b }
+        get { side == .a ? a : legB! }
         set {
-            if side == .a { a = newValue } else { b = newValue }
+            if side == .a { a = newValue } else { legB = newValue }
         }
     }
 }

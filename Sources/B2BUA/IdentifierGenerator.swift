@@ -1,7 +1,7 @@
 /// Tags, branches and Call-IDs. Injected so that tests are reproducible; production seeds from
 /// the system generator. Values are long enough (>= 64 bits of randomness) to be globally unique
 /// as RFC 3261 19.3 asks of tags and Call-IDs.
-public struct IdentifierGenerator: Sendable {
+public struct IdentifierGenerator: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
     public init(seed: UInt64? = nil) {
@@ -20,6 +20,9 @@ public struct IdentifierGenerator: Sendable {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
+
+    /// Also the B2BUA's random source for weighted trunk selection.
+    public mutating func next() -> UInt64 { nextWord() }
 
     public mutating func token(length: Int = 16) -> String {
         var bytes: [UInt8] = []

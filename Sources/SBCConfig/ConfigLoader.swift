@@ -19,7 +19,7 @@ import Yams
 /// 3. Whole-configuration checks (``ConfigValidator``): names, references, collisions, routes.
 public enum ConfigLoader {
     /// The top-level sections, for unknown-key detection and suggestions.
-    static let sections = ["node", "sip", "zones", "trunks", "trunk_groups", "routes",
+    static let sections = ["node", "sip", "zones", "trunks", "trunk_groups", "routes", "routing", "profiles",
                            "security", "shutdown", "logging"]
 
     /// Reads and validates the configuration file at `path`; problems name `path` as their source.
@@ -82,6 +82,8 @@ public enum ConfigLoader {
         configuration.trunkGroups = list(reader, "trunk_groups", required: nil, TrunkGroupSettings.read)
         configuration.routes = list(reader, "routes", required: "at least one route is required",
                                     RouteSettings.read)
+        configuration.routing = RoutingSettings.read(reader.value("routing"), at: "routing", problems: problems)
+        configuration.profiles = list(reader, "profiles", required: nil, ProfileSettings.read)
         configuration.security = SecuritySettings.read(reader.value("security"), at: "security", problems: problems)
         configuration.shutdown = ShutdownSettings.read(reader.value("shutdown"), at: "shutdown", problems: problems)
         configuration.logging = LoggingSettings.read(reader.value("logging"), at: "logging", problems: problems)

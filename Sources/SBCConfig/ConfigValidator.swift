@@ -11,16 +11,31 @@ struct ConfigValidator {
     let config: SBCConfiguration
     let problems: ProblemCollector
 
+    /// Every trunk's `profile` and `inbound_profile` and every route's `profile` names a profile.
+    private func checkProfileReferences() {
+        let profileNames = names(config.profiles.map(\.name), list: "profiles")
+        for (index, trunk) in config.trunks.enumerated() {
+            checkReference(trunk.profile, at: "trunks[\(index)].profile", noun: "profile", known: profileNames)
+            checkReference(trunk.inboundProfile, at: "trunks[\(index)].inbound_profile", noun: "profile",
+                           known: profileNames)
+        }
+        for (index, route) in config.routes.enumerated() {
+            checkReference(route.profile, at: "routes[\(index)].profile", noun: "profile", known: profileNames)
+        }
+    }
+
     /// Runs every check, reporting into `problems`.
     func run() {
         checkUniqueNames(config.zones.map(\.name), list: "zones", noun: "zone")
         checkUniqueNames(config.trunks.map(\.name), list: "trunks", noun: "trunk")
         checkUniqueNames(config.trunkGroups.map(\.name), list: "trunk_groups", noun: "trunk group")
         checkUniqueNames(config.routes.map(\.name), list: "routes", noun: "route")
+        checkUniqueNames(config.profiles.map(\.name), list: "profiles", noun: "profile")
         checkZoneBinds()
         checkTrunks()
         checkTrunkGroups()
         checkRoutes()
+        checkProfileReferences()
     }
 
     // MARK: - Names and references
@@ -41,7 +56,7 @@ struct ConfigValidator {
     /// The usable names of a list, and whether they are all there: when some name is missing or
     /// invalid (already reported), a reference to an unknown name may well mean that one, so
     /// "no such name" problems are left out rather than guessed.
-    private func names(_ all: [String], list: String) -> (names: [String], complete: Bool) {
+    func names(_ all: [String], list: String) -> (names: [String], complete: Bool) {
         var complete = !problems.hasProblem(at: list)  // a missing or malformed list is incomplete
         var names: [String] = []
         for (index, name) in all.enumerated() {
@@ -57,7 +72,7 @@ struct ConfigValidator {
     /// Reports `name` at `path` unless it is one of `known`; returns whether it resolved.
     /// Placeholders (empty names) and references into an incomplete list are not reported.
     @discardableResult
-    private func checkReference(_ name: String?, at path: String, noun: String,
+    func checkReference(_ name: String?, at path: String, noun: String,
                                 known: (names: [String], complete: Bool)) -> Bool {
         guard let name, !name.isEmpty else { return false }
         if known.names.contains(name) { return true }

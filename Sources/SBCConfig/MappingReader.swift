@@ -29,14 +29,19 @@ struct MappingReader {
     /// Known keys that an unknown key was probably meant to be (`address` for `adress`): a
     /// "required" problem for them would only repeat the unknown-key problem, so it is skipped.
     private let misspelt: [String: String]
+    /// Keys of the mapping that are not in `keys` (each already reported): a reader that needs one
+    /// of several keys stays quiet when one of these may have been meant as it.
+    let unknownKeys: [String]
 
     /// Reads `node` as a mapping whose allowed keys are `keys`, reporting every other key at once
     /// (with a "did you mean"). Returns nil, without a problem, when the node is absent or null
     /// (the whole section takes its defaults), and nil with a problem when it is something else.
     /// `ignoringPrefix` names keys that are allowed and skipped: the top level passes `x-`, so a
     /// file can hold anchored blocks (`x-carrier-defaults: &carrier`) for merge keys to use.
+    /// `unknownKey` words the problem for a key outside `keys` (given the key and the suggestion)
+    /// where the keys are names rather than settings: a group's `weights` are keyed by member.
     init?(_ node: Node?, at path: String, keys: [String], ignoringPrefix: String? = nil,
-          problems: ProblemCollector) {
+          unknownKey: ((String, String?) -> String)? = nil, problems: ProblemCollector) {
         guard let node, !Self.isNull(node) else { return nil }
         guard case let .mapping(mapping) = node else {
             problems.report(path, at: node.mark,
@@ -49,20 +54,24 @@ struct MappingReader {
         problems.note(path, at: mapping.mark)
         var entries: [Entry] = []
         var misspelt: [String: String] = [:]
+        var unknownKeys: [String] = []
         for (key, keyMark, value) in Self.pairsWithMerges(mapping, at: path, problems: problems) {
             if let ignoringPrefix, key.hasPrefix(ignoringPrefix) { continue }
             let childPath = ProblemCollector.child(of: path, key)
             guard keys.contains(key) else {
                 let suggestion = NameSuggester.suggestion(for: key, among: keys)
                 if let suggestion { misspelt[suggestion] = key }
+                unknownKeys.append(key)
                 let hint = suggestion.map { "; did you mean \"\($0)\"?" } ?? ""
-                problems.report(childPath, at: keyMark, "unknown key \"\(key)\"\(hint)")
+                problems.report(childPath, at: keyMark,
+                                unknownKey?(key, suggestion) ?? "unknown key \"\(key)\"\(hint)")
                 continue
             }
             entries.append(Entry(key: key, keyMark: keyMark, value: value))
         }
         self.entries = entries
         self.misspelt = misspelt
+        self.unknownKeys = unknownKeys
     }
 
     /// The mapping's pairs with YAML merge keys (`<<: *defaults`, or a list of aliases) expanded:

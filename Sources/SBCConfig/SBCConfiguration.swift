@@ -28,6 +28,13 @@ public struct SBCConfiguration: Sendable, Equatable {
     /// Routing table (list `routes`, required, at least one). Order matters: first match wins.
     public var routes: [RouteSettings]
 
+    /// What happens to calls no route matches (section `routing`, optional).
+    public var routing: RoutingSettings
+
+    /// Header rewrite profiles (list `profiles`, optional, default none), referenced by name from
+    /// `trunks[].profile`, `trunks[].inbound_profile` and `routes[].profile`. Order does not matter.
+    public var profiles: [ProfileSettings]
+
     /// Admission of traffic from unknown sources (section `security`, optional).
     public var security: SecuritySettings
 
@@ -45,6 +52,8 @@ public struct SBCConfiguration: Sendable, Equatable {
                 trunks: [TrunkSettings] = [],
                 trunkGroups: [TrunkGroupSettings] = [],
                 routes: [RouteSettings] = [],
+                routing: RoutingSettings = RoutingSettings(),
+                profiles: [ProfileSettings] = [],
                 security: SecuritySettings = SecuritySettings(),
                 shutdown: ShutdownSettings = ShutdownSettings(),
                 logging: LoggingSettings = LoggingSettings()) {
@@ -54,6 +63,8 @@ public struct SBCConfiguration: Sendable, Equatable {
         self.trunks = trunks
         self.trunkGroups = trunkGroups
         self.routes = routes
+        self.routing = routing
+        self.profiles = profiles
         self.security = security
         self.shutdown = shutdown
         self.logging = logging
@@ -81,6 +92,18 @@ public struct SBCConfiguration: Sendable, Equatable {
         routes.first { $0.name == name }
     }
 
+    /// The profile called `name`, if any. In a loaded configuration every profile a trunk or route
+    /// names exists.
+    public func profile(named name: String) -> ProfileSettings? {
+        profiles.first { $0.name == name }
+    }
+
+    /// The outbound profile for a call on `route` sent to `trunk`: the route's `profile` when it
+    /// has one, otherwise the trunk's. Nil when neither names one.
+    public func outboundProfile(route: RouteSettings?, trunk: TrunkSettings) -> ProfileSettings? {
+        (route?.profile ?? trunk.profile).flatMap(profile(named:))
+    }
+
     /// The trunks of zone `name`, in file order.
     public func trunks(inZone name: String) -> [TrunkSettings] {
         trunks.filter { $0.zone == name }
@@ -98,7 +121,8 @@ public struct SBCConfiguration: Sendable, Equatable {
     }
 
     /// One line for `sbc check-config` and the startup log:
-    /// `node "lab-sbc": 2 zones, 3 trunks, 1 trunk group, 2 routes`.
+    /// `node "lab-sbc": 2 zones, 3 trunks, 1 trunk group, 3 routes, 1 profile` (profiles only when
+    /// there are any, so that configurations without them read as before).
     public var summary: String {
         func count(_ number: Int, _ noun: String) -> String {
             "\(number) \(noun)\(number == 1 ? "" : "s")"
@@ -106,6 +130,6 @@ public struct SBCConfiguration: Sendable, Equatable {
         return "node \"\(node.name)\": " + [
             count(zones.count, "zone"), count(trunks.count, "trunk"),
             count(trunkGroups.count, "trunk group"), count(routes.count, "route"),
-        ].joined(separator: ", ")
+        ].joined(separator: ", ") + (profiles.isEmpty ? "" : ", " + count(profiles.count, "profile"))
     }
 }

@@ -47,23 +47,92 @@ public struct TrunkSettings: Sendable, Equatable {
     /// Call-ID handling on calls sent to this trunk (key `call_id`, default `preserve`).
     public var callIDPolicy: CallIDPolicy
 
-    public static let defaultPort: UInt16 = 5060
+    /// Name of the header profile applied to requests sent to this trunk (key `profile`, optional,
+    /// must name an entry of `profiles`). Why per trunk: each carrier wants its own identity headers
+    /// and number format, and a call that fails over must be re-written for the carrier it now goes
+    /// to. A route's `profile` overrides it for calls on that route.
+    public var profile: String?
 
-    /// Creates a trunk; port, transport and Call-ID policy default to the documented defaults.
+    /// Name of the header profile applied to requests received from this trunk (key
+    /// `inbound_profile`, optional, must exist), before routing: to normalise a carrier's numbers to
+    /// E.164 or strip its private headers before they reach the platform.
+    public var inboundProfile: String?
+
+    /// Most simultaneous calls sent to this trunk (key `max_calls`, default 0 = unlimited, range
+    /// 0-1000000). A trunk at its limit is skipped like an unavailable one, so the group fails over
+    /// instead of the carrier refusing calls beyond its contracted channels.
+    public var maxCalls: Int
+
+    /// How long an INVITE to this trunk may wait for its first provisional response (key
+    /// `first_provisional_timeout_ms`, default 2000 ms, range 100-60000). Without one in this time
+    /// the attempt is abandoned and, if the group fails over on `timeout`, the next member is tried:
+    /// a live carrier answers 100 Trying within milliseconds, so waiting for Timer B (32 s) would
+    /// leave the caller in silence.
+    public var firstProvisionalTimeout: Duration
+
+    /// How long a call may ring once the trunk has sent a provisional response (key
+    /// `answer_timeout_s`, default 120 s, range 15-3600); then the SBC cancels the attempt. It is not a
+    /// failover trigger, because the callee's phone has already rung. Never below 15 s (the field
+    /// guides' rule): a shorter limit cuts off calls that are still being set up, which on a
+    /// secondary carrier during failover is exactly when setup is slowest.
+    public var answerTimeout: Duration
+
+    /// Failures within ``passiveFailureWindow`` after which the trunk is marked down without waiting
+    /// for its probes (key `passive_failures`, default 5, range 1-1000). Failures are the group's
+    /// failover triggers seen on real calls. Why not 1: one lost packet must not move all traffic
+    /// (the guides' "flapping"); why not huge: every failure costs a caller post-dial delay.
+    public var passiveFailureThreshold: Int
+
+    /// The sliding window for ``passiveFailureThreshold`` (key `passive_window_s`, default 60 s,
+    /// range 1-3600).
+    public var passiveFailureWindow: Duration
+
+    public static let defaultPort: UInt16 = 5060
+    public static let defaultMaxCalls = 0
+    public static let defaultFirstProvisionalTimeout: Duration = .milliseconds(2000)
+    public static let defaultAnswerTimeout: Duration = .seconds(120)
+    public static let defaultPassiveFailureThreshold = 5
+    public static let defaultPassiveFailureWindow: Duration = .seconds(60)
+
+    /// Creates a trunk; everything but name, zone and address defaults to the documented defaults.
     public init(name: String, zone: String, address: String, port: UInt16 = TrunkSettings.defaultPort,
-                transport: TransportKind = .udp, callIDPolicy: CallIDPolicy = .preserve) {
+                transport: TransportKind = .udp, callIDPolicy: CallIDPolicy = .preserve,
+                profile: String? = nil, inboundProfile: String? = nil,
+                maxCalls: Int = TrunkSettings.defaultMaxCalls,
+                firstProvisionalTimeout: Duration = TrunkSettings.defaultFirstProvisionalTimeout,
+                answerTimeout: Duration = TrunkSettings.defaultAnswerTimeout,
+                passiveFailureThreshold: Int = TrunkSettings.defaultPassiveFailureThreshold,
+                passiveFailureWindow: Duration = TrunkSettings.defaultPassiveFailureWindow) {
         self.name = name
         self.zone = zone
         self.address = address
         self.port = port
         self.transport = transport
         self.callIDPolicy = callIDPolicy
+        self.profile = profile
+        self.inboundProfile = inboundProfile
+        self.maxCalls = maxCalls
+        self.firstProvisionalTimeout = firstProvisionalTimeout
+        self.answerTimeout = answerTimeout
+        self.passiveFailureThreshold = passiveFailureThreshold
+        self.passiveFailureWindow = passiveFailureWindow
     }
+
+    /// Whether ``maxCalls`` limits this trunk.
+    public var hasCallLimit: Bool { maxCalls > 0 }
 }
 
 extension TrunkSettings {
     /// The keys of one `trunks` entry.
-    static let keys = ["name", "zone", "address", "port", "transport", "call_id"]
+    static let keys = ["name", "zone", "address", "port", "transport", "call_id", "profile", "inbound_profile",
+                       "max_calls", "first_provisional_timeout_ms", "answer_timeout_s", "passive_failures",
+                       "passive_window_s"]
+
+    static let maxCallsRange = 0...1_000_000
+    static let firstProvisionalTimeoutRange = 100...60_000
+    static let answerTimeoutRange = 15...3600
+    static let passiveFailuresRange = 1...1000
+    static let passiveWindowRange = 1...3600
 
     /// Reads one entry of `trunks`. Always returns a value (with empty strings for what could not
     /// be read) so that list indexes in later problems keep matching the file. Whether `zone`
@@ -86,6 +155,24 @@ extension TrunkSettings {
         trunk.port = reader.port("port") ?? trunk.port
         trunk.transport = reader.choice("transport") ?? trunk.transport
         trunk.callIDPolicy = reader.choice("call_id") ?? trunk.callIDPolicy
+        trunk.profile = reader.stringOrPlaceholder("profile")
+        trunk.inboundProfile = reader.stringOrPlaceholder("inbound_profile")
+        trunk.maxCalls = reader.integer("max_calls", in: maxCallsRange) ?? trunk.maxCalls
+        trunk.firstProvisionalTimeout = reader.milliseconds("first_provisional_timeout_ms",
+                                                            in: firstProvisionalTimeoutRange)
+            ?? trunk.firstProvisionalTimeout
+        if case let .scalar(scalar)? = reader.value("answer_timeout_s"),
+           let seconds = MappingReader.parseInteger(scalar.string), (0..<answerTimeoutRange.lowerBound).contains(seconds) {
+            problems.report(reader.path("answer_timeout_s"),
+                            "must be at least 15 seconds, got \(seconds): a shorter answer timeout cuts off calls "
+                                + "that are still being set up, and a secondary carrier during failover needs that time")
+        } else {
+            trunk.answerTimeout = reader.seconds("answer_timeout_s", in: answerTimeoutRange) ?? trunk.answerTimeout
+        }
+        trunk.passiveFailureThreshold = reader.integer("passive_failures", in: passiveFailuresRange)
+            ?? trunk.passiveFailureThreshold
+        trunk.passiveFailureWindow = reader.seconds("passive_window_s", in: passiveWindowRange)
+            ?? trunk.passiveFailureWindow
         return trunk
     }
 }

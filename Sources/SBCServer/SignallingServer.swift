@@ -3,6 +3,7 @@ import Glibc
 import Logging
 import Routing
 import SBCConfig
+import SBCStore
 import SBCSystem
 import SIPTransport
 
@@ -22,14 +23,21 @@ public final class SignallingServer {
     private let loop: EventLoop
     private let transport: SIPTransportLayer
     private var b2bua: B2BUA
+    /// CDRs, written by the store's own thread: the loop only enqueues.
+    private let callRecords: CallRecordStore
     private var timer: TimerHandle?
     private var timerDeadline: MonotonicInstant?
     private var stopDeadline: MonotonicInstant?
 
-    public init(configuration: SBCConfiguration, logger: Logger) throws(SystemError) {
+    public init(configuration: SBCConfiguration, logger: Logger) throws {
         self.configuration = configuration
         self.logger = logger
+        // Before any thread exists (the CDR writer is one): threads inherit the mask, and a thread
+        // with SIGTERM unblocked would take the default action instead of the loop's signalfd.
         try EventLoop.blockSignals([SIGTERM, SIGINT])
+        let cdrPath = CallRecordStore.defaultPath(stateDirectory: configuration.node.stateDirectory)
+        callRecords = try CallRecordStore(path: cdrPath, logger: logger)
+        logger.notice("CDR store open", metadata: ["path": "\(cdrPath)"])
         loop = try EventLoop()
         transport = SIPTransportLayer(loop: loop, maxMessageBytes: configuration.sip.maxMessageBytes,
                                       tcpIdleTimeout: configuration.sip.tcpIdleTimeout, logger: logger)
@@ -43,9 +51,7 @@ public final class SignallingServer {
             ])
         }
         transport.onMessage = { [unowned self] message in self.receive(message) }
-        transport.onTransportError = { [unowned self] failure in
-            self.logger.warning("transport error", metadata: ["failure": "\(failure)"])
-        }
+        transport.onTransportError = { [unowned self] failure in self.transportFailed(failure) }
         try loop.onSignals([SIGTERM, SIGINT]) { [unowned self] signal in self.beginShutdown(signal: signal) }
     }
 
@@ -55,6 +61,8 @@ public final class SignallingServer {
         try loop.run()
         transport.close()
         loop.close()
+        recordFinishedCalls()
+        callRecords.close()
         logger.notice("SBC stopped")
     }
 
@@ -67,6 +75,14 @@ public final class SignallingServer {
         emit(b2bua.receive(message.bytes, from: source, now: now))
     }
 
+    private func transportFailed(_ failure: TransportFailure) {
+        logger.warning("transport error", metadata: ["failure": "\(failure)"])
+        let destination = SIPEndpoint(host: failure.destination.host, port: failure.destination.port,
+                                      transport: TransportKind(rawValue: failure.transport.rawValue) ?? .udp,
+                                      zone: failure.zone)
+        emit(b2bua.transportFailed(to: destination, now: now))
+    }
+
     private func emit(_ outbound: [SIPOutbound]) {
         for item in outbound {
             let destination = item.destination
@@ -77,7 +93,15 @@ public final class SignallingServer {
             let protocolKind = TransportProtocol(rawValue: destination.transport.rawValue) ?? .udp
             transport.send(item.message.serialized(), to: address, transport: protocolKind, zone: destination.zone)
         }
+        recordFinishedCalls()
         rearm()
+    }
+
+    private func recordFinishedCalls() {
+        let finished = b2bua.takeFinishedCalls()
+        guard !finished.isEmpty else { return }
+        let mapping = CallRecordMapping(monotonicNow: now)
+        for summary in finished { callRecords.record(mapping.record(summary)) }
     }
 
     /// Keeps exactly one loop timer at the B2BUA's earliest deadline.

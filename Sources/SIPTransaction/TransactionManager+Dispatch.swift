@@ -1,3 +1,4 @@
+import SBCTimers
 import SIPCore
 
 /// The manager's plumbing: one input vocabulary for the four machines, the translation of
@@ -30,9 +31,7 @@ extension TransactionManager {
             case .deliver(let response):
                 events.append(.response(response, key, entry.context))
             case .startTimer(let timer, let after):
-                lastTimerID += 1
-                entry.timers[timer] = lastTimerID
-                queue.push(TimerQueue.Entry(deadline: now + after, id: lastTimerID, key: key, timer: timer))
+                entry.timers[timer] = queue.push(ArmedTimer(key: key, timer: timer), at: now + after)
             case .cancelTimer(let timer):
                 entry.timers[timer] = nil
             case .timeout:
@@ -82,12 +81,12 @@ extension TransactionManager {
         while let top = queue.first, !isLive(top) { queue.popFirst() }
         if queue.count > 64, queue.count > 8 * table.count {
             let table = self.table
-            queue.removeAll { entry in table[entry.key]?.timers[entry.timer] != entry.id }
+            queue.removeAll { entry in table[entry.payload.key]?.timers[entry.payload.timer] != entry.sequence }
         }
     }
 
-    func isLive(_ entry: TimerQueue.Entry) -> Bool {
-        table[entry.key]?.timers[entry.timer] == entry.id
+    func isLive(_ entry: DeadlineHeap<ArmedTimer>.Entry) -> Bool {
+        table[entry.payload.key]?.timers[entry.payload.timer] == entry.sequence
     }
 }
 

@@ -1,3 +1,4 @@
+import SBCTimers
 import SIPCore
 
 /// The transaction layer: a table of the four RFC 3261 17 state machines keyed by
@@ -9,7 +10,7 @@ import SIPCore
 /// `nextDeadline`, calling `advance(to:)` when it expires. A value type, so a test can copy the
 /// whole layer, and `Sendable` when `Context` is, so the driver's actor or thread owns it.
 ///
-/// Timers are never cancelled in the heap, only forgotten (see `TimerQueue`): each transaction
+/// Timers are never cancelled in the heap, only forgotten (see `DeadlineHeap`): each transaction
 /// records the id of each armed timer, and a popped entry fires only if its transaction still
 /// exists and still holds that id. A terminated transaction's timers therefore cannot fire, even
 /// if a new transaction later reuses its key.
@@ -32,8 +33,14 @@ public struct TransactionManager<Context: Sendable>: Sendable {
 
     public let timers: TransactionTimers
     var table: [TransactionKey: Entry] = [:]
-    var queue = TimerQueue()
-    var lastTimerID: UInt64 = 0
+    /// Which timer of which transaction a heap entry arms; `Entry.timers` holds the sequence of
+    /// the live instance.
+    struct ArmedTimer: Sendable {
+        let key: TransactionKey
+        let timer: TransactionTimer
+    }
+
+    var queue = DeadlineHeap<ArmedTimer>()
     /// Accepted server INVITE transactions by the dialog identity an ACK for their 2xx carries.
     var acceptedByDialog: [DialogACKKey: TransactionKey] = [:]
 
@@ -80,6 +87,16 @@ public struct TransactionManager<Context: Sendable>: Sendable {
     public mutating func cancelSent(_ key: TransactionKey, now: Duration) -> [TransactionEvent<Context>] {
         defer { normalize() }
         return run(key, .cancelSent, now: now)
+    }
+
+    /// The TU gives up on the client transaction `key` before any response (a trunk that did
+    /// not answer within its first-provisional time): it stops retransmitting and is removed at
+    /// once. A CANCEL cannot be sent before a provisional (RFC 3261 9.1), so silence is all that
+    /// is left; a late response then matches nothing and is treated as stray.
+    public mutating func abandonClient(_ key: TransactionKey) -> [TransactionEvent<Context>] {
+        defer { normalize() }
+        guard key.role == .client, let entry = table.removeValue(forKey: key) else { return [] }
+        return [.terminated(key, entry.context)]
     }
 
     // MARK: Server side
@@ -163,9 +180,10 @@ public struct TransactionManager<Context: Sendable>: Sendable {
         var events: [TransactionEvent<Context>] = []
         while let top = queue.first, top.deadline <= now {
             queue.popFirst()
-            guard table[top.key]?.timers[top.timer] == top.id else { continue }
-            table[top.key]?.timers[top.timer] = nil
-            events += run(top.key, .timer(top.timer), now: top.deadline)
+            let armed = top.payload
+            guard table[armed.key]?.timers[armed.timer] == top.sequence else { continue }
+            table[armed.key]?.timers[armed.timer] = nil
+            events += run(armed.key, .timer(armed.timer), now: top.deadline)
         }
         normalize()
         return events

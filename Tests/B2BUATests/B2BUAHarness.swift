@@ -14,10 +14,11 @@ struct B2BUAHarness {
           - {name: carrier, bind: 10.0.1.1, udp_port: 5080, tcp_port: 5080}
         trunks:
           - {name: platform, zone: platform, address: 192.0.2.10, port: 5060}
-          - {name: carrier-a, zone: carrier, address: 198.51.100.11, port: 5060, call_id: CALLID}
+          - {name: carrier-a, zone: carrier, address: 198.51.100.11, port: 5060, call_id: CALLID, MAXCALLS}
           - {name: carrier-b, zone: carrier, address: 198.51.100.12, port: 5060}
         trunk_groups:
-          - {name: pstn-out, members: [carrier-a, carrier-b]}
+          - {name: pstn-out, members: [carrier-a, carrier-b], failover_on: [503, 408, timeout, transport],
+             retry_after_min_s: 1, retry_after_max_s: 600}
         routes:
           - {name: out, from_trunk: platform, trunk_group: pstn-out}
           - {name: in, from_zone: carrier, trunk: platform}
@@ -26,14 +27,16 @@ struct B2BUAHarness {
 
     static let platform = SIPEndpoint(host: "192.0.2.10", port: 5060, transport: .udp, zone: "platform")
     static let carrierA = SIPEndpoint(host: "198.51.100.11", port: 5060, transport: .udp, zone: "carrier")
+    static let carrierB = SIPEndpoint(host: "198.51.100.12", port: 5060, transport: .udp, zone: "carrier")
 
     var b2bua: B2BUA
     var now: Duration = .seconds(1000)
     var sent: [SIPOutbound] = []
 
-    init(callIDPolicy: String = "preserve") throws {
-        let config = try ConfigLoader.parse(yaml: Self.yaml.replacingOccurrences(of: "CALLID", with: callIDPolicy),
-                                            source: "test.yaml")
+    init(callIDPolicy: String = "preserve", carrierAMaxCalls: Int = 0) throws {
+        let yaml = Self.yaml.replacingOccurrences(of: "CALLID", with: callIDPolicy)
+            .replacingOccurrences(of: "MAXCALLS", with: "max_calls: \(carrierAMaxCalls)")
+        let config = try ConfigLoader.parse(yaml: yaml, source: "test.yaml")
         b2bua = B2BUA(settings: B2BUASettings(configuration: config, productName: "SwiftSBC/test"),
                       routing: RoutingTable(configuration: config), logger: Logger(label: "test"),
                       ids: IdentifierGenerator(seed: 1))

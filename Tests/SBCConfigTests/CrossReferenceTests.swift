@@ -105,11 +105,11 @@ struct CrossReferenceTests {
                                         containing: message)
     }
 
-    @Test("a group strategy other than priority is refused")
+    @Test("a group strategy other than priority or weighted is refused")
     func groupStrategy() {
         TestSupport.expectSingleProblem(Self.edit("    members: [carrier-a]\n", "    strategy: round-robin\n    members: [carrier-a]\n"),
                                         keyPath: "trunk_groups[0].strategy", line: 17,
-                                        containing: "must be one of priority, got \"round-robin\"")
+                                        containing: "must be one of priority, weighted, got \"round-robin\"")
     }
 
     @Test("a route needs exactly one destination",

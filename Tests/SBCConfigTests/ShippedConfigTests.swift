@@ -24,12 +24,19 @@ struct ShippedConfigTests {
         #expect(config.trunks == [
             TrunkSettings(name: "platform", zone: "platform", address: "127.0.0.10"),
             TrunkSettings(name: "carrier-a", zone: "carrier", address: "127.0.0.11"),
-            TrunkSettings(name: "carrier-b", zone: "carrier", address: "127.0.0.12"),
+            TrunkSettings(name: "carrier-b", zone: "carrier", address: "127.0.0.12", profile: "carrier-b"),
         ])
+        // LAB.md: active/standby, failover on 503, 408/timeout and transport errors.
         #expect(config.trunkGroups == [
-            TrunkGroupSettings(name: "pstn-out", strategy: .priority, members: ["carrier-a", "carrier-b"]),
+            TrunkGroupSettings(name: "pstn-out", strategy: .priority, members: ["carrier-a", "carrier-b"],
+                               failoverOn: FailoverTriggers(codes: [503, 408], onTimeout: true, onTransportError: true)),
         ])
+        #expect(config.trunkGroups[0].failoverOn.matches(status: 408))
+        #expect(!config.trunkGroups[0].failoverOn.matches(status: 486))
+        // LAB.md: Request-URI users starting with +1999 are critical lines.
         #expect(config.routes == [
+            RouteSettings(name: "critical-lines", fromTrunk: "platform", requestUserPrefix: "+1999", critical: true,
+                          trunkGroup: "pstn-out"),
             RouteSettings(name: "platform-to-pstn", fromTrunk: "platform", trunkGroup: "pstn-out"),
             RouteSettings(name: "carriers-to-platform", fromZone: "carrier", trunk: "platform"),
         ])
@@ -38,9 +45,18 @@ struct ShippedConfigTests {
         #expect(config.shutdown.drain == .seconds(30))
         #expect(config.logging == LoggingSettings(level: .info, format: .json))
 
-        #expect(config.routes.map(\.target) == [.trunkGroup("pstn-out"), .trunk("platform")])
+        #expect(config.routes.map(\.target) == [.trunkGroup("pstn-out"), .trunkGroup("pstn-out"), .trunk("platform")])
+        #expect(config.routing.unroutableStatus == 404)
+        #expect(config.profiles == [
+            ProfileSettings(name: "carrier-b",
+                            headerPolicy: .init(mode: .denylist, headers: ["X-Internal-*"]),
+                            headerOperations: [.set(header: "X-Provider", value: "secondary")]),
+        ])
+        let carrierB = try #require(config.trunk(named: "carrier-b"))
+        #expect(config.outboundProfile(route: config.routes[0], trunk: carrierB)?.name == "carrier-b")
+        #expect(config.trunk(named: "carrier-a")?.profile == nil)
         #expect(config.trunks(for: .trunkGroup("pstn-out")).map(\.address) == ["127.0.0.11", "127.0.0.12"])
-        #expect(config.summary == "node \"lab-sbc\": 2 zones, 3 trunks, 1 trunk group, 2 routes")
+        #expect(config.summary == "node \"lab-sbc\": 2 zones, 3 trunks, 1 trunk group, 3 routes, 1 profile")
     }
 
     @Test("conf/sbc.example.yaml loads with its production values")
@@ -58,14 +74,30 @@ struct ShippedConfigTests {
 
         #expect(config.trunk(named: "platform") == TrunkSettings(
             name: "platform", zone: "platform", address: "10.20.1.10", port: 5060, transport: .tcp,
-            callIDPolicy: .preserve))
+            callIDPolicy: .preserve, inboundProfile: "from-platform"))
         #expect(config.trunk(named: "carrier-b") == TrunkSettings(
             name: "carrier-b", zone: "carrier", address: "192.0.2.30", port: 5080, transport: .udp,
-            callIDPolicy: .new))
+            callIDPolicy: .new, profile: "carrier-b", maxCalls: 200))
+        #expect(config.trunk(named: "carrier-a") == TrunkSettings(
+            name: "carrier-a", zone: "carrier", address: "198.51.100.20", callIDPolicy: .new, profile: "carrier-a"))
+        #expect(config.trunk(named: "platform")?.inboundProfile == "from-platform")
+        #expect(config.trunkGroup(named: "pstn-out") == TrunkGroupSettings(
+            name: "pstn-out", members: ["carrier-a", "carrier-b"],
+            failoverOn: FailoverTriggers(codes: [503, 408], onTimeout: true, onTransportError: true)))
+        #expect(config.routing.unroutableStatus == 404)
+        #expect(config.profiles.map(\.name) == ["carrier-a", "carrier-a-billing", "carrier-b", "from-platform"])
+        #expect(config.profile(named: "carrier-b")?.privacy == "id")
+        let billing = try #require(config.route(named: "billing-skill"))
+        #expect(billing.header == HeaderMatch(name: "X-Skill", equals: "billing"))
+        #expect(billing.requestUserRegex == "^\\+44\\d{9,10}$")
+        #expect(config.outboundProfile(route: billing, trunk: try #require(config.trunk(named: "carrier-a")))?.name
+            == "carrier-a-billing")
+        #expect(config.route(named: "critical-lines")?.critical == true)
         #expect(config.trunks(inZone: "carrier").map(\.name) == ["carrier-a", "carrier-b"])
         #expect(config.trunkGroup(named: "pstn-out")?.members == ["carrier-a", "carrier-b"])
 
-        #expect(config.routes.map(\.name) == ["uk-via-carrier-b", "platform-to-pstn", "carriers-to-platform"])
+        #expect(config.routes.map(\.name) == ["critical-lines", "billing-skill", "uk-via-carrier-b", "platform-to-pstn",
+                                             "carriers-to-platform"])
         #expect(config.route(named: "uk-via-carrier-b")?.requestUserPrefix == "+44")
         #expect(config.routes.allSatisfy { !$0.isDefault })
 

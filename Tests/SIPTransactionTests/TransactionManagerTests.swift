@@ -223,4 +223,16 @@ struct TransactionManagerTests {
         #expect(manager.receiveRequest(ackFor2xx(of: inbound), reliable: false, context: "c", now: s(2)) == .ackForDialog)
         #expect(manager.nextDeadline == nil)
     }
+
+    @Test("An abandoned client transaction stops retransmitting and a late response matches nothing")
+    func abandonedClientIsSilent() throws {
+        var manager = Manager()
+        let request = invite(branch: "z9hG4bK-gone")
+        let key = try #require(TransactionKey.client(for: request))
+        _ = manager.startClient(request, reliable: false, context: "c", now: .zero)
+        #expect(manager.abandonClient(key).map(\.summary) == ["terminated"])
+        #expect(manager.count == 0)
+        #expect(manager.advance(to: s(40)).isEmpty, "no retransmission and no timeout after abandoning")
+        #expect(manager.abandonClient(key).isEmpty)
+    }
 }

@@ -52,6 +52,10 @@ struct LabOptions: Sendable {
     var drainSeconds = 2
     var maxMessageBytes = 65535
     var logLevel = "info"
+    /// Failover triggers of the `pstn-out` group, as YAML.
+    var failoverOn = "[503, 408, timeout, transport]"
+    var carrierATransport = "udp"
+    var firstProvisionalMs = 2000
 }
 
 enum LabConfig {
@@ -92,8 +96,9 @@ enum LabConfig {
             zone: carrier
             address: \(b.carrierA.ip)
             port: \(b.carrierA.port)
-            transport: udp
+            transport: \(o.carrierATransport)
             call_id: \(o.callID.rawValue)
+            first_provisional_timeout_ms: \(o.firstProvisionalMs)
           - name: carrier-b
             zone: carrier
             address: \(b.carrierB.ip)
@@ -105,6 +110,7 @@ enum LabConfig {
           - name: pstn-out
             strategy: priority
             members: [carrier-a, carrier-b]
+            failover_on: \(o.failoverOn)
 
         routes:
           - name: platform-to-pstn

@@ -1,0 +1,39 @@
+import B2BUA
+import Glibc
+import SBCStore
+
+/// Turns the B2BUA's call summaries (monotonic times, so that clock steps never corrupt
+/// durations) into CDR rows with wall-clock times, anchored once per batch.
+struct CallRecordMapping {
+    private let monotonicNow: Duration
+    private let wallNow: Double
+
+    init(monotonicNow: Duration) {
+        self.monotonicNow = monotonicNow
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        wallNow = Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+    }
+
+    func wall(_ instant: Duration) -> Double {
+        let age = monotonicNow - instant
+        return wallNow - (Double(age.components.seconds) + Double(age.components.attoseconds) / 1e18)
+    }
+
+    func record(_ summary: CallSummary) -> CallRecord {
+        CallRecord(
+            callID: summary.callID, legBCallID: summary.legBCallID, fromURI: summary.fromURI, toURI: summary.toURI,
+            ingressTrunk: summary.ingressTrunk, route: summary.route, startedAt: wall(summary.startedAt),
+            answeredAt: summary.answeredAt.map(wall), endedAt: wall(summary.endedAt),
+            disposition: summary.disposition.rawValue, finalStatus: summary.finalStatus,
+            finalTrunk: summary.finalTrunk, endedBy: summary.endedBy,
+            attempts: summary.attempts.map { attempt in
+                CallAttempt(trunk: attempt.trunk, startedAt: wall(attempt.startedAt), responseCode: attempt.responseCode,
+                            reason: attempt.reason,
+                            responseTimeMs: attempt.responseTime.map {
+                                Double($0.components.seconds) * 1000 + Double($0.components.attoseconds) / 1e15
+                            },
+                            outcome: attempt.outcome.rawValue)
+            })
+    }
+}

@@ -1,0 +1,66 @@
+/// Writes batches of CDRs on the store thread with two reused prepared statements.
+///
+/// One transaction per batch: with WAL and `synchronous=NORMAL` a commit costs a WAL append,
+/// so batching whatever accumulated while the previous commit ran is what lets one thread keep
+/// up with bursts of call ends. Owns its connection; confined to the writer thread.
+final class CallRecordWriter {
+    private let database: SQLiteDatabase
+    private let insertCall: SQLiteStatement
+    private let insertAttempt: SQLiteStatement
+
+    init(database: SQLiteDatabase) throws(SQLiteError) {
+        self.database = database
+        insertCall = try database.prepare(CallRecordSchema.insertCall)
+        insertAttempt = try database.prepare(CallRecordSchema.insertAttempt)
+    }
+
+    /// Inserts every record of `batch` (chunks in queue order) or none of them.
+    func write(_ batch: [[CallRecord]]) throws(SQLiteError) {
+        try database.transaction { () throws(SQLiteError) in
+            for chunk in batch {
+                for record in chunk {
+                    try insert(record)
+                }
+            }
+        }
+    }
+
+    func close() {
+        insertCall.finalize()
+        insertAttempt.finalize()
+        database.close()
+    }
+
+    private func insert(_ record: CallRecord) throws(SQLiteError) {
+        // Typed binds one by one rather than an array of SQLiteValue: no allocation per row.
+        defer { insertCall.reset() }
+        try insertCall.bind(record.callID, at: 1)
+        try insertCall.bind(record.legBCallID, at: 2)
+        try insertCall.bind(record.fromURI, at: 3)
+        try insertCall.bind(record.toURI, at: 4)
+        try insertCall.bind(record.ingressTrunk, at: 5)
+        try insertCall.bind(record.route, at: 6)
+        try insertCall.bind(record.startedAt, at: 7)
+        try insertCall.bind(record.answeredAt, at: 8)
+        try insertCall.bind(record.endedAt, at: 9)
+        try insertCall.bind(record.durationSeconds, at: 10)
+        try insertCall.bind(record.disposition, at: 11)
+        try insertCall.bind(record.finalStatus, at: 12)
+        try insertCall.bind(record.finalTrunk, at: 13)
+        try insertCall.bind(record.endedBy, at: 14)
+        try insertCall.step()
+        let rowID = database.lastInsertRowID
+        for (index, attempt) in record.attempts.enumerated() {
+            defer { insertAttempt.reset() }
+            try insertAttempt.bind(rowID, at: 1)
+            try insertAttempt.bind(index + 1, at: 2)
+            try insertAttempt.bind(attempt.trunk, at: 3)
+            try insertAttempt.bind(attempt.startedAt, at: 4)
+            try insertAttempt.bind(attempt.responseCode, at: 5)
+            try insertAttempt.bind(attempt.reason, at: 6)
+            try insertAttempt.bind(attempt.responseTimeMs, at: 7)
+            try insertAttempt.bind(attempt.outcome, at: 8)
+            try insertAttempt.step()
+        }
+    }
+}

@@ -1,0 +1,50 @@
+import Glibc
+
+/// A pthread mutex with two condition variables.
+///
+/// `Synchronization.Mutex` has no condition variable, and the store needs to *sleep* (the
+/// writer until work arrives, `flush()` until work is done) rather than spin. Two conditions on
+/// one mutex, because a single one signalled by `record()` could wake a flusher instead of the
+/// writer and lose the wakeup. The pthread objects are heap-allocated: they must never move.
+final class ConditionLock: @unchecked Sendable {
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    /// Signalled when there is something for the writer to do.
+    private let work: UnsafeMutablePointer<pthread_cond_t>
+    /// Broadcast when the writer has made progress (a batch done, or the thread exited).
+    private let progress: UnsafeMutablePointer<pthread_cond_t>
+
+    init() {
+        mutex = .allocate(capacity: 1)
+        work = .allocate(capacity: 1)
+        progress = .allocate(capacity: 1)
+        precondition(pthread_mutex_init(mutex, nil) == 0)
+        precondition(pthread_cond_init(work, nil) == 0)
+        precondition(pthread_cond_init(progress, nil) == 0)
+    }
+
+    deinit {
+        pthread_cond_destroy(progress)
+        pthread_cond_destroy(work)
+        pthread_mutex_destroy(mutex)
+        progress.deallocate()
+        work.deallocate()
+        mutex.deallocate()
+    }
+
+    func lock() { pthread_mutex_lock(mutex) }
+    func unlock() { pthread_mutex_unlock(mutex) }
+
+    func withLock<Result>(_ body: () throws -> Result) rethrows -> Result {
+        lock()
+        defer { unlock() }
+        return try body()
+    }
+
+    /// Call with the lock held.
+    func waitForWork() { pthread_cond_wait(work, mutex) }
+    /// Call with the lock held.
+    func waitForProgress() { pthread_cond_wait(progress, mutex) }
+
+    func signalWork() { pthread_cond_signal(work) }
+    func broadcastProgress() { pthread_cond_broadcast(progress) }
+}

@@ -1,0 +1,143 @@
+// Per-call failover through the real `sbc` binary: carrier A (primary) fails in each of the
+// ways carriers fail, carrier B (secondary) answers, and the platform must see only success or
+// exactly one final response. Each test asserts what each carrier received and what the
+// platform received.
+import Foundation
+import Testing
+
+@Suite("Per-call failover end to end (sbc binary + SIPp)", .serialized, .timeLimit(.minutes(2)))
+struct FailoverEndToEndTests {
+    /// INVITEs (initial, retransmissions included) that reached a silent carrier socket.
+    private static func invites(at socket: UDPSocket) async -> [SIPMessage] {
+        await socket.drain(quiet: .milliseconds(150)).compactMap { SIPMessage(bytes: $0.bytes) }
+            .filter { $0.method == "INVITE" }
+    }
+
+    @Test("carrier A answers 503: every call completes on B, A sees each INVITE once until passive health takes it out")
+    func primaryServiceUnavailable() async throws {
+        try await withLab("failover-503") { lab in
+            let b = lab.block
+            let carrierA = try await lab.startCallee("uas_503", at: b.carrierA, name: "carrierA")
+            let carrierB = try await lab.startCallee("uas_basic", at: b.carrierB, name: "carrierB")
+            try await lab.startSBC()
+
+            let caller = try await lab.runCaller("uac_basic", from: b.platform, to: b.sbcPlatform, calls: 10,
+                                                 rate: 20, pauseMs: 100)
+            let primary = await lab.finish(carrierA)
+            let secondary = await lab.finish(carrierB)
+
+            #expect(caller.allCallsSucceeded, "\(caller.diagnostics)\n\(lab.sbcLog)")
+            #expect(caller.receivedResponses(503).isEmpty, "the platform never sees the carrier's 503")
+            // Each INVITE reaches A once (no retransmission after its 503), and passive health
+            // (passive_failures 5 within 60 s) then takes A out of selection for the rest.
+            let invites = primary.receivedRequests("INVITE")
+            #expect(invites.count == 5, "\(primary.diagnostics)")
+            #expect(primary.receivedInitialInviteCallIDs.count == invites.count, "no INVITE reached A twice")
+            #expect(Set(primary.receivedRequests("ACK").compactMap(\.callID)).count == invites.count,
+                    "each 503 is ACKed\n\(primary.diagnostics)")
+            #expect(Set(secondary.sentResponses(200, to: "BYE").compactMap(\.callID)).count == 10,
+                    "carrier B completes the 10 calls\n\(secondary.diagnostics)")
+        }
+    }
+
+    @Test("503 with Retry-After: 30 quarantines A: it gets one INVITE, every call completes on B")
+    func retryAfterQuarantine() async throws {
+        try await withLab("failover-retry-after") { lab in
+            let b = lab.block
+            let carrierA = try await lab.startCallee("uas_503_retry_after", at: b.carrierA, name: "carrierA")
+            let carrierB = try await lab.startCallee("uas_basic", at: b.carrierB, name: "carrierB")
+            try await lab.startSBC()
+
+            let caller = try await lab.runCaller("uac_basic", from: b.platform, to: b.sbcPlatform, calls: 10,
+                                                 rate: 5, pauseMs: 100)
+            let primary = await lab.finish(carrierA)
+            let secondary = await lab.finish(carrierB)
+
+            #expect(caller.allCallsSucceeded, "\(caller.diagnostics)\n\(lab.sbcLog)")
+            #expect(primary.receivedRequests("INVITE").count == 1,
+                    "a quarantined trunk gets no INVITE\n\(primary.diagnostics)")
+            #expect(Set(secondary.sentResponses(200, to: "BYE").compactMap(\.callID)).count == 10,
+                    "\(secondary.diagnostics)")
+        }
+    }
+
+    @Test("carrier A never answers: calls complete on B after the first-provisional timer")
+    func silentPrimary() async throws {
+        var options = LabOptions()
+        options.firstProvisionalMs = 400
+        try await withLab("failover-silent", options: options) { lab in
+            let b = lab.block
+            let carrierA = try lab.socket(b.carrierA.ip, port: b.carrierA.port)
+            let carrierB = try await lab.startCallee("uas_basic", at: b.carrierB, name: "carrierB")
+            try await lab.startSBC()
+
+            let started = ContinuousClock.now
+            let caller = try await lab.runCaller("uac_basic", from: b.platform, to: b.sbcPlatform, calls: 3,
+                                                 rate: 10, pauseMs: 100)
+            let elapsed = ContinuousClock.now - started
+            let secondary = await lab.finish(carrierB)
+
+            #expect(caller.allCallsSucceeded, "\(caller.diagnostics)\n\(lab.sbcLog)")
+            #expect(Set(await Self.invites(at: carrierA).map(\.callID)).count == 3, "each call tried A first")
+            #expect(Set(secondary.sentResponses(200, to: "BYE").compactMap(\.callID)).count == 3,
+                    "\(secondary.diagnostics)")
+            #expect(elapsed >= .milliseconds(400), "B is tried only after the first-provisional time")
+        }
+    }
+
+    @Test("486 from A is relayed to the platform and B is never tried")
+    func busyIsFinal() async throws {
+        try await withLab("failover-486") { lab in
+            let b = lab.block
+            let carrierA = try await lab.startCallee("uas_486", at: b.carrierA, name: "carrierA")
+            let carrierB = try lab.socket(b.carrierB.ip, port: b.carrierB.port)
+            try await lab.startSBC()
+
+            let caller = try await lab.runCaller("uac_expect_486", from: b.platform, to: b.sbcPlatform, calls: 3)
+            let primary = await lab.finish(carrierA)
+
+            #expect(caller.allCallsSucceeded, "the platform must get exactly 486\n\(caller.diagnostics)\n\(lab.sbcLog)")
+            #expect(primary.receivedRequests("INVITE").count == 3, "\(primary.diagnostics)")
+            #expect(await Self.invites(at: carrierB).isEmpty, "B must not be tried after a 486")
+        }
+    }
+
+    @Test("183 with SDP then 503: early media commits the call, the platform gets the 503")
+    func noFailoverAfterEarlyMedia() async throws {
+        try await withLab("failover-early-media") { lab in
+            let b = lab.block
+            let carrierA = try await lab.startCallee("uas_183_503", at: b.carrierA, name: "carrierA")
+            let carrierB = try lab.socket(b.carrierB.ip, port: b.carrierB.port)
+            try await lab.startSBC()
+
+            let caller = try await lab.runCaller("uac_expect_503", from: b.platform, to: b.sbcPlatform, calls: 3)
+            _ = await lab.finish(carrierA)
+
+            #expect(caller.allCallsSucceeded, "\(caller.diagnostics)\n\(lab.sbcLog)")
+            #expect(caller.receivedResponses(183).count >= 3, "early media reaches the platform")
+            #expect(await Self.invites(at: carrierB).isEmpty, "never fail over after early media")
+        }
+    }
+
+    @Test("carrier A on TCP with its port closed: connection refused fails over to B at once")
+    func closedTCPPort() async throws {
+        var options = LabOptions()
+        options.carrierATransport = "tcp"
+        try await withLab("failover-tcp-refused", options: options) { lab in
+            let b = lab.block
+            let carrierB = try await lab.startCallee("uas_basic", at: b.carrierB, name: "carrierB")
+            try await lab.startSBC()
+
+            let started = ContinuousClock.now
+            let caller = try await lab.runCaller("uac_basic", from: b.platform, to: b.sbcPlatform, calls: 3,
+                                                 rate: 10, pauseMs: 100)
+            let elapsed = ContinuousClock.now - started
+            let secondary = await lab.finish(carrierB)
+
+            #expect(caller.allCallsSucceeded, "\(caller.diagnostics)\n\(lab.sbcLog)")
+            #expect(Set(secondary.sentResponses(200, to: "BYE").compactMap(\.callID)).count == 3,
+                    "\(secondary.diagnostics)")
+            #expect(elapsed < .seconds(2), "a refused connection fails over without waiting for a timer")
+        }
+    }
+}
