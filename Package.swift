@@ -4,6 +4,10 @@
 // docs/ARCHITECTURE.md for the threads and the path of a call.
 import PackageDescription
 
+/// Sans-IO layers are called across module boundaries on every message; their generics (the
+/// transaction manager over its context, the deadline heap) must be specialised in the caller.
+let crossModuleOptimization: [SwiftSetting] = [.unsafeFlags(["-cross-module-optimization"])]
+
 let package = Package(
     name: "SwiftSBC",
     platforms: [.macOS(.v14)],
@@ -26,15 +30,15 @@ let package = Package(
         .target(name: "SBCSystem", dependencies: ["CSBCLinux", .product(name: "Logging", package: "swift-log")]),
 
         // Sans-IO protocol layers.
-        .target(name: "SBCTimers"),
-        .target(name: "SIPCore"),
-        .target(name: "SIPTransaction", dependencies: ["SIPCore", "SBCTimers"]),
+        .target(name: "SBCTimers", swiftSettings: crossModuleOptimization),
+        .target(name: "SIPCore", swiftSettings: crossModuleOptimization),
+        .target(name: "SIPTransaction", dependencies: ["SIPCore", "SBCTimers"], swiftSettings: crossModuleOptimization),
         .target(name: "SBCConfig", dependencies: ["Yams"]),
-        .target(name: "Routing", dependencies: ["SIPCore", "SBCConfig"]),
+        .target(name: "Routing", dependencies: ["SIPCore", "SBCConfig"], swiftSettings: crossModuleOptimization),
         .target(name: "SIPProfiles", dependencies: ["SIPCore", "SBCConfig"]),
         .target(name: "B2BUA", dependencies: [
             "SIPCore", "SIPTransaction", "SBCTimers", "Routing", "SBCConfig", "SIPProfiles", .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], swiftSettings: crossModuleOptimization),
 
         // I/O: transports on the loop, wiring, executable.
         .target(name: "SIPTransport", dependencies: ["SIPCore", "SBCSystem", .product(name: "Logging", package: "swift-log")]),
@@ -62,6 +66,7 @@ let package = Package(
         .testTarget(name: "SBCConfigTests", dependencies: ["SBCConfig"]),
         .testTarget(name: "SIPProfilesTests", dependencies: ["SIPProfiles", "SIPCore", "SBCConfig"]),
         .testTarget(name: "SBCSystemTests", dependencies: ["SBCSystem", "SIPTransport", "CSBCLinux", "CSBCOpenSSL", "CSBCSRTP", "CSBCSQLite"]),
+        .testTarget(name: "RoutingTests", dependencies: ["Routing", "SBCConfig", "SIPCore"]),
         .testTarget(name: "B2BUATests", dependencies: ["B2BUA", "SIPCore", "SIPTransaction", "Routing", "SBCConfig"]),
         .testTarget(name: "SBCServerTests", dependencies: ["SBCServer"]),
         .testTarget(name: "SBCStoreTests", dependencies: ["SBCStore"]),

@@ -20,6 +20,8 @@
 #   HOLD_RATE       rate at which those calls are set up (default 500)
 #   BENCH_TIMEOUT   hard limit for the whole run, seconds (default 900)
 #   KEEP_WORKDIR=1  keep the temp dir (config, logs, SIPp stats)
+#   FAILOVER=1      carrier A answers every INVITE with 503, so every call fails over to carrier B;
+#                   the SBC's own failover latency (503 in -> INVITE out, p50/p99) is printed at the end
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -112,6 +114,7 @@ trunks:
     port: $PEER_PORT
     transport: udp
     call_id: preserve
+    passive_failures: 1000   # in FAILOVER mode every call must fail over, not skip a "down" A
   - name: carrier-b
     zone: carrier
     address: $CARRIER_B_IP
@@ -122,6 +125,7 @@ trunk_groups:
   - name: pstn-out
     strategy: priority
     members: [carrier-a, carrier-b]
+    failover_on: [503, timeout, transport]
 routes:
   - name: platform-to-pstn
     from_trunk: platform
@@ -134,7 +138,7 @@ security:
 shutdown:
   drain_s: 2
 logging:
-  level: warning
+  level: notice      # per-call info lines off; the SBC's own summaries (failover latency) kept
   format: json
 EOF
 
@@ -157,13 +161,13 @@ stat_col() { # stat_col FILE COLUMN
 }
 
 # ---------------------------------------------------------------- peers and SBC
-start_uas() { # start_uas IP NAME
-    sipp -sf "$SCEN/uas.xml" -i "$1" -p "$PEER_PORT" -mi "$1" -t u1 -aa -nostdin -buff_size "$BUFF" \
+start_uas() { # start_uas IP NAME [SCENARIO]
+    sipp -sf "$SCEN/${3:-uas.xml}" -i "$1" -p "$PEER_PORT" -mi "$1" -t u1 -aa -nostdin -buff_size "$BUFF" \
         -trace_err -error_file "$WORK/$2.errors.log" >"$WORK/$2.out" 2>&1 &
     UAS_PIDS="$UAS_PIDS $!"
 }
 echo "== work dir $WORK, loopback block 127.0.$BLOCK.0/24, sbc $SBC_BINARY"
-start_uas "$CARRIER_A_IP" carrier-a
+if [ "${FAILOVER:-0}" = 1 ]; then start_uas "$CARRIER_A_IP" carrier-a uas_503.xml; else start_uas "$CARRIER_A_IP" carrier-a; fi
 start_uas "$CARRIER_B_IP" carrier-b
 sleep 0.5
 
@@ -277,4 +281,10 @@ else
 fi
 echo "   peak RSS (VmHWM)     : ${hwm:-?} kB over the rate steps (transactions linger 32 s per RFC 3261)"
 [ -n "$rss_per_call" ] && echo "   RSS per established call: $rss_per_call kB"
+if [ "${FAILOVER:-0}" = 1 ]; then
+    # The SBC logs its own failover latency when it stops.
+    [ -n "$SBC_PID" ] && stop_pid "$SBC_PID" 10 && SBC_PID=""
+    latency=$(grep -h '"failover latency"' "$WORK/sbc.stderr.log" | tail -1 | sed -n 's/.*"latency":"\([^"]*\)".*/\1/p')
+    echo "   failover latency (SBC's own, 503 in -> INVITE out): ${latency:-not logged}"
+fi
 exit 0

@@ -33,7 +33,7 @@ extension B2BUA {
             else { continue }
             call.pendingInvite = Call.PendingInvite(origin: .a, serverKey: call.callerKey, clientKey: clientKey,
                                                     clientRequest: invite,
-                                                    awaitingOriginAck: call.callerInvite.body.isEmpty)
+                                                    awaitingOriginAck: call.callerInvite?.body.isEmpty ?? false)
             call.attempts.append(CallAttemptSummary(trunk: trunk.name, startedAt: now, responseCode: nil, reason: nil,
                                                     responseTime: nil, outcome: .pending))
             call.activeTrunk = trunk
@@ -41,6 +41,7 @@ extension B2BUA {
             call.provisionalTimer = callTimers.push(CallTimer(callID: call.id, kind: .firstProvisional),
                                                     at: now + trunk.firstProvisionalTimeout)
             call.answerTimer = callTimers.push(CallTimer(callID: call.id, kind: .answer), at: now + trunk.answerTimeout)
+            compactCallTimers()
             logger.info("INVITE to trunk", metadata: metadata(call).merging([
                 "trunk": "\(trunk.name)", "attempt": "\(call.attempts.count)", "b_call_id": "\(call[.b].callID)",
             ]) { a, _ in a })
@@ -55,8 +56,8 @@ extension B2BUA {
     /// A fresh B-leg (new tag, fresh CSeq, Call-ID per trunk policy) and its INVITE, built from
     /// the caller's INVITE with topology hidden.
     private mutating func makeAttempt(_ call: Call, trunk: TrunkSettings, zone: ZoneIdentity) -> SIPMessage? {
-        let request = call.callerInvite
-        guard let from = request.from, let to = request.to, let cseq = request.cseq else { return nil }
+        guard let request = call.callerInvite, let from = request.from, let to = request.to, let cseq = request.cseq
+        else { return nil }
         let requestUser = request.requestURI?.user
         let peer = SIPEndpoint(host: trunk.address, port: trunk.port, transport: trunk.transport, zone: trunk.zone)
         let number = cseq.number &+ UInt32(call.attempts.count)
@@ -118,6 +119,7 @@ extension B2BUA {
         ]) { a, _ in a })
         if failover, startNextAttempt(call, now: now) {
             if let index { call.attempts[index].outcome = .failedOver }
+            failovers += 1
             return
         }
         if call.phase == .cancelling {
@@ -147,6 +149,18 @@ extension B2BUA {
             "status": "\(call.finalStatus.map(String.init) ?? "-")", "attempts": "\(call.attempts.count)",
         ]) { a, _ in a })
         removeCall(call.id, now: now)
+    }
+
+    /// Cancelled call timers stay in the heap until they surface (answer timers: minutes); once
+    /// they outnumber the live ones several times over, they are swept in one pass.
+    private mutating func compactCallTimers() {
+        guard callTimers.count > 1024, callTimers.count > 8 * calls.count else { return }
+        let calls = self.calls
+        callTimers.removeAll { entry in
+            guard let call = calls[entry.payload.callID] else { return true }
+            let live = entry.payload.kind == .firstProvisional ? call.provisionalTimer : call.answerTimer
+            return live != entry.sequence
+        }
     }
 
     /// First-provisional and answer timers of the current attempt.

@@ -180,6 +180,8 @@ extension B2BUA {
     private func recordAnswer(_ call: Call, status: Int, now: Duration) {
         call.provisionalTimer = nil
         call.answerTimer = nil
+        call.callerInvite = nil
+        call.remainingCandidates = []
         call.answeredAt = now
         call.finalStatus = status
         if let index = call.attempts.lastIndex(where: { $0.outcome == .pending }) {

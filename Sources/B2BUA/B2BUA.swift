@@ -32,6 +32,8 @@ public struct B2BUA {
     public internal(set) var availability = TrunkAvailability()
     /// Per-call timers (first provisional, answer) of the attempts in progress.
     var callTimers = DeadlineHeap<CallTimer>()
+    /// Attempts that failed over to another candidate, since start (for latency measurement).
+    public internal(set) var failovers = 0
     /// Calls that ended since the driver last took them (for CDRs).
     var finishedCalls: [CallSummary] = []
     /// Set once shutdown begins: new calls are refused and, at the deadline, remaining calls closed.

@@ -44,8 +44,9 @@ final class Call {
     /// Last ACK sent per leg, re-sent when that leg retransmits its 2xx.
     var lastAck: [LegSide: SIPMessage] = [:]
     let route: RouteDecision
-    /// The caller's INVITE: every attempt's B-leg INVITE is built from it.
-    let callerInvite: SIPMessage
+    /// The caller's INVITE: every attempt's B-leg INVITE is built from it. Released once the
+    /// call is answered (no attempt follows an answer), so an established call holds no copy.
+    var callerInvite: SIPMessage?
     /// The caller's INVITE server transaction.
     let callerKey: TransactionKey
     /// Trunk of the attempt in progress or answered: it counts against the trunk's call limit.

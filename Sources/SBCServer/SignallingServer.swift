@@ -28,6 +28,9 @@ public final class SignallingServer {
     private var timer: TimerHandle?
     private var timerDeadline: MonotonicInstant?
     private var stopDeadline: MonotonicInstant?
+    /// From a carrier's failure response arriving (kernel receive time) to the next candidate's
+    /// INVITE handed to the kernel: the SBC's own measure of failover latency.
+    private var failoverLatency = LatencyRecorder()
 
     public init(configuration: SBCConfiguration, logger: Logger) throws {
         self.configuration = configuration
@@ -63,6 +66,11 @@ public final class SignallingServer {
         loop.close()
         recordFinishedCalls()
         callRecords.close()
+        if failoverLatency.count > 0 {
+            logger.notice("failover latency", metadata: [
+                "failovers": "\(failoverLatency.count)", "latency": "\(failoverLatency.summary)",
+            ])
+        }
         logger.notice("SBC stopped")
     }
 
@@ -72,7 +80,9 @@ public final class SignallingServer {
         let source = SIPEndpoint(host: message.source.host, port: message.source.port,
                                  transport: TransportKind(rawValue: message.transport.rawValue) ?? .udp,
                                  zone: message.zone)
+        let failoversBefore = b2bua.failovers
         emit(b2bua.receive(message.bytes, from: source, now: now))
+        if b2bua.failovers != failoversBefore { failoverLatency.record(loop.now - message.receivedAt) }
     }
 
     private func transportFailed(_ failure: TransportFailure) {

@@ -37,6 +37,21 @@ struct FailoverEndToEndTests {
                     "each 503 is ACKed\n\(primary.diagnostics)")
             #expect(Set(secondary.sentResponses(200, to: "BYE").compactMap(\.callID)).count == 10,
                     "carrier B completes the 10 calls\n\(secondary.diagnostics)")
+
+            // CDRs: one row per call, one per attempt, as `sbc cdr` shows them.
+            let records = try await lab.callDetailRecords()
+            #expect(records.count == 10, "\(records)")
+            #expect(records.allSatisfy { $0["disposition"] as? String == "answered" })
+            #expect(records.allSatisfy { $0["final_trunk"] as? String == "carrier-b" })
+            let attempts = records.compactMap { $0["attempts"] as? [[String: Any]] }
+            #expect(attempts.count == 10)
+            #expect(attempts.allSatisfy { $0.last?["trunk"] as? String == "carrier-b"
+                && $0.last?["outcome"] as? String == "answered" })
+            let onA = attempts.compactMap(\.first).filter { $0["trunk"] as? String == "carrier-a" }
+            #expect(onA.count == 10, "every call considered carrier A first")
+            #expect(onA.filter { $0["outcome"] as? String == "failed_over" && $0["response_code"] as? Int == 503 }
+                .count == 5)
+            #expect(onA.filter { $0["outcome"] as? String == "skipped" }.count == 5, "then A was down")
         }
     }
 
