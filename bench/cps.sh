@@ -114,7 +114,7 @@ trunks:
     port: $PEER_PORT
     transport: udp
     call_id: preserve
-    passive_failures: 1000   # in FAILOVER mode every call must fail over, not skip a "down" A
+    passive_failures: 0      # passive health off: in FAILOVER mode every call must fail over
   - name: carrier-b
     zone: carrier
     address: $CARRIER_B_IP

@@ -61,6 +61,7 @@ public struct TrunkAvailability: Sendable {
 
     /// Counts a failover-worthy failure; returns the change when it takes the trunk down.
     public mutating func recordFailure(_ trunk: TrunkSettings, now: Duration) -> Change? {
+        guard trunk.passiveFailureThreshold > 0 else { return nil }
         var state = states[trunk.name] ?? State()
         let horizon = now - trunk.passiveFailureWindow
         state.failures.removeAll { $0 <= horizon }

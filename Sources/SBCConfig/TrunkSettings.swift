@@ -78,9 +78,10 @@ public struct TrunkSettings: Sendable, Equatable {
     public var answerTimeout: Duration
 
     /// Failures within ``passiveFailureWindow`` after which the trunk is marked down without waiting
-    /// for its probes (key `passive_failures`, default 5, range 1-1000). Failures are the group's
-    /// failover triggers seen on real calls. Why not 1: one lost packet must not move all traffic
-    /// (the guides' "flapping"); why not huge: every failure costs a caller post-dial delay.
+    /// for its probes (key `passive_failures`, default 5, range 0-1000, 0 = passive health off).
+    /// Failures are the group's failover triggers seen on real calls. Why not 1: one lost packet
+    /// must not move all traffic (the guides' "flapping"); why not huge: every failure costs a
+    /// caller post-dial delay. Off is for labs and benchmarks that must see every attempt.
     public var passiveFailureThreshold: Int
 
     /// The sliding window for ``passiveFailureThreshold`` (key `passive_window_s`, default 60 s,
@@ -131,7 +132,7 @@ extension TrunkSettings {
     static let maxCallsRange = 0...1_000_000
     static let firstProvisionalTimeoutRange = 100...60_000
     static let answerTimeoutRange = 15...3600
-    static let passiveFailuresRange = 1...1000
+    static let passiveFailuresRange = 0...1000
     static let passiveWindowRange = 1...3600
 
     /// Reads one entry of `trunks`. Always returns a value (with empty strings for what could not

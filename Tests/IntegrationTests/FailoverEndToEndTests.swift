@@ -155,4 +155,38 @@ struct FailoverEndToEndTests {
             #expect(elapsed < .seconds(2), "a refused connection fails over without waiting for a timer")
         }
     }
+
+    @Test("the secondary's header profile shapes the failover INVITE: exact lines at carrier B")
+    func profileOnFailover() async throws {
+        var options = LabOptions()
+        options.carrierBProfile = true
+        try await withLab("failover-profile", options: options) { lab in
+            let b = lab.block
+            let carrierA = try await lab.startCallee("uas_503", at: b.carrierA, name: "carrierA")
+            let carrierB = try await lab.startCallee("uas_basic", at: b.carrierB, name: "carrierB")
+            try await lab.startSBC()
+
+            let caller = try await lab.runCaller("uac_basic", from: b.platform, to: b.sbcPlatform, calls: 2)
+            let primary = await lab.finish(carrierA)
+            let secondary = await lab.finish(carrierB)
+
+            #expect(caller.allCallsSucceeded, "\(caller.diagnostics)\n\(lab.sbcLog)")
+            let atA = try #require(primary.receivedRequests("INVITE").first)
+            #expect(atA.raw.contains("\nX-Internal-Queue: billing\r\n") || atA.raw.contains("\nX-Internal-Queue: billing\n"),
+                    "carrier A has no profile: the platform's header passes\n\(atA.raw)")
+            let invites = secondary.receivedRequests("INVITE")
+            #expect(invites.count == 2, "\(secondary.diagnostics)")
+            for invite in invites {
+                let lines = invite.raw.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n").map(String.init)
+                #expect(lines.first == "INVITE sip:15551230000@\(b.carrierB.ip):\(b.carrierB.port) SIP/2.0",
+                        "the Request-URI user lost its +: \(lines.first ?? "")")
+                #expect(lines.contains("X-Provider: secondary"))
+                #expect(lines.contains { $0.hasPrefix("X-Trace: ") && $0.contains("@\(b.platform.ip)") },
+                        "variables expand: X-Trace carries the Call-ID")
+                #expect(lines.contains("P-Asserted-Identity: <sip:sipp@carrier-b.example>"))
+                #expect(lines.contains("Privacy: id"))
+                #expect(!lines.contains { $0.lowercased().hasPrefix("x-internal") }, "the denylist strips X-Internal-*")
+            }
+        }
+    }
 }

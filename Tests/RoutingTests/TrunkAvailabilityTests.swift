@@ -48,4 +48,12 @@ import Testing
         availability.callEnded(on: "carrier-a")
         #expect(availability.activeCalls(on: "carrier-a") == 0, "never below zero")
     }
+
+    @Test func zeroThresholdTurnsPassiveHealthOff() {
+        var availability = TrunkAvailability()
+        var trunk = Self.trunk()
+        trunk.passiveFailureThreshold = 0
+        for second in 0..<100 { #expect(availability.recordFailure(trunk, now: .seconds(second)) == nil) }
+        #expect(availability.unavailability(of: trunk, now: .seconds(100)) == nil)
+    }
 }

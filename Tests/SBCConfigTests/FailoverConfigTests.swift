@@ -81,7 +81,7 @@ struct FailoverConfigTests {
         ("    answer_timeout_s: 10", "trunks[0].answer_timeout_s",
          "must be at least 15 seconds, got 10: a shorter answer timeout cuts off calls"),
         ("    answer_timeout_s: 3601", "trunks[0].answer_timeout_s", "must be an integer 15-3600 (seconds), got 3601"),
-        ("    passive_failures: 0", "trunks[0].passive_failures", "must be an integer 1-1000, got 0"),
+        ("    passive_failures: 1001", "trunks[0].passive_failures", "must be an integer 0-1000, got 1001"),
         ("    passive_window_s: 3601", "trunks[0].passive_window_s", "must be an integer 1-3600 (seconds), got 3601"),
         ("    max_call: 3", "trunks[0].max_call", "unknown key \"max_call\"; did you mean \"max_calls\"?"),
     ])

@@ -23,9 +23,9 @@ struct ShippedConfigTests {
         ])
         #expect(config.trunks == [
             TrunkSettings(name: "platform", zone: "platform", address: "127.0.0.10"),
-            TrunkSettings(name: "carrier-a", zone: "carrier", address: "127.0.0.11", passiveFailureThreshold: 1000),
+            TrunkSettings(name: "carrier-a", zone: "carrier", address: "127.0.0.11", passiveFailureThreshold: 0),
             TrunkSettings(name: "carrier-b", zone: "carrier", address: "127.0.0.12", profile: "carrier-b",
-                          passiveFailureThreshold: 1000),
+                          passiveFailureThreshold: 0),
         ])
         // LAB.md: active/standby, failover on 503, 408/timeout and transport errors.
         #expect(config.trunkGroups == [
