@@ -18,6 +18,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // C shims and system libraries.
@@ -44,13 +47,20 @@ let package = Package(
         .target(name: "SIPTransport", dependencies: ["SIPCore", "SBCSystem", .product(name: "Logging", package: "swift-log")]),
         // SQLite persistence (CDRs) on its own writer thread; see docs/CDR.md.
         .target(name: "SBCStore", dependencies: ["CSBCSQLite", .product(name: "Logging", package: "swift-log")]),
+        // Admin REST API and metrics, on Hummingbird's own threads.
+        .target(name: "AdminAPI", dependencies: [
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "SBCServer", dependencies: [
             "SIPCore", "SIPTransaction", "SIPTransport", "SBCSystem", "SBCConfig", "Routing", "B2BUA", "SBCStore",
-            "CSBCOpenSSL", "CSBCSRTP", "CSBCSQLite",
+            "AdminAPI", "CSBCOpenSSL", "CSBCSRTP", "CSBCSQLite",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "sbc", dependencies: [
-            "SBCServer", "SBCConfig", "SBCStore",
+            "SBCServer", "SBCConfig", "SBCStore", "AdminAPI",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -68,6 +78,11 @@ let package = Package(
         .testTarget(name: "SBCSystemTests", dependencies: ["SBCSystem", "SIPTransport", "CSBCLinux", "CSBCOpenSSL", "CSBCSRTP", "CSBCSQLite"]),
         .testTarget(name: "RoutingTests", dependencies: ["Routing", "SBCConfig", "SIPCore"]),
         .testTarget(name: "B2BUATests", dependencies: ["B2BUA", "SIPCore", "SIPTransaction", "Routing", "SBCConfig"]),
+        .testTarget(name: "AdminAPITests", dependencies: [
+            "AdminAPI",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
         .testTarget(name: "SBCServerTests", dependencies: ["SBCServer"]),
         .testTarget(name: "SBCStoreTests", dependencies: ["SBCStore"]),
         .testTarget(name: "IntegrationTests", dependencies: ["SBCConfig"], resources: [.copy("Scenarios")]),

@@ -19,12 +19,13 @@ extension B2BUA {
     mutating func startNextAttempt(_ call: Call, now: Duration) -> Bool {
         while !call.remainingCandidates.isEmpty {
             let trunk = call.remainingCandidates.removeFirst()
-            if let unavailable = availability.unavailability(of: trunk, now: now) {
+            let refusal = healthRefusal(of: trunk, in: call.route.group)
+                ?? availability.unavailability(of: trunk, now: now)?.description
+            if let refusal {
                 call.attempts.append(CallAttemptSummary(trunk: trunk.name, startedAt: now, responseCode: nil,
-                                                        reason: unavailable.description, responseTime: nil,
-                                                        outcome: .skipped))
+                                                        reason: refusal, responseTime: nil, outcome: .skipped))
                 logger.info("trunk skipped", metadata: metadata(call).merging([
-                    "trunk": "\(trunk.name)", "why": "\(unavailable)",
+                    "trunk": "\(trunk.name)", "why": "\(refusal)",
                 ]) { a, _ in a })
                 continue
             }
@@ -99,10 +100,23 @@ extension B2BUA {
         if let trunk = call.activeTrunk {
             availability.callEnded(on: trunk.name)
             call.activeTrunk = nil
-            if trigger, let change = availability.recordFailure(trunk, now: now) { report(change, call: call) }
+            if trigger {
+                record(health[trunk.name]?.passiveFailure(detail: "\(status.map(String.init) ?? outcome.rawValue) on a call",
+                                                          now: now) ?? [])
+                if let change = availability.recordFailure(trunk, now: now) {
+                    report(change, call: call)
+                    record(health[trunk.name]?.passiveDown(detail: "\(trunk.passiveFailureThreshold) failures within "
+                        + "\(trunk.passiveFailureWindow.components.seconds) s", now: now) ?? [])
+                }
+            }
             if status == 503, let group = call.route.group {
                 let duration = group.quarantine(retryAfter: response?.retryAfter.map { Int($0.seconds) })
-                if let change = availability.quarantine(trunk.name, for: duration, now: now) { report(change, call: call) }
+                if let change = availability.quarantine(trunk.name, for: duration, now: now) {
+                    report(change, call: call)
+                    record(health[trunk.name]?.quarantine(until: now + duration,
+                                                          detail: "503 Retry-After \(duration.components.seconds) s",
+                                                          now: now) ?? [])
+                }
             }
         }
         let failover = trigger && !call.earlyMedia && call.phase == .proceeding
@@ -203,6 +217,12 @@ extension B2BUA {
             return pending.clientKey
         }
         for key in affected { handle(transactions.transportFailed(key, now: now), now: now) }
+        for (name, probe) in pendingProbes {
+            guard let trunk = routing.trunk(named: name), trunk.address == destination.host,
+                  trunk.port == destination.port, trunk.transport == destination.transport
+            else { continue }
+            handle(transactions.transportFailed(probe.key, now: now), now: now)
+        }
         return outbox
     }
 

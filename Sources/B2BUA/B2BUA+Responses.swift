@@ -24,6 +24,10 @@ extension B2BUA {
     mutating func clientResponse(_ response: SIPMessage, key: TransactionKey, context: TransactionContext,
                                  now: Duration)
     {
+        if case .probe(let trunk) = context.purpose {
+            if let status = response.statusCode, status >= 200 { probeAnswered(trunk: trunk, status: status, now: now) }
+            return
+        }
         guard let id = context.callID, let status = response.statusCode else { return }
         switch context.purpose {
         case .invite(let target):
@@ -31,7 +35,7 @@ extension B2BUA {
         case .relay(let serverKey, let origin):
             guard status >= 200 else { return }
             relayFinal(response, status: status, serverKey: serverKey, origin: origin, callID: id, now: now)
-        case .fireAndForget, .answering:
+        case .fireAndForget, .answering, .probe:
             break
         }
     }
@@ -171,6 +175,8 @@ extension B2BUA {
                 logger.info("call ended", metadata: metadata(call).merging(["status": "\(status)"]) { a, _ in a })
                 removeCall(id, now: now)
             }
+        case .probe(let trunk):
+            probeAnswered(trunk: trunk, status: nil, now: now)
         case .fireAndForget:
             break
         }

@@ -34,6 +34,13 @@ public struct B2BUA {
     var callTimers = DeadlineHeap<CallTimer>()
     /// Attempts that failed over to another candidate, since start (for latency measurement).
     public internal(set) var failovers = 0
+    /// Every trunk's health state machine (probes, passive failures, quarantine, operator locks).
+    var health: [String: TrunkHealth] = [:]
+    var probeTimers = DeadlineHeap<ProbeTimer>()
+    var pendingProbes: [String: PendingProbe] = [:]
+    /// Groups whose primary an operator took out of selection, with the operator's name.
+    var forcedFailover: [String: String] = [:]
+    var healthEvents: [TrunkHealthEvent] = []
     /// Calls that ended since the driver last took them (for CDRs).
     var finishedCalls: [CallSummary] = []
     /// Set once shutdown begins: new calls are refused and, at the deadline, remaining calls closed.
@@ -64,7 +71,8 @@ public struct B2BUA {
 
     /// Earliest time `advance(to:)` must be called.
     public var nextDeadline: Duration? {
-        [transactions.nextDeadline, callTimers.first?.deadline, drainExpired ? nil : drainDeadline].compactMap { $0 }.min()
+        [transactions.nextDeadline, callTimers.first?.deadline, nextHealthDeadline, drainExpired ? nil : drainDeadline]
+            .compactMap { $0 }.min()
     }
 
     // MARK: Entry points
@@ -100,6 +108,7 @@ public struct B2BUA {
                 break
             }
         }
+        advanceHealth(to: now)
         if let deadline = drainDeadline, !drainExpired, now >= deadline {
             drainExpired = true
             for id in Array(calls.keys) { terminate(call: id, reason: "SIP;cause=503;text=\"SBC shutting down\"", now: now) }

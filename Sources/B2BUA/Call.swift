@@ -106,6 +106,8 @@ public struct TransactionContext: Sendable {
         case relay(serverKey: TransactionKey, origin: LegSide)
         /// Client request whose answer nobody waits for (CANCEL, teardown BYE).
         case fireAndForget
+        /// OPTIONS health probe of a trunk.
+        case probe(trunk: String)
     }
 
     var destination: SIPEndpoint

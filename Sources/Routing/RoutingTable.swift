@@ -38,6 +38,14 @@ public struct RoutingTable: Sendable {
     }
 
     public func trunk(named name: String) -> TrunkSettings? { trunksByName[name] }
+    public func group(named name: String) -> TrunkGroupSettings? { groupsByName[name] }
+    public var allTrunks: [TrunkSettings] { trunksByName.values.sorted { $0.name < $1.name } }
+    public var allGroups: [TrunkGroupSettings] { groupsByName.values.sorted { $0.name < $1.name } }
+
+    /// A trunk in any `sticky` group waits for an operator before it takes traffic back.
+    public func failBackPolicy(of trunk: String) -> FailBackPolicy {
+        groupsByName.values.contains { $0.failBack == .sticky && $0.members.contains(trunk) } ? .sticky : .auto
+    }
 
     /// First matching route wins; a route with no match keys matches everything.
     public func route(from source: TrunkSettings, request: SIPMessage) -> RouteDecision? {

@@ -20,7 +20,7 @@ import Yams
 public enum ConfigLoader {
     /// The top-level sections, for unknown-key detection and suggestions.
     static let sections = ["node", "sip", "zones", "trunks", "trunk_groups", "routes", "routing", "profiles",
-                           "security", "shutdown", "logging"]
+                           "security", "shutdown", "logging", "admin", "alerts"]
 
     /// Reads and validates the configuration file at `path`; problems name `path` as their source.
     public static func load(path: String) throws(ConfigError) -> SBCConfiguration {
@@ -87,6 +87,8 @@ public enum ConfigLoader {
         configuration.security = SecuritySettings.read(reader.value("security"), at: "security", problems: problems)
         configuration.shutdown = ShutdownSettings.read(reader.value("shutdown"), at: "shutdown", problems: problems)
         configuration.logging = LoggingSettings.read(reader.value("logging"), at: "logging", problems: problems)
+        configuration.admin = AdminSettings.read(reader.value("admin"), at: "admin", problems: problems)
+        configuration.alerts = AlertSettings.read(reader.value("alerts"), at: "alerts", problems: problems)
         return configuration
     }
 

@@ -16,16 +16,19 @@ enum NameSuggester {
     static func suggestion(for word: String, among candidates: [String]) -> String? {
         let typed = normalize(word)
         guard !typed.isEmpty else { return nil }
-        var best: (candidate: String, distance: Int)?
+        // Ties on the (prefix-adjusted) distance go to the smaller plain edit distance, so that
+        // `probe_interval_ms` suggests `probe_interval_s` rather than its prefix `probe`.
+        var best: (candidate: String, distance: Int, edits: Int)?
         for candidate in candidates {
             let normalized = normalize(candidate)
-            var distance = editDistance(typed, normalized)
+            let edits = editDistance(typed, normalized)
+            var distance = edits
             if normalized.hasPrefix(typed + "_") || typed.hasPrefix(normalized + "_")
                 || (typed.count >= 3 && normalized.hasPrefix(typed)) {
                 distance = min(distance, 1)
             }
-            if best == nil || distance < best!.distance {
-                best = (candidate, distance)
+            if best == nil || (distance, edits) < (best!.distance, best!.edits) {
+                best = (candidate, distance, edits)
             }
         }
         guard let best else { return nil }

@@ -44,6 +44,13 @@ public struct SBCConfiguration: Sendable, Equatable {
     /// Log level and format (section `logging`, optional).
     public var logging: LoggingSettings
 
+    /// The admin REST API: listen address and bearer tokens (section `admin`, optional; default
+    /// enabled on 127.0.0.1:8080 with no tokens).
+    public var admin: AdminSettings
+
+    /// Webhook alerts on trunk state changes (section `alerts`, optional; default none).
+    public var alerts: AlertSettings
+
     /// Creates a configuration in code (tests, tools). It is not validated: only
     /// ``ConfigLoader`` guarantees the invariants listed above.
     public init(node: NodeSettings = NodeSettings(),
@@ -56,7 +63,9 @@ public struct SBCConfiguration: Sendable, Equatable {
                 profiles: [ProfileSettings] = [],
                 security: SecuritySettings = SecuritySettings(),
                 shutdown: ShutdownSettings = ShutdownSettings(),
-                logging: LoggingSettings = LoggingSettings()) {
+                logging: LoggingSettings = LoggingSettings(),
+                admin: AdminSettings = AdminSettings(),
+                alerts: AlertSettings = AlertSettings()) {
         self.node = node
         self.sip = sip
         self.zones = zones
@@ -68,6 +77,8 @@ public struct SBCConfiguration: Sendable, Equatable {
         self.security = security
         self.shutdown = shutdown
         self.logging = logging
+        self.admin = admin
+        self.alerts = alerts
     }
 
     // MARK: - Lookups

@@ -58,6 +58,11 @@ public struct TrunkGroupSettings: Sendable, Equatable {
     /// failing out of rotation.
     public var retryAfterDefault: Duration
 
+    /// Whether a recovered member takes traffic back by itself (key `fail_back`, default `auto`)
+    /// or waits for an operator (`sticky`). See ``FailBackPolicy``; the recovery hold and probation
+    /// are per trunk (`trunks[].health`).
+    public var failBack: FailBackPolicy
+
     public static let defaultRetryAfterMin: Duration = .seconds(5)
     public static let defaultRetryAfterMax: Duration = .seconds(3600)
     public static let defaultRetryAfterDefault: Duration = .zero
@@ -69,7 +74,8 @@ public struct TrunkGroupSettings: Sendable, Equatable {
                 failoverOn: FailoverTriggers = .default,
                 retryAfterMin: Duration = TrunkGroupSettings.defaultRetryAfterMin,
                 retryAfterMax: Duration = TrunkGroupSettings.defaultRetryAfterMax,
-                retryAfterDefault: Duration = TrunkGroupSettings.defaultRetryAfterDefault) {
+                retryAfterDefault: Duration = TrunkGroupSettings.defaultRetryAfterDefault,
+                failBack: FailBackPolicy = .auto) {
         self.name = name
         self.strategy = strategy
         self.members = members
@@ -78,6 +84,7 @@ public struct TrunkGroupSettings: Sendable, Equatable {
         self.retryAfterMin = retryAfterMin
         self.retryAfterMax = retryAfterMax
         self.retryAfterDefault = retryAfterDefault
+        self.failBack = failBack
     }
 
     /// The weight of `member` (1 for a member without one, which only a group built in code has).
@@ -101,7 +108,7 @@ public struct TrunkGroupSettings: Sendable, Equatable {
 extension TrunkGroupSettings {
     /// The keys of one `trunk_groups` entry.
     static let keys = ["name", "strategy", "members", "weights", "failover_on",
-                       "retry_after_min_s", "retry_after_max_s", "retry_after_default_s"]
+                       "retry_after_min_s", "retry_after_max_s", "retry_after_default_s", "fail_back"]
 
     static let weightRange = 1...1000
     static let retryAfterMinRange = 0...3600
@@ -131,6 +138,7 @@ extension TrunkGroupSettings {
         group.weights = readWeights(reader, group: group, strategyKnown: strategyKnown)
         group.failoverOn = FailoverTriggers.read(reader, "failover_on") ?? group.failoverOn
         readRetryAfter(reader, into: &group)
+        group.failBack = reader.choice("fail_back") ?? group.failBack
         return group
     }
 

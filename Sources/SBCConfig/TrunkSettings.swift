@@ -88,6 +88,12 @@ public struct TrunkSettings: Sendable, Equatable {
     /// range 1-3600).
     public var passiveFailureWindow: Duration
 
+    /// OPTIONS probing and the health hysteresis of this trunk (key `health`, a mapping, optional;
+    /// every key has a default, so a trunk without it is probed every 15 s). See
+    /// ``TrunkHealthSettings`` and docs/HEALTH.md. Why per trunk: carriers differ in how they answer
+    /// OPTIONS and how fast they recover, and the platform trunk is usually not probed at all.
+    public var health: TrunkHealthSettings
+
     public static let defaultPort: UInt16 = 5060
     public static let defaultMaxCalls = 0
     public static let defaultFirstProvisionalTimeout: Duration = .milliseconds(2000)
@@ -103,7 +109,8 @@ public struct TrunkSettings: Sendable, Equatable {
                 firstProvisionalTimeout: Duration = TrunkSettings.defaultFirstProvisionalTimeout,
                 answerTimeout: Duration = TrunkSettings.defaultAnswerTimeout,
                 passiveFailureThreshold: Int = TrunkSettings.defaultPassiveFailureThreshold,
-                passiveFailureWindow: Duration = TrunkSettings.defaultPassiveFailureWindow) {
+                passiveFailureWindow: Duration = TrunkSettings.defaultPassiveFailureWindow,
+                health: TrunkHealthSettings = TrunkHealthSettings()) {
         self.name = name
         self.zone = zone
         self.address = address
@@ -117,6 +124,7 @@ public struct TrunkSettings: Sendable, Equatable {
         self.answerTimeout = answerTimeout
         self.passiveFailureThreshold = passiveFailureThreshold
         self.passiveFailureWindow = passiveFailureWindow
+        self.health = health
     }
 
     /// Whether ``maxCalls`` limits this trunk.
@@ -127,7 +135,7 @@ extension TrunkSettings {
     /// The keys of one `trunks` entry.
     static let keys = ["name", "zone", "address", "port", "transport", "call_id", "profile", "inbound_profile",
                        "max_calls", "first_provisional_timeout_ms", "answer_timeout_s", "passive_failures",
-                       "passive_window_s"]
+                       "passive_window_s", "health"]
 
     static let maxCallsRange = 0...1_000_000
     static let firstProvisionalTimeoutRange = 100...60_000
@@ -174,6 +182,7 @@ extension TrunkSettings {
             ?? trunk.passiveFailureThreshold
         trunk.passiveFailureWindow = reader.seconds("passive_window_s", in: passiveWindowRange)
             ?? trunk.passiveFailureWindow
+        trunk.health = TrunkHealthSettings.read(reader) ?? trunk.health
         return trunk
     }
 }

@@ -1,24 +1,12 @@
 import B2BUA
-import Glibc
 import SBCStore
 
 /// Turns the B2BUA's call summaries (monotonic times, so that clock steps never corrupt
 /// durations) into CDR rows with wall-clock times, anchored once per batch.
 struct CallRecordMapping {
-    private let monotonicNow: Duration
-    private let wallNow: Double
+    let clock: WallClockAnchor
 
-    init(monotonicNow: Duration) {
-        self.monotonicNow = monotonicNow
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        wallNow = Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
-    }
-
-    func wall(_ instant: Duration) -> Double {
-        let age = monotonicNow - instant
-        return wallNow - (Double(age.components.seconds) + Double(age.components.attoseconds) / 1e18)
-    }
+    func wall(_ instant: Duration) -> Double { clock.wall(instant) }
 
     func record(_ summary: CallSummary) -> CallRecord {
         CallRecord(

@@ -1,3 +1,4 @@
+import AdminAPI
 import B2BUA
 import Glibc
 import Logging
@@ -18,13 +19,22 @@ public final class SignallingServer {
     /// How long the process lingers after the last call ends during shutdown.
     static let exitGrace: Duration = .milliseconds(500)
 
-    private let configuration: SBCConfiguration
+    let configuration: SBCConfiguration
     private let logger: Logger
     private let loop: EventLoop
     private let transport: SIPTransportLayer
-    private var b2bua: B2BUA
+    var b2bua: B2BUA
     /// CDRs, written by the store's own thread: the loop only enqueues.
     private let callRecords: CallRecordStore
+    /// Trunk states, group states and the audit log (own writer thread), restored at start-up.
+    private let operationalState: OperationalStore
+    private var restoredTrunks: [String: TrunkHealth.Snapshot] = [:]
+    private var restoredGroups: [GroupStateRecord] = []
+    private let metrics = SBCMetrics()
+    private var adminServer: AdminServer?
+    private let alerts: AlertNotifier?
+    /// Per trunk: calls attempted and failovers away from it, for the admin API's counters.
+    var trunkCounters: [String: (attempted: Int, failovers: Int)] = [:]
     private var timer: TimerHandle?
     private var timerDeadline: MonotonicInstant?
     private var stopDeadline: MonotonicInstant?
@@ -40,7 +50,12 @@ public final class SignallingServer {
         try EventLoop.blockSignals([SIGTERM, SIGINT])
         let cdrPath = CallRecordStore.defaultPath(stateDirectory: configuration.node.stateDirectory)
         callRecords = try CallRecordStore(path: cdrPath, logger: logger)
-        logger.notice("CDR store open", metadata: ["path": "\(cdrPath)"])
+        operationalState = try OperationalStore(path: cdrPath, logger: logger)
+        logger.notice("state database open", metadata: ["path": "\(cdrPath)"])
+        alerts = configuration.alerts.webhookURL.map {
+            AlertNotifier(url: $0, timeout: configuration.alerts.timeout, maxAttempts: configuration.alerts.maxAttempts,
+                          backoff: configuration.alerts.backoff, logger: logger)
+        }
         loop = try EventLoop()
         transport = SIPTransportLayer(loop: loop, maxMessageBytes: configuration.sip.maxMessageBytes,
                                       tcpIdleTimeout: configuration.sip.tcpIdleTimeout, logger: logger)
@@ -56,16 +71,55 @@ public final class SignallingServer {
         transport.onMessage = { [unowned self] message in self.receive(message) }
         transport.onTransportError = { [unowned self] failure in self.transportFailed(failure) }
         try loop.onSignals([SIGTERM, SIGINT]) { [unowned self] signal in self.beginShutdown(signal: signal) }
+        let clock = WallClockAnchor(monotonicNow: now)
+        for record in try operationalState.loadTrunkStates() {
+            restoredTrunks[record.trunk] = TrunkStateMapping.snapshot(record, clock: clock)
+        }
+        restoredGroups = try operationalState.loadGroupStates().filter(\.forcedFailover)
+        if configuration.admin.enabled {
+            let idempotency = try IdempotencyStore(path: cdrPath)
+            adminServer = AdminServer(
+                listen: configuration.admin.listenAddress, tokens: Self.adminTokens(configuration.admin, logger: logger),
+                backend: AdminBridge(server: self, loop: loop, state: operationalState),
+                idempotency: SQLiteIdempotencyCache(store: idempotency), metrics: metrics, logger: logger)
+        }
+    }
+
+    /// Config tokens by hash, or read once from the environment and kept only as a hash.
+    private static func adminTokens(_ settings: AdminSettings, logger: Logger) -> [AdminToken] {
+        settings.tokens.compactMap { token in
+            if let hash = token.sha256 { return AdminToken(name: token.name, sha256Hex: hash, scopes: token.scopes) }
+            guard let variable = token.environment, let value = getenv(variable).map({ String(cString: $0) }),
+                  !value.isEmpty
+            else {
+                logger.error("admin token has no value", metadata: ["token": "\(token.name)"])
+                return nil
+            }
+            return AdminToken(name: token.name, sha256Hex: AdminToken.sha256Hex(of: value), scopes: token.scopes)
+        }
     }
 
     /// Runs until shutdown completes.
     public func run() throws(SystemError) {
         logger.notice("SBC started", metadata: ["node": "\(configuration.node.name)", "version": "\(Self.product)"])
+        for group in restoredGroups { b2bua.restoreForcedFailover(group: group.group, actor: group.actor ?? "restored") }
+        emit(b2bua.startHealthMonitoring(now: now, snapshots: restoredTrunks))
+        if let adminServer {
+            let server = UncheckedAdmin(server: adminServer, logger: logger)
+            Task.detached {
+                do { try await server.server.run() } catch {
+                    server.logger.critical("admin API failed", metadata: ["error": "\(error)"])
+                }
+            }
+        }
         try loop.run()
+        adminServer?.shutdown()
+        alerts?.shutdown()
         transport.close()
         loop.close()
         recordFinishedCalls()
         callRecords.close()
+        operationalState.close()
         if failoverLatency.count > 0 {
             logger.notice("failover latency", metadata: [
                 "failovers": "\(failoverLatency.count)", "latency": "\(failoverLatency.summary)",
@@ -74,7 +128,7 @@ public final class SignallingServer {
         logger.notice("SBC stopped")
     }
 
-    private var now: Duration { .nanoseconds(Int64(clamping: loop.now.nanoseconds)) }
+    var now: Duration { .nanoseconds(Int64(clamping: loop.now.nanoseconds)) }
 
     private func receive(_ message: InboundMessage) {
         let source = SIPEndpoint(host: message.source.host, port: message.source.port,
@@ -93,7 +147,7 @@ public final class SignallingServer {
         emit(b2bua.transportFailed(to: destination, now: now))
     }
 
-    private func emit(_ outbound: [SIPOutbound]) {
+    func emit(_ outbound: [SIPOutbound]) {
         for item in outbound {
             let destination = item.destination
             guard let address = try? SocketAddress(host: destination.host, port: destination.port) else {
@@ -104,14 +158,63 @@ public final class SignallingServer {
             transport.send(item.message.serialized(), to: address, transport: protocolKind, zone: destination.zone)
         }
         recordFinishedCalls()
+        recordHealthEvents()
         rearm()
     }
 
     private func recordFinishedCalls() {
         let finished = b2bua.takeFinishedCalls()
         guard !finished.isEmpty else { return }
-        let mapping = CallRecordMapping(monotonicNow: now)
-        for summary in finished { callRecords.record(mapping.record(summary)) }
+        let mapping = CallRecordMapping(clock: WallClockAnchor(monotonicNow: now))
+        for summary in finished {
+            callRecords.record(mapping.record(summary))
+            for attempt in summary.attempts where attempt.outcome != .skipped {
+                metrics.callAttempted(trunk: attempt.trunk)
+                trunkCounters[attempt.trunk, default: (0, 0)].attempted += 1
+                if attempt.outcome == .answered { metrics.callAnswered(trunk: attempt.trunk) }
+                if attempt.outcome == .failedOver {
+                    metrics.failover(from: attempt.trunk, cause: attempt.responseCode.map(String.init) ?? "timeout")
+                    trunkCounters[attempt.trunk, default: (0, 0)].failovers += 1
+                }
+            }
+        }
+        metrics.setActiveCalls(b2bua.activeCalls)
+    }
+
+    /// Every carrier state change: persisted, audited, exported as metrics, sent to the webhook.
+    private func recordHealthEvents() {
+        let events = b2bua.takeHealthEvents()
+        guard !events.isEmpty else { return }
+        let clock = WallClockAnchor(monotonicNow: now)
+        for event in events {
+            switch event {
+            case .trunk(let change):
+                operationalState.append(TrunkStateMapping.audit(change, clock: clock))
+                if let health = b2bua.trunkHealth(named: change.trunk) {
+                    let snapshot = health.snapshot(now: now)
+                    operationalState.save(TrunkStateMapping.record(snapshot, trunk: change.trunk, clock: clock))
+                    if let rtt = snapshot.lastProbeRTT {
+                        metrics.setProbeRTT(trunk: change.trunk, seconds: WallClockAnchor.seconds(rtt))
+                    }
+                }
+                metrics.setTrunkState(trunk: change.trunk, state: change.to.rawValue)
+                alerts?.notify([
+                    "kind": "trunk", "trunk": change.trunk, "from": change.from.rawValue, "to": change.to.rawValue,
+                    "cause": change.cause, "detail": change.detail, "actor": change.actor ?? "",
+                    "at": "\(clock.wall(change.at))", "node": configuration.node.name,
+                ])
+            case .group(let name, let forced, let actor, let reason, let at):
+                operationalState.save(GroupStateRecord(group: name, forcedFailover: forced, actor: actor, reason: reason))
+                operationalState.append(AuditEntry(
+                    at: clock.wall(at), subject: name, kind: "group", fromState: forced ? "normal" : "forced_failover",
+                    toState: forced ? "forced_failover" : "normal", cause: forced ? "operator_failover" : "failback_approved",
+                    detail: reason, actor: actor))
+                alerts?.notify([
+                    "kind": "group", "group": name, "forced_failover": "\(forced)", "actor": actor, "reason": reason,
+                    "at": "\(clock.wall(at))", "node": configuration.node.name,
+                ])
+            }
+        }
     }
 
     /// Keeps exactly one loop timer at the B2BUA's earliest deadline.
@@ -150,6 +253,13 @@ public final class SignallingServer {
         stopDeadline = loop.now + configuration.shutdown.drain + .seconds(5)
         emit(b2bua.beginDrain(now: now))
     }
+}
+
+/// Carries the admin server into its detached task; it is Sendable in practice (its state is
+/// behind its own locks), the logger too.
+private struct UncheckedAdmin: @unchecked Sendable {
+    let server: AdminServer
+    let logger: Logger
 }
 
 extension Duration {

@@ -3,7 +3,7 @@
 /// One transaction per batch: with WAL and `synchronous=NORMAL` a commit costs a WAL append,
 /// so batching whatever accumulated while the previous commit ran is what lets one thread keep
 /// up with bursts of call ends. Owns its connection; confined to the writer thread.
-final class CallRecordWriter {
+final class CallRecordWriter: StoreBatchWriter {
     private let database: SQLiteDatabase
     private let insertCall: SQLiteStatement
     private let insertAttempt: SQLiteStatement

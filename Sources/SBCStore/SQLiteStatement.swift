@@ -54,6 +54,19 @@ public final class SQLiteStatement {
         try check(rc, "bind text #\(index)")
     }
 
+    /// Binds bytes as a BLOB, copied (`SQLITE_TRANSIENT`). An empty array binds a zero-length
+    /// blob, not NULL: SQLite turns a nil pointer into NULL, which a `BLOB NOT NULL` column
+    /// (a stored 204 response body) would refuse.
+    public func bind(_ value: [UInt8], at index: Int32) throws(SQLiteError) {
+        let rc = value.withUnsafeBytes { bytes -> Int32 in
+            guard let base = bytes.baseAddress, bytes.count > 0 else {
+                return sqlite3_bind_zeroblob(handle, index, 0)
+            }
+            return sqlite3_bind_blob(handle, index, base, Int32(bytes.count), csbc_sqlite_transient())
+        }
+        try check(rc, "bind blob #\(index)")
+    }
+
     public func bindNull(at index: Int32) throws(SQLiteError) {
         try check(sqlite3_bind_null(handle, index), "bind null #\(index)")
     }
@@ -118,6 +131,14 @@ public final class SQLiteStatement {
         guard let text = sqlite3_column_text(handle, column) else { return "" }
         let count = Int(sqlite3_column_bytes(handle, column))
         return String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self)
+    }
+
+    /// The column as bytes (empty for NULL and zero-length blobs, for which SQLite returns no
+    /// pointer).
+    public func blob(at column: Int32) -> [UInt8] {
+        guard let bytes = sqlite3_column_blob(handle, column) else { return [] }
+        let count = Int(sqlite3_column_bytes(handle, column))
+        return Array(UnsafeRawBufferPointer(start: bytes, count: count))
     }
 
     public func optionalInt(at column: Int32) -> Int? { isNull(at: column) ? nil : int(at: column) }

@@ -11,7 +11,7 @@ struct SBCCommand: ParsableCommand {
         commandName: "sbc",
         abstract: "SwiftSBC: a B2BUA session border controller for contact-center carrier failover.",
         version: "\(SignallingServer.product) (\(NativeLibraries.summary))",
-        subcommands: [Run.self, CheckConfig.self, CDRCommand.self]
+        subcommands: [Run.self, CheckConfig.self, CDRCommand.self, CtlCommand.self]
     )
 }
 

@@ -21,17 +21,36 @@ struct ShippedConfigTests {
             ZoneSettings(name: "platform", bind: "127.0.0.1", udpPort: 5060, tcpPort: 5060),
             ZoneSettings(name: "carrier", bind: "127.0.0.1", udpPort: 5080, tcpPort: 5080),
         ])
+        // LAB.md: OPTIONS every 1 s, down after 3 failures, up after 2 successes, fail-back after
+        // 10 s of sustained health; the platform is not probed.
+        let labHealth = TrunkHealthSettings(probe: true, probeInterval: .seconds(1), probeTimeout: .milliseconds(800),
+                                            aliveClasses: [2], downAfter: 3, upAfter: 2, recoveryHold: .seconds(10))
         #expect(config.trunks == [
-            TrunkSettings(name: "platform", zone: "platform", address: "127.0.0.10"),
-            TrunkSettings(name: "carrier-a", zone: "carrier", address: "127.0.0.11", passiveFailureThreshold: 0),
+            TrunkSettings(name: "platform", zone: "platform", address: "127.0.0.10",
+                          health: TrunkHealthSettings(probe: false)),
+            TrunkSettings(name: "carrier-a", zone: "carrier", address: "127.0.0.11", passiveFailureThreshold: 0,
+                          health: labHealth),
             TrunkSettings(name: "carrier-b", zone: "carrier", address: "127.0.0.12", profile: "carrier-b",
-                          passiveFailureThreshold: 0),
+                          passiveFailureThreshold: 0, health: labHealth),
         ])
-        // LAB.md: active/standby, failover on 503, 408/timeout and transport errors.
+        #expect(labHealth.probation == .seconds(60))
+        // LAB.md: active/standby, failover on 503, 408/timeout and transport errors; automatic fail-back.
         #expect(config.trunkGroups == [
             TrunkGroupSettings(name: "pstn-out", strategy: .priority, members: ["carrier-a", "carrier-b"],
-                               failoverOn: FailoverTriggers(codes: [503, 408], onTimeout: true, onTransportError: true)),
+                               failoverOn: FailoverTriggers(codes: [503, 408], onTimeout: true, onTransportError: true),
+                               failBack: .auto),
         ])
+        // LAB.md: admin API on http://127.0.0.1:8080, token "lab-admin-token" with every scope, given
+        // by its SHA-256 (printf %s lab-admin-token | sha256sum).
+        #expect(config.admin == AdminSettings(enabled: true, listenAddress: "127.0.0.1:8080", tokens: [
+            AdminTokenSettings(name: "lab",
+                               sha256: "7005ca487338ea85c2a92aed553803f8cce2b39b4ac5b396e257c195ce140f29",
+                               scopes: ["*"]),
+        ]))
+        #expect(config.admin.listenEndpoint?.host == "127.0.0.1")
+        #expect(config.admin.listenEndpoint?.port == 8080)
+        #expect(config.admin.token(named: "lab")?.grants("trunks:write") == true)
+        #expect(config.alerts == AlertSettings())
         #expect(config.trunkGroups[0].failoverOn.matches(status: 408))
         #expect(!config.trunkGroups[0].failoverOn.matches(status: 486))
         // LAB.md: Request-URI users starting with +1999 are critical lines.
@@ -75,16 +94,20 @@ struct ShippedConfigTests {
 
         #expect(config.trunk(named: "platform") == TrunkSettings(
             name: "platform", zone: "platform", address: "10.20.1.10", port: 5060, transport: .tcp,
-            callIDPolicy: .preserve, inboundProfile: "from-platform"))
+            callIDPolicy: .preserve, inboundProfile: "from-platform", health: TrunkHealthSettings(probe: false)))
         #expect(config.trunk(named: "carrier-b") == TrunkSettings(
             name: "carrier-b", zone: "carrier", address: "192.0.2.30", port: 5080, transport: .udp,
             callIDPolicy: .new, profile: "carrier-b", maxCalls: 200))
         #expect(config.trunk(named: "carrier-a") == TrunkSettings(
-            name: "carrier-a", zone: "carrier", address: "198.51.100.20", callIDPolicy: .new, profile: "carrier-a"))
+            name: "carrier-a", zone: "carrier", address: "198.51.100.20", callIDPolicy: .new, profile: "carrier-a",
+            health: TrunkHealthSettings(aliveCodes: [404, 405])))
+        #expect(config.trunk(named: "carrier-a")?.health.isAlive(status: 405) == true)
+        #expect(config.trunk(named: "carrier-b")?.health == TrunkHealthSettings())
         #expect(config.trunk(named: "platform")?.inboundProfile == "from-platform")
         #expect(config.trunkGroup(named: "pstn-out") == TrunkGroupSettings(
             name: "pstn-out", members: ["carrier-a", "carrier-b"],
-            failoverOn: FailoverTriggers(codes: [503, 408], onTimeout: true, onTransportError: true)))
+            failoverOn: FailoverTriggers(codes: [503, 408], onTimeout: true, onTransportError: true),
+            failBack: .sticky))
         #expect(config.routing.unroutableStatus == 404)
         #expect(config.profiles.map(\.name) == ["carrier-a", "carrier-a-billing", "carrier-b", "from-platform"])
         #expect(config.profile(named: "carrier-b")?.privacy == "id")
@@ -106,6 +129,15 @@ struct ShippedConfigTests {
         #expect(config.security.unknownSourceStatus == nil)
         #expect(config.shutdown.drain == .seconds(300))
         #expect(config.logging == LoggingSettings(level: .info, format: .json))
+        #expect(config.admin == AdminSettings(enabled: true, listenAddress: "127.0.0.1:8080", tokens: [
+            AdminTokenSettings(name: "noc", environment: "SBC_ADMIN_TOKEN", scopes: ["*"]),
+            AdminTokenSettings(name: "prometheus",
+                               sha256: "2b4a1e5a0f8d9c7e6b3a2f1e0d9c8b7a6f5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c",
+                               scopes: ["metrics:read"]),
+        ]))
+        #expect(config.alerts == AlertSettings(webhookURL: "https://alerts.example.com/hooks/sbc",
+                                               timeout: .milliseconds(2000), maxAttempts: 5,
+                                               backoff: .milliseconds(500)))
     }
 
     @Test("a missing file is one problem naming the file and the cause")

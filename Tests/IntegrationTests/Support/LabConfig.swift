@@ -26,6 +26,8 @@ struct LabBlock: Sendable {
     let platform: Endpoint
     let carrierA: Endpoint
     let carrierB: Endpoint
+    /// Where the SBC's admin API listens when enabled.
+    let admin: Endpoint
     var strangerIP: String { "127.0.\(n).99" }
     var sbcIP: String { sbcPlatform.ip }
 
@@ -34,13 +36,15 @@ struct LabBlock: Sendable {
         let sbcIP = "127.0.\(n).1"
         let p1 = try Ports.free(on: sbcIP)
         let p2 = try Ports.free(on: sbcIP, avoiding: [p1])
+        let p3 = try Ports.free(on: sbcIP, avoiding: [p1, p2])
         return LabBlock(
             n: n,
             sbcPlatform: Endpoint(ip: sbcIP, port: p1),
             sbcCarrier: Endpoint(ip: sbcIP, port: p2),
             platform: Endpoint(ip: "127.0.\(n).10", port: try Ports.free(on: "127.0.\(n).10")),
             carrierA: Endpoint(ip: "127.0.\(n).11", port: try Ports.free(on: "127.0.\(n).11")),
-            carrierB: Endpoint(ip: "127.0.\(n).12", port: try Ports.free(on: "127.0.\(n).12")))
+            carrierB: Endpoint(ip: "127.0.\(n).12", port: try Ports.free(on: "127.0.\(n).12")),
+            admin: Endpoint(ip: sbcIP, port: p3))
     }
 }
 
@@ -58,9 +62,25 @@ struct LabOptions: Sendable {
     var firstProvisionalMs = 2000
     /// Gives carrier B an outbound header profile (see `profileYAML`).
     var carrierBProfile = false
+    /// OPTIONS probes on the carriers (off by default: a silent test carrier would go down).
+    var probes = false
+    var recoveryHoldSeconds = 3
+    var failBack = "auto"
+    /// Admin API on the block's admin endpoint (off by default).
+    var admin = false
+
+    /// The carriers' `health:` mapping: 1 s probes, down after 3, up after 2, a short hold.
+    var healthYAML: String {
+        probes ? "{probe_interval_s: 1, probe_timeout_ms: 500, down_after: 3, up_after: 2, recovery_hold_s: \(recoveryHoldSeconds)}"
+            : "{probe: false}"
+    }
 }
 
 enum LabConfig {
+    /// The admin token of the tests (its SHA-256 is in the generated config).
+    static let adminToken = "itest-admin-token"
+    static let adminTokenSHA256 = "06cefed1e9d7c591814d8b77354e48c8ae842b73873ed62ac92eeab11f04e510"
+
     /// Carrier B's profile: strip internal headers, tag the provider, national numbers, a PAI.
     static let profileYAML = """
         profiles:
@@ -108,6 +128,7 @@ enum LabConfig {
             port: \(b.platform.port)
             transport: udp
             call_id: \(o.callID.rawValue)
+            health: {probe: false}
           - name: carrier-a
             zone: carrier
             address: \(b.carrierA.ip)
@@ -115,18 +136,21 @@ enum LabConfig {
             transport: \(o.carrierATransport)
             call_id: \(o.callID.rawValue)
             first_provisional_timeout_ms: \(o.firstProvisionalMs)
+            health: \(o.healthYAML)
           - name: carrier-b
             zone: carrier
             address: \(b.carrierB.ip)
             port: \(b.carrierB.port)
             transport: udp
             call_id: \(o.callID.rawValue)\(o.carrierBProfile ? "\n    profile: carrier-b" : "")
+            health: \(o.healthYAML)
 
         trunk_groups:
           - name: pstn-out
             strategy: priority
             members: [carrier-a, carrier-b]
             failover_on: \(o.failoverOn)
+            fail_back: \(o.failBack)
 
         \(o.carrierBProfile ? profileYAML : "")
         routes:
@@ -136,6 +160,13 @@ enum LabConfig {
           - name: carriers-to-platform
             from_zone: carrier
             trunk: platform
+
+        \(!o.admin ? "admin: {enabled: false}" : """
+        admin:
+          listen: \(b.admin.ip):\(b.admin.port)
+          tokens:
+            - {name: itest, sha256: \(adminTokenSHA256), scopes: ["*"]}
+        """)
 
         security:
           unknown_source: \(o.unknownSource)

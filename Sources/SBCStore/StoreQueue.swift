@@ -1,25 +1,29 @@
-/// The hand-off between callers of `CallRecordStore.record(_:)` and the writer thread.
+/// The hand-off between a store's callers (`CallRecordStore.record(_:)`,
+/// `OperationalStore.save(_:)`, ...) and its writer thread (`StoreWriterThread`).
 ///
-/// Callers only ever take the mutex for an append and never wait: past `capacity` records not
-/// yet written, a record is dropped and counted. Records go into fixed-size chunks rather than
+/// Callers only ever take the mutex for an append and never wait: past `capacity` items not
+/// yet written, an item is dropped and counted. Items go into fixed-size chunks rather than
 /// one growing array: growing a 100k-record array copies megabytes under the lock (measured:
 /// 12-15 ms stalls of `record()` during a backlog), while a new 256-record chunk is one ~50 KB
 /// malloc, and emptied chunks come back from the writer for reuse. The writer swaps the whole
 /// chunk list out under the lock, so the lock is never held while SQLite works.
-final class CallRecordQueue: @unchecked Sendable {
+///
+/// Generic over the queued value so CDRs and state writes share one implementation; each store
+/// gets its own queue and thread, so a CDR backlog never delays a trunk-state write.
+final class StoreQueue<Element: Sendable>: @unchecked Sendable {
     /// Everything below is guarded by `lock`; that is what makes the unchecked Sendable sound.
     private let lock = ConditionLock()
     private let capacity: Int
-    /// Records per chunk: 256 x 200 bytes stays under glibc's mmap threshold.
-    static let chunkSize = 256
+    /// Items per chunk: 256 x 200 bytes (a CDR) stays under glibc's mmap threshold.
+    static var chunkSize: Int { 256 }
     /// Emptied chunks kept for reuse (about 0.4 MB).
-    private static let spareLimit = 8
-    /// Pending records, oldest chunk first; only the last chunk has room.
-    private var pending: [[CallRecord]] = []
-    private var spare: [[CallRecord]] = []
-    /// Records accepted so far (a sequence number for `flush`).
+    private static var spareLimit: Int { 8 }
+    /// Pending items, oldest chunk first; only the last chunk has room.
+    private var pending: [[Element]] = []
+    private var spare: [[Element]] = []
+    /// Items accepted so far (a sequence number for `flush`).
     private var accepted = 0
-    /// Records the writer has finished with, written or failed.
+    /// Items the writer has finished with, written or failed.
     private var completed = 0
     private var written = 0
     private var failed = 0
@@ -50,10 +54,10 @@ final class CallRecordQueue: @unchecked Sendable {
 
     // MARK: - Producer side (any thread, never blocks on I/O)
 
-    /// Appends `record`, or drops it when the backlog is at capacity or the store is closed.
+    /// Appends `item`, or drops it when the backlog is at capacity or the store is closed.
     /// Returns whether it was accepted.
     @discardableResult
-    func enqueue(_ record: CallRecord) -> Bool {
+    func enqueue(_ item: Element) -> Bool {
         lock.lock()
         guard !stopping, accepted - completed < capacity else {
             dropped += 1
@@ -63,17 +67,17 @@ final class CallRecordQueue: @unchecked Sendable {
         if pending.isEmpty || pending[pending.count - 1].count == Self.chunkSize {
             pending.append(spare.popLast() ?? Self.makeChunk())
         }
-        pending[pending.count - 1].append(record)  // in place: the chunk is uniquely referenced
+        pending[pending.count - 1].append(item)  // in place: the chunk is uniquely referenced
         accepted += 1
         let wake = writerWaiting
         writerWaiting = false
         lock.unlock()
-        // Only when the writer sleeps: while it is busy it will find the record on its next pass.
+        // Only when the writer sleeps: while it is busy it will find the item on its next pass.
         if wake { lock.signalWork() }
         return true
     }
 
-    /// Blocks until every record accepted before the call is written (or failed), or the
+    /// Blocks until every item accepted before the call is written (or failed), or the
     /// writer has exited.
     func waitUntilCompleted() {
         lock.withLock {
@@ -112,9 +116,9 @@ final class CallRecordQueue: @unchecked Sendable {
 
     // MARK: - Consumer side (the writer thread only)
 
-    /// Waits for records and swaps the pending chunks into `batch` (which must be empty; its
+    /// Waits for items and swaps the pending chunks into `batch` (which must be empty; its
     /// buffer becomes the new chunk list). Returns false when stopping and nothing is left.
-    func nextBatch(into batch: inout [[CallRecord]]) -> Bool {
+    func nextBatch(into batch: inout [[Element]]) -> Bool {
         lock.lock()
         defer { lock.unlock() }
         while (pending.isEmpty || suspended), !stopping {
@@ -129,7 +133,7 @@ final class CallRecordQueue: @unchecked Sendable {
 
     /// Reports a finished batch and takes its emptied chunks back for reuse (the writer clears
     /// them first, outside the lock); returns the drop count so the writer can log growth.
-    func complete(count: Int, succeeded: Bool, emptiedChunks: inout [[CallRecord]]) -> Int {
+    func complete(count: Int, succeeded: Bool, emptiedChunks: inout [[Element]]) -> Int {
         let droppedNow: Int = lock.withLock {
             while spare.count < Self.spareLimit, let chunk = emptiedChunks.popLast() {
                 spare.append(chunk)
@@ -142,8 +146,8 @@ final class CallRecordQueue: @unchecked Sendable {
         return droppedNow
     }
 
-    private static func makeChunk() -> [CallRecord] {
-        var chunk: [CallRecord] = []
+    private static func makeChunk() -> [Element] {
+        var chunk: [Element] = []
         chunk.reserveCapacity(chunkSize)
         return chunk
     }

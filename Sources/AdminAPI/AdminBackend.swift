@@ -1,0 +1,22 @@
+/// What the admin API needs from the SBC.
+///
+/// The signalling loop owns all trunk and call state and never takes a lock, so the admin API
+/// (on Hummingbird's threads) never touches that state directly: it asks through this protocol,
+/// whose implementation hops onto the loop (`EventLoop.execute`) or reads a published snapshot.
+/// Keeping the surface this small lets the HTTP layer be tested with a fake.
+public protocol AdminBackend: Sendable {
+    /// Every configured trunk, in configuration order.
+    func trunks() async -> [TrunkStatus]
+    /// One trunk, or nil when no trunk has that name.
+    func trunk(named name: String) async -> TrunkStatus?
+    /// Takes a trunk out of selection until unlocked; `actor` is the admin token's name.
+    func lock(trunk: String, reason: String, actor: String) async throws(AdminError) -> TrunkStatus
+    /// Returns a locked trunk to selection (subject to its health).
+    func unlock(trunk: String, reason: String, actor: String) async throws(AdminError) -> TrunkStatus
+    /// Moves a trunk group's traffic off its preferred member(s) now.
+    func forceFailover(group: String, reason: String, actor: String) async throws(AdminError) -> GroupStatus
+    /// Allows a group configured for manual fail-back to return to its preferred member(s).
+    func approveFailBack(group: String, reason: String, actor: String) async throws(AdminError) -> GroupStatus
+    /// Audit records (state changes and operator actions), oldest first, at or after `since`.
+    func audit(since: Double?, limit: Int) async throws(AdminError) -> [AuditRecord]
+}

@@ -1,0 +1,63 @@
+import AdminAPI
+import SBCStore
+import SBCSystem
+
+/// The admin API's view of the SBC. Every call hops onto the signalling loop with
+/// `EventLoop.execute` (the only thread-safe entry into the loop) and resumes when the loop has
+/// answered, so operator commands are serialised with SIP traffic and never race it.
+final class AdminBridge: AdminBackend, @unchecked Sendable {
+    // `server` is only ever touched inside `onLoop`, on the loop thread.
+    private unowned let server: SignallingServer
+    private let loop: EventLoop
+    private let state: OperationalStore
+
+    init(server: SignallingServer, loop: EventLoop, state: OperationalStore) {
+        self.server = server
+        self.loop = loop
+        self.state = state
+    }
+
+    private func onLoop<T: Sendable>(_ body: @escaping @Sendable (SignallingServer) -> T) async -> T {
+        let target = UncheckedServer(server: server)
+        return await withCheckedContinuation { continuation in
+            loop.execute { continuation.resume(returning: body(target.server)) }
+        }
+    }
+
+    func trunks() async -> [TrunkStatus] { await onLoop { $0.trunkStatuses() } }
+    func trunk(named name: String) async -> TrunkStatus? { await onLoop { $0.trunkStatus(named: name) } }
+
+    func lock(trunk: String, reason: String, actor: String) async throws(AdminError) -> TrunkStatus {
+        try await onLoop { $0.operatorCommand(.lock(trunk: trunk), reason: reason, actor: actor) }.get()
+    }
+
+    func unlock(trunk: String, reason: String, actor: String) async throws(AdminError) -> TrunkStatus {
+        try await onLoop { $0.operatorCommand(.unlock(trunk: trunk), reason: reason, actor: actor) }.get()
+    }
+
+    func forceFailover(group: String, reason: String, actor: String) async throws(AdminError) -> GroupStatus {
+        try await onLoop { $0.groupCommand(group: group, force: true, reason: reason, actor: actor) }.get()
+    }
+
+    func approveFailBack(group: String, reason: String, actor: String) async throws(AdminError) -> GroupStatus {
+        try await onLoop { $0.groupCommand(group: group, force: false, reason: reason, actor: actor) }.get()
+    }
+
+    /// Read from the database on the admin thread: the audit trail is the persisted one.
+    func audit(since: Double?, limit: Int) async throws(AdminError) -> [AuditRecord] {
+        state.flush()
+        do {
+            return try state.audit(since: since, limit: limit).map {
+                AuditRecord(at: $0.at, subject: $0.subject, kind: $0.kind, from: $0.fromState, to: $0.toState,
+                            cause: $0.cause, detail: $0.detail, actor: $0.actor)
+            }
+        } catch {
+            throw .unavailable("audit log unreadable: \(error)")
+        }
+    }
+}
+
+/// Carries the loop-confined server into the loop's own closure.
+private struct UncheckedServer: @unchecked Sendable {
+    let server: SignallingServer
+}

@@ -1,0 +1,71 @@
+import AdminAPI
+import B2BUA
+import Routing
+import SBCConfig
+
+/// What the admin API asks of the signalling loop. Runs on the loop thread only (see
+/// `AdminBridge`), so it reads and changes call state without locks.
+extension SignallingServer {
+    enum TrunkCommand {
+        case lock(trunk: String)
+        case unlock(trunk: String)
+    }
+
+    func trunkStatuses() -> [TrunkStatus] {
+        configuration.trunks.compactMap { trunkStatus(named: $0.name) }
+    }
+
+    func trunkStatus(named name: String) -> TrunkStatus? {
+        guard let health = b2bua.trunkHealth(named: name) else { return nil }
+        let counts = trunkCounters[name] ?? (0, 0)
+        let counters = TrunkCounters(
+            probesSent: health.probesSent, probesFailed: health.probesFailed,
+            consecutiveFailures: health.consecutiveFailures, consecutiveSuccesses: health.consecutiveSuccesses,
+            activeCalls: b2bua.availability.activeCalls(on: name), callsAttempted: counts.attempted,
+            failovers: counts.failovers)
+        return TrunkStateMapping.status(health.snapshot(now: now), trunk: name, counters: counters,
+                                        clock: WallClockAnchor(monotonicNow: now))
+    }
+
+    func operatorCommand(_ command: TrunkCommand, reason: String, actor: String) -> Result<TrunkStatus, AdminError> {
+        let trunk: String
+        do {
+            switch command {
+            case .lock(let name):
+                trunk = name
+                try b2bua.lock(trunk: name, reason: reason, actor: actor, now: now)
+            case .unlock(let name):
+                trunk = name
+                try b2bua.unlock(trunk: name, reason: reason, actor: actor, now: now)
+            }
+        } catch {
+            return .failure(.notFound("no trunk named \(Self.name(of: error))"))
+        }
+        emit([])
+        return trunkStatus(named: trunk).map { .success($0) } ?? .failure(.notFound("no trunk named \(trunk)"))
+    }
+
+    func groupCommand(group: String, force: Bool, reason: String, actor: String) -> Result<GroupStatus, AdminError> {
+        do {
+            if force {
+                try b2bua.forceFailover(group: group, reason: reason, actor: actor, now: now)
+            } else {
+                try b2bua.approveFailBack(group: group, reason: reason, actor: actor, now: now)
+            }
+        } catch {
+            return .failure(.notFound("no trunk group named \(Self.name(of: error))"))
+        }
+        emit([])
+        guard let settings = configuration.trunkGroup(named: group) else { return .failure(.notFound(group)) }
+        return .success(GroupStatus(
+            name: group, strategy: settings.strategy.rawValue, failBack: settings.failBack.rawValue,
+            forcedFailover: b2bua.isFailoverForced(group: group), members: settings.members,
+            awaitingApproval: settings.members.filter { b2bua.trunkHealth(named: $0)?.awaitingApproval == true }))
+    }
+
+    private static func name(of error: B2BUA.OperatorError) -> String {
+        switch error {
+        case .unknownTrunk(let name), .unknownGroup(let name): name
+        }
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import Logging
+
+/// Persists carrier health (trunk state), operator actions on groups and the audit log to the
+/// SBC's state database, on a dedicated writer thread.
+///
+/// State changes happen on the signalling thread (a 503 with Retry-After, a passive-health
+/// trip) and must not wait for disk, so `save` and `append` only enqueue, like
+/// `CallRecordStore.record(_:)`; one thread ("sbc-state", `StoreWriterThread`) owns the write
+/// connection and applies the queue in order, one transaction per batch. A separate thread
+/// from the CDR writer so a CDR backlog never delays a state write; both connections commit to
+/// the same WAL file, serialised by SQLite's write lock and busy timeout.
+///
+/// Reads are synchronous, each on its own read-only connection (`OperationalQuery`): they are
+/// for start-up restore and the admin thread, never the signalling thread. docs/STATE.md says
+/// what is restored after a restart.
+public final class OperationalStore: Sendable {
+    /// Default bound on writes accepted but not yet written. State writes are rare; the bound
+    /// only matters when the disk hangs, and then dropping beats growing memory without end.
+    public static let defaultCapacity = 10_000
+
+    public let path: String
+    private let writer: StoreWriterThread<OperationalWrite>
+    private var queue: StoreQueue<OperationalWrite> { writer.queue }
+
+    /// Opens (creating directories and the file as needed) and migrates the state database on
+    /// the caller's thread, so a bad path or schema fails at start-up; then starts ONE writer
+    /// thread for state and audit writes, like `CallRecordStore`: callers on the signalling
+    /// thread never wait for disk.
+    public init(path: String, logger: Logger, capacity: Int = OperationalStore.defaultCapacity) throws(SQLiteError) {
+        self.path = path
+        let database = try SQLiteDatabase(path: path, mode: .readWriteCreate)
+        try database.migrate(StateSchema.migrations)
+        let batchWriter = try OperationalWriter(database: database)
+        var logger = logger
+        logger[metadataKey: "state_db"] = "\(path)"
+        writer = try StoreWriterThread(name: "sbc-state", label: "state", writer: batchWriter, capacity: capacity,
+                                       logger: logger)
+    }
+
+    deinit { close() }
+
+    // MARK: - Writes (non-blocking, any thread)
+
+    /// Queues an upsert of the trunk's row (last save wins) and returns at once. `updated_at`
+    /// is stamped now, on the caller's thread.
+    public func save(_ record: TrunkStateRecord) {
+        queue.enqueue(.trunk(record, updatedAt: Self.now()))
+    }
+
+    /// Queues an upsert of the group's row and returns at once.
+    public func save(_ record: GroupStateRecord) {
+        queue.enqueue(.group(record, updatedAt: Self.now()))
+    }
+
+    /// Queues an audit entry and returns at once; the database assigns its `id`.
+    public func append(_ entry: AuditEntry) {
+        queue.enqueue(.audit(entry))
+    }
+
+    /// Blocks until every write queued before this call has been committed (or has failed).
+    /// For tests and shutdown: never call it on the signalling thread.
+    public func flush() {
+        queue.waitUntilCompleted()
+    }
+
+    /// Writes what is queued, stops the writer thread and closes its connection. Idempotent
+    /// and safe from several threads; later writes are counted as dropped. Reads keep working
+    /// (they open their own connections).
+    public func close() {
+        writer.stop()
+    }
+
+    // MARK: - Reads (synchronous; start-up and admin thread)
+
+    /// Every trunk's last saved state, by trunk name: what to restore at start-up.
+    public func loadTrunkStates() throws(SQLiteError) -> [TrunkStateRecord] {
+        try OperationalQuery.trunkStates(path: path)
+    }
+
+    /// Every group's last saved operator state, by group name.
+    public func loadGroupStates() throws(SQLiteError) -> [GroupStateRecord] {
+        try OperationalQuery.groupStates(path: path)
+    }
+
+    /// Audit entries strictly after `since` (nil: from the first), oldest first, at most
+    /// `limit`. Sees only committed entries: `flush()` first to read your own writes.
+    public func audit(since: Double?, limit: Int) throws(SQLiteError) -> [AuditEntry] {
+        try OperationalQuery.audit(path: path, since: since, limit: limit)
+    }
+
+    // MARK: - Counters
+
+    /// Writes committed to the database.
+    public var written: Int { queue.counters.written }
+    /// Writes refused because the queue was full or the store closed.
+    public var dropped: Int { queue.counters.dropped }
+    /// Writes lost because their batch's transaction failed (logged by the writer).
+    public var failed: Int { queue.counters.failed }
+    /// Writes accepted but not yet committed.
+    public var backlog: Int { queue.counters.backlog }
+
+    /// Test hook: stall the writer as a hung disk would.
+    func suspendWriter() { queue.setSuspended(true) }
+    func resumeWriter() { queue.setSuspended(false) }
+
+    private static func now() -> Double { Date().timeIntervalSince1970 }
+}

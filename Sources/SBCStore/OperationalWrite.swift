@@ -1,0 +1,15 @@
+/// One queued write of `OperationalStore`: what the signalling thread hands to the state writer
+/// thread.
+///
+/// One enum in one FIFO queue (rather than a queue per table) so the writer applies state
+/// changes and their audit entries in exactly the order they happened: the restored state and
+/// the audit trail never disagree about which change came last.
+enum OperationalWrite: Sendable {
+    /// Upsert of a trunk's row; `updatedAt` is when `save` was called, not when the row was
+    /// written, so a backlog does not skew it.
+    case trunk(TrunkStateRecord, updatedAt: Double)
+    /// Upsert of a group's row.
+    case group(GroupStateRecord, updatedAt: Double)
+    /// Insert of an audit line.
+    case audit(AuditEntry)
+}

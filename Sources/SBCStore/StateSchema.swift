@@ -1,0 +1,94 @@
+/// The schema of the SBC's state database (`<state_dir>/cdr.sqlite`) as one ordered list of
+/// migrations: CDRs, trunk and group state, the audit log, admin idempotency keys.
+///
+/// One list for the whole file, because `PRAGMA user_version` is per file: every store that
+/// opens it (`CallRecordStore`, `OperationalStore`, `IdempotencyStore`, in any order, even in
+/// two processes) migrates with this same list, so whichever opens first brings the file up to
+/// date and none sees a version it does not know. Append-only: a released entry is never
+/// edited, a change is a new entry, and `SQLiteDatabase.migrate` applies what a file lacks.
+/// docs/CDR.md and docs/STATE.md document the columns.
+enum StateSchema {
+    static let migrations: [String] = [
+        // 1: calls and their attempts.
+        """
+        CREATE TABLE calls (
+            id INTEGER PRIMARY KEY,
+            call_id TEXT NOT NULL,
+            leg_b_call_id TEXT,
+            from_uri TEXT,
+            to_uri TEXT,
+            ingress_trunk TEXT,
+            route TEXT,
+            started_at REAL NOT NULL,
+            answered_at REAL,
+            ended_at REAL NOT NULL,
+            duration_s REAL,
+            disposition TEXT NOT NULL,
+            final_status INTEGER,
+            final_trunk TEXT,
+            ended_by TEXT
+        );
+        CREATE INDEX calls_call_id ON calls(call_id);
+        CREATE INDEX calls_started_at ON calls(started_at);
+        CREATE TABLE call_attempts (
+            id INTEGER PRIMARY KEY,
+            call_id INTEGER NOT NULL REFERENCES calls(id) ON DELETE CASCADE,
+            attempt INTEGER NOT NULL,
+            trunk TEXT NOT NULL,
+            started_at REAL NOT NULL,
+            response_code INTEGER,
+            reason TEXT,
+            response_time_ms REAL,
+            outcome TEXT NOT NULL
+        );
+        CREATE INDEX call_attempts_trunk_started_at ON call_attempts(trunk, started_at);
+        -- The child key of the foreign key: without it, reading a call's attempts and every
+        -- ON DELETE CASCADE (retention purges) scan the whole table.
+        CREATE INDEX call_attempts_call_id ON call_attempts(call_id, attempt);
+        """,
+        // 2: carrier health and operator actions (docs/STATE.md).
+        """
+        CREATE TABLE trunk_state (
+            trunk TEXT PRIMARY KEY,
+            state TEXT NOT NULL,
+            cause TEXT,
+            detail TEXT,
+            since REAL NOT NULL,
+            locked_by TEXT,
+            lock_reason TEXT,
+            quarantine_until REAL,
+            awaiting_approval INTEGER NOT NULL DEFAULT 0,
+            updated_at REAL NOT NULL
+        );
+        CREATE TABLE group_state (
+            group_name TEXT PRIMARY KEY,
+            forced_failover INTEGER NOT NULL,
+            actor TEXT,
+            reason TEXT,
+            updated_at REAL NOT NULL
+        );
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            at REAL NOT NULL,
+            subject TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            from_state TEXT,
+            to_state TEXT,
+            cause TEXT NOT NULL,
+            detail TEXT,
+            actor TEXT
+        );
+        CREATE INDEX audit_log_at ON audit_log(at);
+        CREATE TABLE idempotency_keys (
+            key TEXT NOT NULL,
+            token TEXT NOT NULL,
+            method TEXT NOT NULL,
+            path TEXT NOT NULL,
+            status INTEGER NOT NULL,
+            body BLOB NOT NULL,
+            created_at REAL NOT NULL,
+            PRIMARY KEY (key, token)
+        );
+        """,
+    ]
+}
