@@ -31,13 +31,10 @@ public final class CallRecordStore: Sendable {
     /// writer thread.
     public init(path: String, logger: Logger, capacity: Int = CallRecordStore.defaultCapacity) throws(SQLiteError) {
         self.path = path
-        let database = try SQLiteDatabase(path: path, mode: .readWriteCreate)
-        try database.migrate(StateSchema.migrations)
-        let batchWriter = try CallRecordWriter(database: database)
-        var logger = logger
-        logger[metadataKey: "cdr_db"] = "\(path)"
-        writer = try StoreWriterThread(name: "sbc-store", label: "CDR", writer: batchWriter, capacity: capacity,
-                                       logger: logger)
+        writer = try StoreWriterThread(path: path, name: "sbc-store", label: "CDR", metadataKey: "cdr_db",
+                                       capacity: capacity, logger: logger) { database throws(SQLiteError) in
+            try CallRecordWriter(database: database)
+        }
     }
 
     deinit { close() }

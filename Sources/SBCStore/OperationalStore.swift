@@ -29,13 +29,10 @@ public final class OperationalStore: Sendable {
     /// thread never wait for disk.
     public init(path: String, logger: Logger, capacity: Int = OperationalStore.defaultCapacity) throws(SQLiteError) {
         self.path = path
-        let database = try SQLiteDatabase(path: path, mode: .readWriteCreate)
-        try database.migrate(StateSchema.migrations)
-        let batchWriter = try OperationalWriter(database: database)
-        var logger = logger
-        logger[metadataKey: "state_db"] = "\(path)"
-        writer = try StoreWriterThread(name: "sbc-state", label: "state", writer: batchWriter, capacity: capacity,
-                                       logger: logger)
+        writer = try StoreWriterThread(path: path, name: "sbc-state", label: "state", metadataKey: "state_db",
+                                       capacity: capacity, logger: logger) { database throws(SQLiteError) in
+            try OperationalWriter(database: database)
+        }
     }
 
     deinit { close() }

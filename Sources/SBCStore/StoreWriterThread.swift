@@ -28,6 +28,20 @@ final class StoreWriterThread<Element: Sendable>: Sendable {
         self.queue = queue
     }
 
+    /// Opens (creating directories and the file as needed) and migrates the state database on
+    /// the caller's thread, so a bad path or schema fails at start-up, loudly; then starts the
+    /// writer thread on a connection of its own. What every store does to open.
+    convenience init<Writer: StoreBatchWriter>(
+        path: String, name: String, label: String, metadataKey: String, capacity: Int, logger: Logger,
+        makeWriter: (SQLiteDatabase) throws(SQLiteError) -> Writer
+    ) throws(SQLiteError) where Writer.Element == Element {
+        let database = try SQLiteDatabase(path: path, mode: .readWriteCreate)
+        try database.migrate(StateSchema.migrations)
+        var logger = logger
+        logger[metadataKey: metadataKey] = "\(path)"
+        try self.init(name: name, label: label, writer: try makeWriter(database), capacity: capacity, logger: logger)
+    }
+
     private static func makeBody<Writer: StoreBatchWriter>(name: String, label: String, writer: Writer,
                                                            queue: StoreQueue<Element>, logger: Logger) -> StoreWriterThreadBody
     where Writer.Element == Element {
