@@ -100,9 +100,13 @@ extension B2BUA {
         if let trunk = call.activeTrunk {
             availability.callEnded(on: trunk.name)
             call.activeTrunk = nil
-            if trigger {
+            // 503 and 429 are overload signals whatever the group fails over on: right after a
+            // fail-back a burst of them sends the trunk straight back down (probation).
+            if trigger || status == 503 || status == 429 {
                 record(health[trunk.name]?.passiveFailure(detail: "\(status.map(String.init) ?? outcome.rawValue) on a call",
                                                           now: now) ?? [])
+            }
+            if trigger {
                 if let change = availability.recordFailure(trunk, now: now) {
                     report(change, call: call)
                     record(health[trunk.name]?.passiveDown(detail: "\(trunk.passiveFailureThreshold) failures within "
