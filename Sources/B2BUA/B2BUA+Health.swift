@@ -47,6 +47,7 @@ extension B2BUA {
             }
             if trunk.health.probe { probeTimers.push(.send(trunk: trunk.name), at: now) }
         }
+        record([])
         return advance(to: now)
     }
 
@@ -62,13 +63,16 @@ extension B2BUA {
                 probeFinished(trunk: trunk, alive: false, detail: "no answer to OPTIONS", now: top.deadline)
             }
         }
+        guard let due = trunkHealthDeadline, due <= now else { return }
         for name in health.keys where (health[name]?.nextDeadline ?? now + .seconds(1)) <= now {
             record(health[name]!.advance(to: now))
         }
     }
 
+    /// Read on every message (through `nextDeadline`), so the trunks' own deadline is cached and
+    /// recomputed only when a trunk's health changes, in `record(_:)`.
     var nextHealthDeadline: Duration? {
-        [probeTimers.first?.deadline, health.values.compactMap(\.nextDeadline).min()].compactMap { $0 }.min()
+        [probeTimers.first?.deadline, trunkHealthDeadline].compactMap { $0 }.min()
     }
 
     private mutating func sendProbe(to name: String, now: Duration) {
@@ -117,6 +121,7 @@ extension B2BUA {
             ])
             healthEvents.append(.trunk(change))
         }
+        trunkHealthDeadline = health.values.compactMap(\.nextDeadline).min()
     }
 
     /// Hands over the state changes since the last call (audit, persistence, metrics, alerts).

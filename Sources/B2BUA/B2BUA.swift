@@ -36,6 +36,8 @@ public struct B2BUA {
     public internal(set) var failovers = 0
     /// Every trunk's health state machine (probes, passive failures, quarantine, operator locks).
     var health: [String: TrunkHealth] = [:]
+    /// Earliest deadline of any trunk's health state machine (see `nextHealthDeadline`).
+    var trunkHealthDeadline: Duration?
     var probeTimers = DeadlineHeap<ProbeTimer>()
     var pendingProbes: [String: PendingProbe] = [:]
     /// Groups whose primary an operator took out of selection, with the operator's name.
