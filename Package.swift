@@ -39,12 +39,21 @@ let package = Package(
         .target(name: "SBCConfig", dependencies: ["Yams"]),
         .target(name: "Routing", dependencies: ["SIPCore", "SBCConfig"], swiftSettings: crossModuleOptimization),
         .target(name: "SIPProfiles", dependencies: ["SIPCore", "SBCConfig"]),
+        // SDP parse/serialise, relay rewriting, codec policy (see docs/MEDIA.md).
+        .target(name: "SDP", swiftSettings: crossModuleOptimization),
+        // Media session model, port allocator, RTP views, latching, silence tracking.
+        .target(name: "Media", swiftSettings: crossModuleOptimization),
         .target(name: "B2BUA", dependencies: [
-            "SIPCore", "SIPTransaction", "SBCTimers", "Routing", "SBCConfig", "SIPProfiles", .product(name: "Logging", package: "swift-log"),
+            "SIPCore", "SIPTransaction", "SBCTimers", "Routing", "SBCConfig", "SIPProfiles", "SDP", "Media",
+            .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: crossModuleOptimization),
 
         // I/O: transports on the loop, wiring, executable.
         .target(name: "SIPTransport", dependencies: ["SIPCore", "SBCSystem", .product(name: "Logging", package: "swift-log")]),
+        // Media worker threads relaying RTP/RTCP (docs/MEDIA.md).
+        .target(name: "MediaRelay", dependencies: [
+            "Media", "SBCSystem", "CSBCLinux", .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: crossModuleOptimization),
         // SQLite persistence (CDRs) on its own writer thread; see docs/CDR.md.
         .target(name: "SBCStore", dependencies: ["CSBCSQLite", .product(name: "Logging", package: "swift-log")]),
         // Admin REST API and metrics, on Hummingbird's own threads.
@@ -56,7 +65,7 @@ let package = Package(
         ]),
         .target(name: "SBCServer", dependencies: [
             "SIPCore", "SIPTransaction", "SIPTransport", "SBCSystem", "SBCConfig", "Routing", "B2BUA", "SBCStore",
-            "AdminAPI", "CSBCOpenSSL", "CSBCSRTP", "CSBCSQLite",
+            "Media", "MediaRelay", "AdminAPI", "CSBCOpenSSL", "CSBCSRTP", "CSBCSQLite",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "sbc", dependencies: [
@@ -77,7 +86,10 @@ let package = Package(
         .testTarget(name: "SIPProfilesTests", dependencies: ["SIPProfiles", "SIPCore", "SBCConfig"]),
         .testTarget(name: "SBCSystemTests", dependencies: ["SBCSystem", "SIPTransport", "CSBCLinux", "CSBCOpenSSL", "CSBCSRTP", "CSBCSQLite"]),
         .testTarget(name: "RoutingTests", dependencies: ["Routing", "SBCConfig", "SIPCore"]),
-        .testTarget(name: "B2BUATests", dependencies: ["B2BUA", "SIPCore", "SIPTransaction", "Routing", "SBCConfig"]),
+        .testTarget(name: "SDPTests", dependencies: ["SDP"]),
+        .testTarget(name: "MediaTests", dependencies: ["Media"]),
+        .testTarget(name: "MediaRelayTests", dependencies: ["MediaRelay", "Media", "SBCSystem"]),
+        .testTarget(name: "B2BUATests", dependencies: ["B2BUA", "SIPCore", "SIPTransaction", "Routing", "SBCConfig", "SDP", "Media"]),
         .testTarget(name: "AdminAPITests", dependencies: [
             "AdminAPI",
             .product(name: "Hummingbird", package: "hummingbird"),

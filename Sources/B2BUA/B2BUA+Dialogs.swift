@@ -49,6 +49,15 @@ extension B2BUA {
         var relayed = call[target].request(method, branch: ids.branch(), maxForwards: forwardedMaxForwards(request))
         if Self.targetRefreshing.contains(method) { relayed.add(.contact, call[target].localContact) }
         HeaderFilter.copyEndToEnd(from: request, into: &relayed)
+        if method == .invite || method == .update, !relayed.body.isEmpty {
+            let before = call.media
+            if case .refused(let status, let reason) = anchorMedia(&relayed, call: call, from: origin, offer: true, now: now) {
+                revertMedia(of: call, to: before, now: now)
+                respond(to: request, key: key, status: status, reason: reason, now: now)
+                return
+            }
+            call.mediaBeforeOffer = before
+        }
         let purpose: TransactionContext.Purpose
         if method == .invite, let clientKey = TransactionKey.client(for: relayed) {
             call.pendingInvite = Call.PendingInvite(origin: origin, serverKey: key, clientKey: clientKey,
@@ -77,6 +86,7 @@ extension B2BUA {
         if pending.awaitingOriginAck, call.lastAck[target] == nil {
             var forwarded = makeAck(for: pending.clientRequest, on: call, side: target)
             HeaderFilter.copyEndToEnd(from: ack, into: &forwarded)
+            anchorResponseMedia(&forwarded, call: call, from: entry.side, offer: false, now: now)
             forwarded.set(.contentLength, String(forwarded.body.count))
             send(forwarded, to: call[target].peer)
             call.lastAck[target] = forwarded
@@ -96,7 +106,7 @@ extension B2BUA {
 
     /// Ends a call from the SBC's side: BYE to answered legs, a final response to a caller still
     /// waiting, CANCEL to a callee that is ringing.
-    mutating func terminate(call id: Int, reason: String, now: Duration) {
+    mutating func terminate(call id: Int, reason: String, disposition: CallSummary.Disposition? = nil, now: Duration) {
         guard let call = calls[id] else { return }
         logger.info("closing call", metadata: metadata(call).merging(["reason": "\(reason)"]) { a, _ in a })
         call.endedBy = "sbc"
@@ -113,7 +123,7 @@ extension B2BUA {
             }
             if pending.provisionalSeen { sendCancel(callID: id, now: now) }
         }
-        removeCall(id, now: now, disposition: drainDeadline != nil ? .shutdown : nil)
+        removeCall(id, now: now, disposition: disposition ?? (drainDeadline != nil ? .shutdown : nil))
     }
 
     /// Forgets a call and reports its summary; the one place a call ends.
@@ -128,12 +138,13 @@ extension B2BUA {
         }
         let resolved: CallSummary.Disposition = disposition
             ?? (call.answeredAt != nil ? .answered : call.phase == .cancelling ? .cancelled : .failed)
-        finishedCalls.append(CallSummary(
+        let summary = CallSummary(
             callID: call.a.callID, legBCallID: call.legB?.callID, fromURI: "\(call.a.remoteAddress.uri)",
             toURI: "\(call.a.localAddress.uri)", ingressTrunk: call.a.trunk.name, route: call.routeName,
             startedAt: call.startedAt, answeredAt: call.answeredAt, endedAt: now, disposition: resolved,
             finalStatus: call.finalStatus ?? (call.answeredAt != nil ? 200 : call.phase == .cancelling ? 487 : nil),
             finalTrunk: call.answeredAt != nil ? call.legB?.trunk.name : call.attempts.last?.trunk,
-            endedBy: call.endedBy, attempts: attempts))
+            endedBy: call.endedBy, attempts: attempts)
+        if let ready = releaseMedia(of: call, summary: summary, now: now) { finishedCalls.append(ready) }
     }
 }

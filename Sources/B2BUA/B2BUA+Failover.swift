@@ -29,9 +29,21 @@ extension B2BUA {
                 ]) { a, _ in a })
                 continue
             }
-            guard let zone = settings.zones[trunk.zone], let invite = makeAttempt(call, trunk: trunk, zone: zone),
-                  let clientKey = TransactionKey.client(for: invite)
-            else { continue }
+            guard let zone = settings.zones[trunk.zone] else { continue }
+            let invite: SIPMessage
+            switch makeAttempt(call, trunk: trunk, zone: zone, now: now) {
+            case .ready(let message):
+                invite = message
+            case .refused(let reason, let status):
+                call.attempts.append(CallAttemptSummary(trunk: trunk.name, startedAt: now, responseCode: status,
+                                                        reason: reason, responseTime: nil, outcome: .skipped))
+                if let status { call.refusal = (status, reason) }
+                logger.info("trunk skipped", metadata: metadata(call).merging([
+                    "trunk": "\(trunk.name)", "why": "\(reason)",
+                ]) { a, _ in a })
+                continue
+            }
+            guard let clientKey = TransactionKey.client(for: invite) else { continue }
             call.pendingInvite = Call.PendingInvite(origin: .a, serverKey: call.callerKey, clientKey: clientKey,
                                                     clientRequest: invite,
                                                     awaitingOriginAck: call.callerInvite?.body.isEmpty ?? false)
@@ -54,11 +66,19 @@ extension B2BUA {
         return false
     }
 
+    /// An attempt's INVITE, or why this trunk cannot take the call.
+    enum AttemptBuild {
+        case ready(SIPMessage)
+        /// `status` is what the caller gets if no other trunk can take the call either (488 when
+        /// no trunk allows a codec of the offer); nil when the refusal says nothing to the caller.
+        case refused(reason: String, status: Int?)
+    }
+
     /// A fresh B-leg (new tag, fresh CSeq, Call-ID per trunk policy) and its INVITE, built from
-    /// the caller's INVITE with topology hidden.
-    private mutating func makeAttempt(_ call: Call, trunk: TrunkSettings, zone: ZoneIdentity) -> SIPMessage? {
+    /// the caller's INVITE with topology hidden and its SDP anchored on the relay.
+    private mutating func makeAttempt(_ call: Call, trunk: TrunkSettings, zone: ZoneIdentity, now: Duration) -> AttemptBuild {
         guard let request = call.callerInvite, let from = request.from, let to = request.to, let cseq = request.cseq
-        else { return nil }
+        else { return .refused(reason: "caller's INVITE lacks From, To or CSeq", status: nil) }
         let requestUser = request.requestURI?.user
         let peer = SIPEndpoint(host: trunk.address, port: trunk.port, transport: trunk.transport, zone: trunk.zone)
         let number = cseq.number &+ UInt32(call.attempts.count)
@@ -80,13 +100,19 @@ extension B2BUA {
                 logger.error("header profile produced invalid SIP", metadata: metadata(call).merging([
                     "trunk": "\(trunk.name)", "error": "\(error)",
                 ]) { a, _ in a })
-                return nil
+                return .refused(reason: "header profile produced invalid SIP: \(error)", status: nil)
             }
         }
-        if let old = call.legB { dialogs[DialogKey(callID: old.callID, localTag: old.localTag)] = nil }
+        let previous = call.legB
         call.legB = leg
+        forgetRemote(.b, of: call)
+        if case .refused(let status, let reason) = anchorMedia(&invite, call: call, from: .a, offer: true, now: now) {
+            call.legB = previous
+            return .refused(reason: reason, status: status)
+        }
+        if let old = previous { dialogs[DialogKey(callID: old.callID, localTag: old.localTag)] = nil }
         dialogs[DialogKey(callID: leg.callID, localTag: leg.localTag)] = (call.id, .b)
-        return invite
+        return .ready(invite)
     }
 
     /// The current attempt failed. Records it, feeds passive health and Retry-After quarantine,

@@ -132,7 +132,8 @@ extension B2BUA {
             "candidates": "\(candidates.map(\.name).joined(separator: ","))",
         ]) { a, _ in a })
         if !startNextAttempt(call, now: now) {
-            failCall(call, status: 503, reason: "Service Unavailable (no trunk available)", response: nil, now: now)
+            let (status, reason) = call.refusal ?? (503, "Service Unavailable (no trunk available)")
+            failCall(call, status: status, reason: reason, response: nil, now: now)
         }
     }
 

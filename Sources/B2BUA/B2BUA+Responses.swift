@@ -67,7 +67,9 @@ extension B2BUA {
             if pending.cancelRequested {
                 sendCancel(callID: id, now: now)
             } else if let request = transactions.request(of: pending.serverKey) {
-                respond(pending.serverKey, relayed(response, to: request, leg: call[origin], contact: true), now: now)
+                var out = relayed(response, to: request, leg: call[origin], contact: true)
+                anchorResponseMedia(&out, call: call, from: target, offer: pending.awaitingOriginAck, now: now)
+                respond(pending.serverKey, out, now: now)
             }
             return
         }
@@ -93,10 +95,14 @@ extension B2BUA {
             }
             call.phase = .confirmed
             call.pendingInvite = pending
+            call.mediaBeforeOffer = nil
             if initial { logger.info("call answered", metadata: metadata(call).merging(["status": "\(status)"]) { a, _ in a }) }
             if let request = transactions.request(of: pending.serverKey) {
-                respond(pending.serverKey, relayed(response, to: request, leg: call[origin], contact: true), now: now)
+                var out = relayed(response, to: request, leg: call[origin], contact: true)
+                anchorResponseMedia(&out, call: call, from: target, offer: pending.awaitingOriginAck, now: now)
+                respond(pending.serverKey, out, now: now)
             }
+            if initial { armMedia(call) }
             return
         }
 
@@ -110,6 +116,7 @@ extension B2BUA {
             return
         }
         call.pendingInvite = nil
+        restoreMediaAfterRejectedOffer(call)
         if let request = transactions.request(of: pending.serverKey) {
             respond(pending.serverKey, relayed(response, to: request, leg: call[origin], contact: false), now: now)
         }
@@ -121,7 +128,16 @@ extension B2BUA {
         guard let call = calls[id] else { return }
         if let request = transactions.request(of: serverKey) {
             let refreshes = (200..<300).contains(status) && request.method != .bye
-            respond(serverKey, relayed(response, to: request, leg: call[origin], contact: refreshes), now: now)
+            var out = relayed(response, to: request, leg: call[origin], contact: refreshes)
+            if request.method == .update {
+                if refreshes {
+                    anchorResponseMedia(&out, call: call, from: origin.other, offer: false, now: now)
+                    call.mediaBeforeOffer = nil
+                } else {
+                    restoreMediaAfterRejectedOffer(call)
+                }
+            }
+            respond(serverKey, out, now: now)
             if request.method == .bye {
                 logger.info("call ended", metadata: metadata(call).merging([
                     "by": "\(origin == .a ? "caller" : "callee")", "status": "\(status)",
@@ -158,6 +174,7 @@ extension B2BUA {
                 "status": "\(status)", "reason": "\(reason)", "trunk": "\(call[pending.origin.other].trunk.name)",
             ]) { a, _ in a })
             call.pendingInvite = nil
+            restoreMediaAfterRejectedOffer(call)
             if let request = transactions.request(of: pending.serverKey), call.phase != .cancelling {
                 respond(to: request, key: pending.serverKey, status: status, reason: reason,
                         toTag: call[pending.origin].localTag, now: now)

@@ -1,4 +1,5 @@
 import Logging
+import Media
 import Routing
 import SBCConfig
 import SBCTimers
@@ -47,6 +48,15 @@ public struct B2BUA {
     var finishedCalls: [CallSummary] = []
     /// Set once shutdown begins: new calls are refused and, at the deadline, remaining calls closed.
     public private(set) var drainDeadline: Duration?
+    /// RTP/RTCP port pairs of the media relay (when media anchoring is on).
+    var ports: MediaPortAllocator
+    /// Relay commands produced since the driver last took them.
+    var mediaCommands: [MediaInstruction] = []
+    /// Relay session -> call, for the relay's events.
+    var mediaSessions: [MediaSessionID: Int] = [:]
+    var nextMediaSession: UInt64 = 1
+    /// Summaries of ended calls waiting for their media statistics from the relay.
+    var awaitingMediaStatistics: [MediaSessionID: AwaitedStatistics] = [:]
     private var drainExpired = false
 
     struct DialogKey: Hashable, Sendable {
@@ -60,6 +70,9 @@ public struct B2BUA {
         self.logger = logger
         self.ids = ids
         transactions = TransactionManager(timers: settings.timers)
+        let media = settings.media
+        ports = MediaPortAllocator(range: media?.portRange ?? 0...3, workers: media?.workers ?? 1,
+                                   reuseDelay: media?.reuseDelay ?? .zero)
     }
 
     public var activeCalls: Int { calls.count }
@@ -111,6 +124,7 @@ public struct B2BUA {
             }
         }
         advanceHealth(to: now)
+        expireAwaitedStatistics(now: now)
         if let deadline = drainDeadline, !drainExpired, now >= deadline {
             drainExpired = true
             for id in Array(calls.keys) { terminate(call: id, reason: "SIP;cause=503;text=\"SBC shutting down\"", now: now) }

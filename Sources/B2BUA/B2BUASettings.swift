@@ -13,8 +13,12 @@ public struct B2BUASettings: Sendable {
     var productName: String
     /// Header rewrite profiles by name, compiled once.
     var profiles: [String: HeaderRewriteProfile]
+    /// Media anchoring; nil when `media.enabled` is false.
+    var media: MediaAnchorSettings?
 
-    public init(configuration: SBCConfiguration, productName: String) {
+    /// `mediaWorkers` is the number of relay threads the driver started: sessions are spread
+    /// over them, each on its own slice of the port range.
+    public init(configuration: SBCConfiguration, productName: String, mediaWorkers: Int = 1) {
         zones = Dictionary(configuration.zones.map { ($0.name, ZoneIdentity($0)) }, uniquingKeysWith: { a, _ in a })
         maxForwards = configuration.sip.maxForwards
         unknownMethods = configuration.sip.unknownMethods
@@ -24,6 +28,7 @@ public struct B2BUASettings: Sendable {
         self.productName = productName
         profiles = Dictionary(configuration.profiles.map { ($0.name, HeaderRewriteProfile($0)) },
                               uniquingKeysWith: { first, _ in first })
+        media = MediaAnchorSettings(configuration, workers: mediaWorkers)
     }
 
     /// The profile for requests sent to `trunk`: the route's override, else the trunk's own.

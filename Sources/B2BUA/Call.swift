@@ -65,6 +65,14 @@ final class Call {
     let startedAt: Duration
     var answeredAt: Duration?
     var endedBy: String?
+    /// The relay session and each side's media; nil until SDP first crosses (or media is off).
+    var media: CallMedia?
+    /// Why the last candidate refused the call before any INVITE (488 for codecs), answered to
+    /// the caller when no candidate is left.
+    var refusal: (status: Int, reason: String)?
+    /// The media state before a re-INVITE's offer, restored if the offer is rejected (RFC 3264
+    /// §8: a rejected offer leaves the session as it was).
+    var mediaBeforeOffer: CallMedia?
 
     init(id: Int, a: CallLeg, route: RouteDecision, callerInvite: SIPMessage, callerKey: TransactionKey,
          remainingCandidates: [TrunkSettings], startedAt: Duration)

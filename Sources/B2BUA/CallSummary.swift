@@ -1,3 +1,5 @@
+import Media
+
 /// What the B2BUA reports when a call ends: everything a CDR needs, with monotonic times that
 /// the driver converts to wall-clock time.
 public struct CallSummary: Sendable, Equatable {
@@ -7,6 +9,8 @@ public struct CallSummary: Sendable, Equatable {
         case cancelled
         case noRoute = "no_route"
         case shutdown
+        /// Ended by the SBC because a side stopped sending media.
+        case mediaTimeout = "media_timeout"
     }
 
     public var callID: String
@@ -23,4 +27,6 @@ public struct CallSummary: Sendable, Equatable {
     public var finalTrunk: String?
     public var endedBy: String?
     public var attempts: [CallAttemptSummary]
+    /// Relay counters per side (nil when the call had no anchored media).
+    public var media: MediaSessionStatistics?
 }

@@ -39,4 +39,7 @@ public struct IdentifierGenerator: RandomNumberGenerator, Sendable {
     public mutating func branch() -> String { "z9hG4bK" + token(length: 20) }
     public mutating func tag() -> String { token(length: 12) }
     public mutating func callID() -> String { token(length: 24) }
+    /// An SDP o= sess-id: numeric, and below 2^62 so peers that parse it as a signed 64-bit
+    /// integer (RFC 8866 only asks for digits) still can.
+    public mutating func sdpSessionID() -> UInt64 { nextWord() >> 2 }
 }

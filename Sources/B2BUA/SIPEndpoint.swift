@@ -26,12 +26,17 @@ struct ZoneIdentity: Sendable {
     var host: String
     var udpPort: UInt16?
     var tcpPort: UInt16?
+    /// Where this zone's media sockets bind, and what SDP sent into the zone names instead.
+    var mediaBind: String
+    var mediaAdvertised: String
 
     init(_ zone: ZoneSettings) {
         name = zone.name
         host = zone.advertisedAddress ?? zone.bind
         udpPort = zone.udpPort
         tcpPort = zone.tcpPort
+        mediaBind = zone.effectiveMediaAddress
+        mediaAdvertised = zone.effectiveAdvertisedMediaAddress
     }
 
     func port(for transport: TransportKind) -> UInt16 {

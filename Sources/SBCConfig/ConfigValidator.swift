@@ -36,6 +36,24 @@ struct ConfigValidator {
         checkTrunkGroups()
         checkRoutes()
         checkProfileReferences()
+        checkMediaPorts()
+    }
+
+    /// The relay binds every port of `media.port_min`-`port_max` on each zone's media address
+    /// sooner or later; a SIP port inside that range on the same address would make calls fail
+    /// at random when the relay reaches it.
+    private func checkMediaPorts() {
+        let media = config.media
+        guard media.enabled, media.portMin <= media.portMax else { return }
+        for (index, zone) in config.zones.enumerated() where zone.effectiveMediaAddress == zone.bind
+            || IPAddressLiteral(zone.bind)?.isWildcard == true
+        {
+            if let port = zone.udpPort, (media.portMin...media.portMax).contains(Int(port)) {
+                problems.report("zones[\(index)].udp_port",
+                                "\(port) is inside the media port range \(media.portMin)-\(media.portMax) "
+                                    + "(section media); move the SIP port or the range")
+            }
+        }
     }
 
     // MARK: - Names and references

@@ -51,6 +51,10 @@ public struct SBCConfiguration: Sendable, Equatable {
     /// Webhook alerts on trunk state changes (section `alerts`, optional; default none).
     public var alerts: AlertSettings
 
+    /// The RTP/RTCP relay: port range, workers, media timeouts, latching (section `media`,
+    /// optional; default enabled on ports 40000-40999 with a 4 s timeout).
+    public var media: MediaSettings
+
     /// Creates a configuration in code (tests, tools). It is not validated: only
     /// ``ConfigLoader`` guarantees the invariants listed above.
     public init(node: NodeSettings = NodeSettings(),
@@ -65,7 +69,8 @@ public struct SBCConfiguration: Sendable, Equatable {
                 shutdown: ShutdownSettings = ShutdownSettings(),
                 logging: LoggingSettings = LoggingSettings(),
                 admin: AdminSettings = AdminSettings(),
-                alerts: AlertSettings = AlertSettings()) {
+                alerts: AlertSettings = AlertSettings(),
+                media: MediaSettings = MediaSettings()) {
         self.node = node
         self.sip = sip
         self.zones = zones
@@ -79,6 +84,7 @@ public struct SBCConfiguration: Sendable, Equatable {
         self.logging = logging
         self.admin = admin
         self.alerts = alerts
+        self.media = media
     }
 
     // MARK: - Lookups

@@ -88,6 +88,14 @@ public struct TrunkSettings: Sendable, Equatable {
     /// range 1-3600).
     public var passiveFailureWindow: Duration
 
+    /// Codecs this trunk may use, in preference order (key `codecs`, a list of SDP codec names such
+    /// as `PCMA`, `PCMU`, `G722`, `opus`, `telephone-event`; default none = no policy). Offers to
+    /// and from the trunk keep only these, reordered; telephone-event (RFC 4733 DTMF) is always
+    /// kept. An offer with no allowed voice codec is refused with 488. Why: carriers bill and
+    /// transcode by codec, and a contact center must not offer a codec the carrier then rejects
+    /// mid-call.
+    public var codecs: [String] = []
+
     /// OPTIONS probing and the health hysteresis of this trunk (key `health`, a mapping, optional;
     /// every key has a default, so a trunk without it is probed every 15 s). See
     /// ``TrunkHealthSettings`` and docs/HEALTH.md. Why per trunk: carriers differ in how they answer
@@ -135,7 +143,7 @@ extension TrunkSettings {
     /// The keys of one `trunks` entry.
     static let keys = ["name", "zone", "address", "port", "transport", "call_id", "profile", "inbound_profile",
                        "max_calls", "first_provisional_timeout_ms", "answer_timeout_s", "passive_failures",
-                       "passive_window_s", "health"]
+                       "passive_window_s", "health", "codecs"]
 
     static let maxCallsRange = 0...1_000_000
     static let firstProvisionalTimeoutRange = 100...60_000
@@ -183,6 +191,20 @@ extension TrunkSettings {
         trunk.passiveFailureWindow = reader.seconds("passive_window_s", in: passiveWindowRange)
             ?? trunk.passiveFailureWindow
         trunk.health = TrunkHealthSettings.read(reader) ?? trunk.health
+        trunk.codecs = reader.stringList("codecs") ?? []
+        for (index, codec) in trunk.codecs.enumerated() where !Self.isCodecName(codec) {
+            problems.report(ProblemCollector.element(of: reader.path("codecs"), index),
+                            "must be an SDP codec name (letters, digits, '-', '.', '_'), got \"\(codec)\"")
+        }
         return trunk
+    }
+
+    /// An rtpmap encoding name (RFC 4566 `<encoding name>`): a token, compared case-insensitively.
+    static func isCodecName(_ text: String) -> Bool {
+        !text.isEmpty && text.count <= 32
+            && text.utf8.allSatisfy { byte in
+                (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte | 0x20)
+                    || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || "-._".utf8.contains(byte)
+            }
     }
 }

@@ -33,14 +33,37 @@ public struct ZoneSettings: Sendable, Equatable {
     /// because a wildcard is no address a peer could send to.
     public var advertisedAddress: String?
 
+    /// Local address the zone's RTP/RTCP relay sockets bind (key `media_address`, default: `bind`,
+    /// or the advertised address when `bind` is a wildcard). Why separate: media often leaves
+    /// through another interface than signalling (a dedicated media VLAN).
+    public var mediaAddress: String?
+
+    /// Address written into c= lines of SDP sent into this zone (key `advertised_media_address`,
+    /// default: `media_address`, else the zone's advertised address). For 1:1 NAT, like
+    /// `advertised_address`.
+    public var advertisedMediaAddress: String?
+
     /// Creates a zone; ports and the advertised address default to absent.
     public init(name: String, bind: String, udpPort: UInt16? = nil, tcpPort: UInt16? = nil,
-                advertisedAddress: String? = nil) {
+                advertisedAddress: String? = nil, mediaAddress: String? = nil, advertisedMediaAddress: String? = nil) {
         self.name = name
         self.bind = bind
         self.udpPort = udpPort
         self.tcpPort = tcpPort
         self.advertisedAddress = advertisedAddress
+        self.mediaAddress = mediaAddress
+        self.advertisedMediaAddress = advertisedMediaAddress
+    }
+
+    /// Where this zone's media sockets bind: `media_address`, else a specific `bind`, else the
+    /// advertised address (a wildcard bind requires one).
+    public var effectiveMediaAddress: String {
+        mediaAddress ?? (IPAddressLiteral(bind)?.isWildcard == true ? effectiveAdvertisedAddress : bind)
+    }
+
+    /// What SDP sent into this zone names as the SBC's media address.
+    public var effectiveAdvertisedMediaAddress: String {
+        advertisedMediaAddress ?? mediaAddress ?? advertisedAddress ?? effectiveMediaAddress
     }
 
     /// The address peers should use to reach this zone: `advertisedAddress`, else `bind`.
@@ -59,7 +82,8 @@ public struct ZoneSettings: Sendable, Equatable {
 
 extension ZoneSettings {
     /// The keys of one `zones` entry.
-    static let keys = ["name", "bind", "udp_port", "tcp_port", "advertised_address"]
+    static let keys = ["name", "bind", "udp_port", "tcp_port", "advertised_address", "media_address",
+                       "advertised_media_address"]
 
     /// Reads one entry of `zones`. Always returns a value (with empty strings for what could not
     /// be read) so that list indexes in later problems keep matching the file.
@@ -94,6 +118,8 @@ extension ZoneSettings {
             problems.report(reader.path("advertised_address"),
                             "is required when bind is the wildcard \(zone.bind): peers need a real address in Via, Contact and SDP")
         }
+        zone.mediaAddress = reader.ipAddress("media_address", allowWildcard: false)?.text
+        zone.advertisedMediaAddress = reader.ipAddress("advertised_media_address", allowWildcard: false)?.text
         return zone
     }
 }

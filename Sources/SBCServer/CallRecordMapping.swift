@@ -1,4 +1,5 @@
 import B2BUA
+import Media
 import SBCStore
 
 /// Turns the B2BUA's call summaries (monotonic times, so that clock steps never corrupt
@@ -22,6 +23,18 @@ struct CallRecordMapping {
                                 Double($0.components.seconds) * 1000 + Double($0.components.attoseconds) / 1e15
                             },
                             outcome: attempt.outcome.rawValue)
-            })
+            },
+            media: summary.media.map { statistics in
+                [Self.leg("a", trunk: summary.ingressTrunk, statistics.a),
+                 Self.leg("b", trunk: summary.finalTrunk, statistics.b)]
+            } ?? [])
+    }
+
+    static func leg(_ side: String, trunk: String?, _ leg: MediaLegStatistics) -> CallMediaLeg {
+        CallMediaLeg(side: side, trunk: trunk, packetsReceived: Int64(clamping: leg.packetsReceived),
+                     bytesReceived: Int64(clamping: leg.bytesReceived), packetsForwarded: Int64(clamping: leg.packetsForwarded),
+                     packetsDropped: Int64(clamping: leg.packetsDropped), rtcpPackets: Int64(clamping: leg.rtcpPackets),
+                     packetsLost: leg.packetsLost, jitterMs: leg.jitterMilliseconds,
+                     latchedSource: leg.latchedSource.map { "\($0)" })
     }
 }

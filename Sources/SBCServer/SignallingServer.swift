@@ -2,6 +2,8 @@ import AdminAPI
 import B2BUA
 import Glibc
 import Logging
+import Media
+import MediaRelay
 import Routing
 import SBCConfig
 import SBCStore
@@ -41,6 +43,8 @@ public final class SignallingServer {
     /// From a carrier's failure response arriving (kernel receive time) to the next candidate's
     /// INVITE handed to the kernel: the SBC's own measure of failover latency.
     private var failoverLatency = LatencyRecorder()
+    /// The RTP/RTCP relay's worker threads; nil when `media.enabled` is false.
+    private var mediaRelay: MediaRelay?
 
     public init(configuration: SBCConfiguration, logger: Logger) throws {
         self.configuration = configuration
@@ -59,8 +63,28 @@ public final class SignallingServer {
         loop = try EventLoop()
         transport = SIPTransportLayer(loop: loop, maxMessageBytes: configuration.sip.maxMessageBytes,
                                       tcpIdleTimeout: configuration.sip.tcpIdleTimeout, logger: logger)
-        b2bua = B2BUA(settings: B2BUASettings(configuration: configuration, productName: Self.product),
+        let media = configuration.media
+        let mediaWorkers = media.workerCount(cores: Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        b2bua = B2BUA(settings: B2BUASettings(configuration: configuration, productName: Self.product,
+                                              mediaWorkers: mediaWorkers),
                       routing: RoutingTable(configuration: configuration), logger: logger)
+        if media.enabled {
+            // Four sockets per audio call: the default soft limit of 1024 would cap the SBC at
+            // about 250 calls.
+            let files = try ResourceLimits.raiseOpenFileLimit()
+            let loop = self.loop
+            let events = MediaEventInbox()
+            mediaRelay = try MediaRelay(
+                settings: MediaRelaySettings(workers: mediaWorkers,
+                                             latchPolicy: media.latching == .any ? .anySource : .signalledAddress),
+                logger: logger,
+                events: { event in loop.execute { events.deliver(event) } })
+            logger.notice("media relay started", metadata: [
+                "workers": "\(mediaWorkers)", "ports": "\(media.portMin)-\(media.portMax)", "open_files": "\(files)",
+                "timeout_s": "\(media.timeout.map { "\($0.components.seconds)" } ?? "off")",
+            ])
+            events.server = self
+        }
         for zone in configuration.zones {
             try transport.addZone(name: zone.name, bind: zone.bind, udpPort: zone.udpPort, tcpPort: zone.tcpPort)
             logger.notice("zone listening", metadata: [
@@ -113,6 +137,8 @@ public final class SignallingServer {
             }
         }
         try loop.run()
+        mediaRelay?.stopAndJoin()
+        b2bua.flushMediaStatistics(now: now)
         adminServer?.shutdown()
         alerts?.shutdown()
         transport.close()
@@ -147,6 +173,11 @@ public final class SignallingServer {
         emit(b2bua.transportFailed(to: destination, now: now))
     }
 
+    /// An event from a media worker, on the loop thread.
+    func mediaEvent(_ event: MediaEvent) {
+        emit(b2bua.mediaEvent(event, now: now))
+    }
+
     func emit(_ outbound: [SIPOutbound]) {
         for item in outbound {
             let destination = item.destination
@@ -156,6 +187,9 @@ public final class SignallingServer {
             }
             let protocolKind = TransportProtocol(rawValue: destination.transport.rawValue) ?? .udp
             transport.send(item.message.serialized(), to: address, transport: protocolKind, zone: destination.zone)
+        }
+        if let mediaRelay {
+            for instruction in b2bua.takeMediaInstructions() { mediaRelay.submit(instruction.command, worker: instruction.worker) }
         }
         recordFinishedCalls()
         recordHealthEvents()
@@ -223,7 +257,7 @@ public final class SignallingServer {
             // Calls are gone: give in-flight transactions a moment to absorb retransmissions.
             let lastCall = min(deadline, loop.now + Self.exitGrace)
             stopDeadline = lastCall
-            if b2bua.activeTransactions == 0 || loop.now >= lastCall {
+            if (b2bua.activeTransactions == 0 && b2bua.awaitedMediaStatistics == 0) || loop.now >= lastCall {
                 loop.stop()
                 return
             }
@@ -252,6 +286,16 @@ public final class SignallingServer {
         // After the drain deadline the B2BUA sends BYEs; allow their transactions a few seconds.
         stopDeadline = loop.now + configuration.shutdown.drain + .seconds(5)
         emit(b2bua.beginDrain(now: now))
+    }
+}
+
+/// Hands media events to the server on its loop thread. The relay is created before the server
+/// is fully initialised, hence the late `server`; it is only ever touched on the loop thread.
+private final class MediaEventInbox: @unchecked Sendable {
+    unowned(unsafe) var server: SignallingServer?
+
+    func deliver(_ event: MediaEvent) {
+        server?.mediaEvent(event)
     }
 }
 

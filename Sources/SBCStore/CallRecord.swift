@@ -30,11 +30,14 @@ public struct CallRecord: Sendable, Equatable, Codable {
     public var endedBy: String?
     /// Trunks tried, in order.
     public var attempts: [CallAttempt]
+    /// RTP relay statistics per side ("a" then "b"); empty when the call had no relayed media
+    /// (never answered, media not anchored) or was recorded before the SBC relayed RTP.
+    public var media: [CallMediaLeg]
 
     public init(callID: String, legBCallID: String? = nil, fromURI: String, toURI: String, ingressTrunk: String,
                 route: String? = nil, startedAt: Double, answeredAt: Double? = nil, endedAt: Double,
                 disposition: String, finalStatus: Int? = nil, finalTrunk: String? = nil, endedBy: String? = nil,
-                attempts: [CallAttempt] = []) {
+                attempts: [CallAttempt] = [], media: [CallMediaLeg] = []) {
         self.callID = callID
         self.legBCallID = legBCallID
         self.fromURI = fromURI
@@ -49,6 +52,7 @@ public struct CallRecord: Sendable, Equatable, Codable {
         self.finalTrunk = finalTrunk
         self.endedBy = endedBy
         self.attempts = attempts
+        self.media = media
     }
 
     /// Talk time in seconds (answer to end), nil for calls never answered: stored as

@@ -6,7 +6,8 @@ import CSBCSQLite
 /// batch without blocking (or being blocked by) the SBC's writer, and it can run in another
 /// process while the SBC is up.
 public enum CallRecordQuery {
-    /// The most recent calls (by start time, newest first), with their attempts in order.
+    /// The most recent calls (by start time, newest first), with their attempts in order and
+    /// their media legs by side.
     ///
     /// - Parameters:
     ///   - limit: at most this many calls.
@@ -20,15 +21,19 @@ public enum CallRecordQuery {
         sql += " ORDER BY started_at DESC, id DESC LIMIT ?1"
         let calls = try database.prepare(sql)
         let attempts = try database.prepare(CallRecordSchema.selectAttempts)
+        // A file no SBC of this version has opened yet (read-only, so not migrated) has no
+        // call_media table; its calls have no media legs, and `sbc cdr` must still read them.
+        let media = try hasMediaTable(database) ? database.prepare(CallRecordSchema.selectMedia) : nil
         defer {
             calls.finalize()
             attempts.finalize()
+            media?.finalize()
         }
         try calls.bind(max(0, limit), at: 1)
         if let callID { try calls.bind(callID, at: 2) }
 
-        // Read them all inside one read transaction, so calls and attempts are consistent even
-        // if the writer commits in between.
+        // Read them all inside one read transaction, so calls, attempts and media are consistent
+        // even if the writer commits in between.
         try database.execute("BEGIN")
         defer { try? database.execute("COMMIT") }
         var records: [CallRecord] = []
@@ -47,7 +52,8 @@ public enum CallRecordQuery {
                 finalStatus: calls.optionalInt(at: 11),
                 finalTrunk: calls.optionalString(at: 12),
                 endedBy: calls.optionalString(at: 13))
-            try attempts.bind(calls.int64(at: 0), at: 1)
+            let rowID = calls.int64(at: 0)
+            try attempts.bind(rowID, at: 1)
             while try attempts.step() {
                 record.attempts.append(CallAttempt(
                     trunk: attempts.string(at: 0),
@@ -58,8 +64,31 @@ public enum CallRecordQuery {
                     outcome: attempts.string(at: 5)))
             }
             attempts.reset()
+            if let media {
+                try media.bind(rowID, at: 1)
+                while try media.step() {
+                    record.media.append(CallMediaLeg(
+                        side: media.string(at: 0),
+                        trunk: media.optionalString(at: 1),
+                        packetsReceived: media.int64(at: 2),
+                        bytesReceived: media.int64(at: 3),
+                        packetsForwarded: media.int64(at: 4),
+                        packetsDropped: media.int64(at: 5),
+                        rtcpPackets: media.int64(at: 6),
+                        packetsLost: media.int64(at: 7),
+                        jitterMs: media.double(at: 8),
+                        latchedSource: media.optionalString(at: 9)))
+                }
+                media.reset()
+            }
             records.append(record)
         }
         return records
+    }
+
+    private static func hasMediaTable(_ database: SQLiteDatabase) throws(SQLiteError) -> Bool {
+        let check = try database.prepare(CallRecordSchema.mediaTableExists)
+        defer { check.finalize() }
+        return try check.step()
     }
 }

@@ -1,8 +1,9 @@
 /// The statements the CDR writer and reader share.
 ///
-/// The CDR tables themselves are migration 1 of `StateSchema`; docs/CDR.md documents the columns.
+/// The CDR tables themselves are migrations 1 (calls, attempts) and 3 (media legs) of
+/// `StateSchema`; docs/CDR.md documents the columns.
 enum CallRecordSchema {
-    /// The state database's migrations (CDRs are migration 1). Kept under this name for the
+    /// The state database's migrations (CDRs are migrations 1 and 3). Kept under this name for the
     /// code and tests written when the file held CDRs only; `StateSchema` owns the list.
     static var migrations: [String] { StateSchema.migrations }
 
@@ -18,6 +19,12 @@ enum CallRecordSchema {
         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
         """
 
+    static let insertMedia = """
+        INSERT INTO call_media (call_id, side, trunk, packets_received, bytes_received, packets_forwarded,
+                                packets_dropped, rtcp_packets, packets_lost, jitter_ms, latched_source)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+        """
+
     /// Columns 0...13, in the order `CallRecordQuery` reads them.
     static let selectCalls = """
         SELECT id, call_id, leg_b_call_id, from_uri, to_uri, ingress_trunk, route, started_at,
@@ -29,4 +36,15 @@ enum CallRecordSchema {
         SELECT trunk, started_at, response_code, reason, response_time_ms, outcome
         FROM call_attempts WHERE call_id = ?1 ORDER BY attempt
         """
+
+    /// Columns 0...9, in the order `CallRecordQuery` reads them; `id` breaks ties so two legs
+    /// with the same side (should a caller ever record them) still read back in insert order.
+    static let selectMedia = """
+        SELECT side, trunk, packets_received, bytes_received, packets_forwarded, packets_dropped,
+               rtcp_packets, packets_lost, jitter_ms, latched_source
+        FROM call_media WHERE call_id = ?1 ORDER BY side, id
+        """
+
+    /// A row when the file has had migration 3 (read-only readers do not migrate).
+    static let mediaTableExists = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'call_media'"
 }

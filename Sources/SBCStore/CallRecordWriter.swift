@@ -1,4 +1,4 @@
-/// Writes batches of CDRs on the store thread with two reused prepared statements.
+/// Writes batches of CDRs on the store thread with three reused prepared statements.
 ///
 /// One transaction per batch: with WAL and `synchronous=NORMAL` a commit costs a WAL append,
 /// so batching whatever accumulated while the previous commit ran is what lets one thread keep
@@ -7,11 +7,13 @@ final class CallRecordWriter: StoreBatchWriter {
     private let database: SQLiteDatabase
     private let insertCall: SQLiteStatement
     private let insertAttempt: SQLiteStatement
+    private let insertMedia: SQLiteStatement
 
     init(database: SQLiteDatabase) throws(SQLiteError) {
         self.database = database
         insertCall = try database.prepare(CallRecordSchema.insertCall)
         insertAttempt = try database.prepare(CallRecordSchema.insertAttempt)
+        insertMedia = try database.prepare(CallRecordSchema.insertMedia)
     }
 
     /// Inserts every record of `batch` (chunks in queue order) or none of them.
@@ -28,6 +30,7 @@ final class CallRecordWriter: StoreBatchWriter {
     func close() {
         insertCall.finalize()
         insertAttempt.finalize()
+        insertMedia.finalize()
         database.close()
     }
 
@@ -61,6 +64,21 @@ final class CallRecordWriter: StoreBatchWriter {
             try insertAttempt.bind(attempt.responseTimeMs, at: 7)
             try insertAttempt.bind(attempt.outcome, at: 8)
             try insertAttempt.step()
+        }
+        for leg in record.media {
+            defer { insertMedia.reset() }
+            try insertMedia.bind(rowID, at: 1)
+            try insertMedia.bind(leg.side, at: 2)
+            try insertMedia.bind(leg.trunk, at: 3)
+            try insertMedia.bind(leg.packetsReceived, at: 4)
+            try insertMedia.bind(leg.bytesReceived, at: 5)
+            try insertMedia.bind(leg.packetsForwarded, at: 6)
+            try insertMedia.bind(leg.packetsDropped, at: 7)
+            try insertMedia.bind(leg.rtcpPackets, at: 8)
+            try insertMedia.bind(leg.packetsLost, at: 9)
+            try insertMedia.bind(leg.jitterMs, at: 10)
+            try insertMedia.bind(leg.latchedSource, at: 11)
+            try insertMedia.step()
         }
     }
 }

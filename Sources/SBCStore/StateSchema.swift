@@ -1,5 +1,6 @@
 /// The schema of the SBC's state database (`<state_dir>/cdr.sqlite`) as one ordered list of
-/// migrations: CDRs, trunk and group state, the audit log, admin idempotency keys.
+/// migrations: CDRs (with their per-leg media statistics), trunk and group state, the audit
+/// log, admin idempotency keys.
 ///
 /// One list for the whole file, because `PRAGMA user_version` is per file: every store that
 /// opens it (`CallRecordStore`, `OperationalStore`, `IdempotencyStore`, in any order, even in
@@ -89,6 +90,26 @@ enum StateSchema {
             created_at REAL NOT NULL,
             PRIMARY KEY (key, token)
         );
+        """,
+        // 3: per-leg RTP statistics of each call, now that the SBC relays media (docs/CDR.md).
+        """
+        CREATE TABLE call_media (
+            id INTEGER PRIMARY KEY,
+            call_id INTEGER NOT NULL REFERENCES calls(id) ON DELETE CASCADE,
+            side TEXT NOT NULL,
+            trunk TEXT,
+            packets_received INTEGER NOT NULL,
+            bytes_received INTEGER NOT NULL,
+            packets_forwarded INTEGER NOT NULL,
+            packets_dropped INTEGER NOT NULL,
+            rtcp_packets INTEGER NOT NULL,
+            packets_lost INTEGER NOT NULL,
+            jitter_ms REAL NOT NULL,
+            latched_source TEXT
+        );
+        -- The foreign key's child key, as for call_attempts: reading a call's legs (in side
+        -- order) and every ON DELETE CASCADE use it instead of scanning the whole table.
+        CREATE INDEX call_media_call_id ON call_media(call_id, side);
         """,
     ]
 }

@@ -10,7 +10,7 @@ import SBCStore
 struct CDRCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cdr",
-        abstract: "Show recent call detail records (newest first), with every carrier attempt."
+        abstract: "Show recent call detail records (newest first), with every carrier attempt and media leg."
     )
 
     @Option(name: .long, help: ArgumentHelp("Directory holding cdr.sqlite.", valueName: "dir"))
@@ -52,6 +52,9 @@ struct CDRCommand: ParsableCommand {
                 for (index, attempt) in record.attempts.enumerated() {
                     print(Self.line(for: attempt, number: index + 1, callStart: record.startedAt))
                 }
+                for leg in record.media {
+                    print(Self.line(for: leg))
+                }
             }
         }
     }
@@ -83,6 +86,15 @@ struct CDRCommand: ParsableCommand {
         fields.append(attempt.responseTimeMs.map { String(format: "%.1f ms", $0) } ?? "-")
         fields.append(attempt.outcome)
         return fields.joined(separator: "  ")
+    }
+
+    /// `    media a platform: rx 1500 pkts / 258000 B, fwd 1498, dropped 3, lost 2, jitter 1.4 ms, rtcp 6, from 127.0.0.10:6000`
+    static func line(for leg: CallMediaLeg) -> String {
+        var line = "    media \(leg.side) \(leg.trunk ?? "-"): rx \(leg.packetsReceived) pkts / \(leg.bytesReceived) B"
+        line += ", fwd \(leg.packetsForwarded), dropped \(leg.packetsDropped), lost \(leg.packetsLost)"
+        line += String(format: ", jitter %.1f ms", leg.jitterMs)
+        line += ", rtcp \(leg.rtcpPackets), from \(leg.latchedSource ?? "-")"
+        return line
     }
 
     private static func timestamp(_ seconds: Double) -> String {

@@ -14,8 +14,8 @@ struct B2BUAHarness {
           - {name: carrier, bind: 10.0.1.1, udp_port: 5080, tcp_port: 5080}
         trunks:
           - {name: platform, zone: platform, address: 192.0.2.10, port: 5060}
-          - {name: carrier-a, zone: carrier, address: 198.51.100.11, port: 5060, call_id: CALLID, MAXCALLS}
-          - {name: carrier-b, zone: carrier, address: 198.51.100.12, port: 5060}
+          - {name: carrier-a, zone: carrier, address: 198.51.100.11, port: 5060, call_id: CALLID, MAXCALLS CODECS_A}
+          - {name: carrier-b, zone: carrier, address: 198.51.100.12, port: 5060 CODECS_B}
         trunk_groups:
           - {name: pstn-out, members: [carrier-a, carrier-b], failover_on: [503, 408, timeout, transport],
              retry_after_min_s: 1, retry_after_max_s: 600}
@@ -23,6 +23,7 @@ struct B2BUAHarness {
           - {name: out, from_trunk: platform, trunk_group: pstn-out}
           - {name: in, from_zone: carrier, trunk: platform}
         shutdown: {drain_s: 10}
+        media: MEDIA
         """
 
     static let platform = SIPEndpoint(host: "192.0.2.10", port: 5060, transport: .udp, zone: "platform")
@@ -33,9 +34,17 @@ struct B2BUAHarness {
     var now: Duration = .seconds(1000)
     var sent: [SIPOutbound] = []
 
-    init(callIDPolicy: String = "preserve", carrierAMaxCalls: Int = 0) throws {
+    /// `media` turns media anchoring on (SDP rewritten, relay instructions produced); the
+    /// signalling tests keep it off so they see SDP as the peers sent it. `codecsA`/`codecsB`
+    /// are the carriers' codec policies.
+    init(callIDPolicy: String = "preserve", carrierAMaxCalls: Int = 0, media: String = "{enabled: false}",
+         codecsA: [String] = [], codecsB: [String] = []) throws {
+        func codecs(_ list: [String]) -> String { list.isEmpty ? "" : ", codecs: [\(list.joined(separator: ", "))]" }
         let yaml = Self.yaml.replacingOccurrences(of: "CALLID", with: callIDPolicy)
             .replacingOccurrences(of: "MAXCALLS", with: "max_calls: \(carrierAMaxCalls)")
+            .replacingOccurrences(of: " CODECS_A", with: codecs(codecsA))
+            .replacingOccurrences(of: " CODECS_B", with: codecs(codecsB))
+            .replacingOccurrences(of: "MEDIA", with: media)
         let config = try ConfigLoader.parse(yaml: yaml, source: "test.yaml")
         b2bua = B2BUA(settings: B2BUASettings(configuration: config, productName: "SwiftSBC/test"),
                       routing: RoutingTable(configuration: config), logger: Logger(label: "test"),
@@ -62,9 +71,9 @@ struct B2BUAHarness {
     // MARK: Message templates (the platform is 192.0.2.10, carrier A 198.51.100.11)
 
     static func invite(callID: String = "call-1@192.0.2.10", branch: String = "z9hG4bKpl1", cseq: Int = 1,
-                       sdp: Bool = true, extra: String = "") -> String
+                       sdp: Bool = true, sdpBody: String? = nil, extra: String = "") -> String
     {
-        let body = sdp ? "v=0\no=- 1 1 IN IP4 192.0.2.10\ns=-\nc=IN IP4 192.0.2.10\nt=0 0\nm=audio 4000 RTP/AVP 0\n" : ""
+        let body = sdpBody ?? (sdp ? "v=0\no=- 1 1 IN IP4 192.0.2.10\ns=-\nc=IN IP4 192.0.2.10\nt=0 0\nm=audio 4000 RTP/AVP 0\n" : "")
         return """
             INVITE sip:+15551230000@10.0.0.1 SIP/2.0
             Via: SIP/2.0/UDP 192.0.2.10:5060;branch=\(branch)
@@ -85,11 +94,12 @@ struct B2BUAHarness {
 
     /// A response from the carrier to `request` (as the B2BUA sent it).
     static func response(_ status: Int, _ reason: String, to request: SIPMessage, toTag: String? = "crtag",
-                         sdp: Bool = false, contact: Bool = true) -> String
+                         sdp: Bool = false, sdpBody: String? = nil, contact: Bool = true) -> String
     {
+        let sdp = sdp || sdpBody != nil
         var to = request.firstValue(.to)!
         if let toTag, request.to?.tag == nil { to += ";tag=\(toTag)" }
-        let body = sdp ? "v=0\no=- 2 2 IN IP4 198.51.100.11\ns=-\nc=IN IP4 198.51.100.11\nt=0 0\nm=audio 5000 RTP/AVP 0\n" : ""
+        let body = sdpBody ?? (sdp ? "v=0\no=- 2 2 IN IP4 198.51.100.11\ns=-\nc=IN IP4 198.51.100.11\nt=0 0\nm=audio 5000 RTP/AVP 0\n" : "")
         let vias = request.values(.via).map { "Via: \($0)" }.joined(separator: "\n")
         return """
             SIP/2.0 \(status) \(reason)
@@ -106,9 +116,10 @@ struct B2BUAHarness {
 
     /// An in-dialog request from the platform on the A-leg, addressed with the tags it learnt.
     static func platformRequest(_ method: String, toTag: String, cseq: Int, branch: String,
-                                callID: String = "call-1@192.0.2.10", sdp: Bool = false) -> String
+                                callID: String = "call-1@192.0.2.10", sdp: Bool = false, sdpBody: String? = nil) -> String
     {
-        let body = sdp ? "v=0\no=- 1 2 IN IP4 192.0.2.10\ns=-\nc=IN IP4 192.0.2.10\nt=0 0\nm=audio 4000 RTP/AVP 0\n" : ""
+        let sdp = sdp || sdpBody != nil
+        let body = sdpBody ?? (sdp ? "v=0\no=- 1 2 IN IP4 192.0.2.10\ns=-\nc=IN IP4 192.0.2.10\nt=0 0\nm=audio 4000 RTP/AVP 0\n" : "")
         return """
             \(method) sip:sbc@10.0.0.1:5060 SIP/2.0
             Via: SIP/2.0/UDP 192.0.2.10:5060;branch=\(branch)

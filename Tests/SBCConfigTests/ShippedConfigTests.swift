@@ -18,9 +18,12 @@ struct ShippedConfigTests {
         #expect(config.sip.transactionTimeout == .seconds(32))
 
         #expect(config.zones == [
-            ZoneSettings(name: "platform", bind: "127.0.0.1", udpPort: 5060, tcpPort: 5060),
-            ZoneSettings(name: "carrier", bind: "127.0.0.1", udpPort: 5080, tcpPort: 5080),
+            ZoneSettings(name: "platform", bind: "127.0.0.1", udpPort: 5060, tcpPort: 5060, mediaAddress: "127.0.0.1"),
+            ZoneSettings(name: "carrier", bind: "127.0.0.1", udpPort: 5080, tcpPort: 5080, mediaAddress: "127.0.0.1"),
         ])
+        // LAB.md: relay ports 127.0.0.1:40000-40999, media timeout 4 s.
+        #expect(config.media == MediaSettings(portMin: 40000, portMax: 40999, timeout: .seconds(4), holdTimeout: nil,
+                                              portReuseDelay: .seconds(10), latching: .signalled))
         // LAB.md: OPTIONS every 1 s, down after 3 failures, up after 2 successes, fail-back after
         // 10 s of sustained health; the platform is not probed.
         let labHealth = TrunkHealthSettings(probe: true, probeInterval: .seconds(1), probeTimeout: .milliseconds(800),
@@ -95,9 +98,15 @@ struct ShippedConfigTests {
         #expect(config.trunk(named: "platform") == TrunkSettings(
             name: "platform", zone: "platform", address: "10.20.1.10", port: 5060, transport: .tcp,
             callIDPolicy: .preserve, inboundProfile: "from-platform", health: TrunkHealthSettings(probe: false)))
-        #expect(config.trunk(named: "carrier-b") == TrunkSettings(
-            name: "carrier-b", zone: "carrier", address: "192.0.2.30", port: 5080, transport: .udp,
-            callIDPolicy: .new, profile: "carrier-b", maxCalls: 200))
+        var carrierB = TrunkSettings(name: "carrier-b", zone: "carrier", address: "192.0.2.30", port: 5080,
+                                     transport: .udp, callIDPolicy: .new, profile: "carrier-b", maxCalls: 200)
+        carrierB.codecs = ["PCMA", "PCMU", "telephone-event"]
+        #expect(config.trunk(named: "carrier-b") == carrierB)
+        #expect(config.zone(named: "carrier")?.effectiveMediaAddress == "10.30.0.6")
+        #expect(config.zone(named: "carrier")?.effectiveAdvertisedMediaAddress == "203.0.113.11")
+        #expect(config.zone(named: "platform")?.effectiveAdvertisedMediaAddress == "10.20.0.5")
+        #expect(config.media == MediaSettings(portMin: 40000, portMax: 49999, workers: 3, timeout: .seconds(4),
+                                              holdTimeout: .seconds(600), portReuseDelay: .seconds(10)))
         #expect(config.trunk(named: "carrier-a") == TrunkSettings(
             name: "carrier-a", zone: "carrier", address: "198.51.100.20", callIDPolicy: .new, profile: "carrier-a",
             health: TrunkHealthSettings(aliveCodes: [404, 405])))

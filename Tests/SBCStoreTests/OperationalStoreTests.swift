@@ -15,23 +15,24 @@ import Testing
         let old = try SQLiteDatabase(path: path)
         #expect(try old.migrate(Array(StateSchema.migrations.prefix(1))) == 0)
         let cdrs = (0..<50).map { StoreFixtures.sampleRecord($0) }
-        let writer = try CallRecordWriter(database: old)
-        try writer.write([cdrs])
-        writer.close()
+        try StoreFixtures.writeLegacy(cdrs, to: old)
+        old.close()
 
         let store = try OperationalStore(path: path, logger: StoreFixtures.logger)
         defer { store.close() }
         let check = try SQLiteDatabase(path: path, mode: .readOnly)
         defer { check.close() }
-        #expect(try check.userVersion == 2)
-        #expect(StateSchema.migrations.count == 2)
+        // Opening brings the file all the way up (migration 3, call_media, came later).
+        #expect(try check.userVersion == 3)
+        #expect(StateSchema.migrations.count == 3)
         let tables = try check.prepare("""
             SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master
             WHERE type IN ('table', 'index') AND name NOT LIKE 'sqlite_%' ORDER BY name)
             """)
         #expect(try tables.step())
         #expect(tables.string(at: 0) == "audit_log,audit_log_at,call_attempts,call_attempts_call_id,"
-                + "call_attempts_trunk_started_at,calls,calls_call_id,calls_started_at,group_state,idempotency_keys,trunk_state")
+                + "call_attempts_trunk_started_at,call_media,call_media_call_id,calls,calls_call_id,calls_started_at,"
+                + "group_state,idempotency_keys,trunk_state")
         tables.finalize()
 
         let read = try CallRecordQuery.recent(path: path, limit: 100)
@@ -39,7 +40,7 @@ import Testing
         #expect(Set(read.map(\.callID)) == Set(cdrs.map(\.callID)))
         #expect(read.first == cdrs.last)  // newest first, attempts intact
 
-        // A CallRecordStore opened afterwards sees version 2 as current and keeps writing.
+        // A CallRecordStore opened afterwards sees the version as current and keeps writing.
         let cdrStore = try CallRecordStore(path: path, logger: StoreFixtures.logger)
         cdrStore.record(StoreFixtures.sampleRecord(50))
         cdrStore.close()

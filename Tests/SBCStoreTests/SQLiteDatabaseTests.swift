@@ -21,7 +21,7 @@ import Testing
         // The schema exists once: indexes were not recreated (that would have thrown).
         let count = try second.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name LIKE 'call%'")
         #expect(try count.step())
-        #expect(count.int(at: 0) == 4)
+        #expect(count.int(at: 0) == 5)  // calls x2, call_attempts x2, call_media x1
 
         // A CallRecordStore on the same file also opens cleanly.
         let store = try CallRecordStore(path: path, logger: StoreFixtures.logger)

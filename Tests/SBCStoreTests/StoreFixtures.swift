@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import SBCStore
+@testable import SBCStore
 
 /// Temp directories and sample CDRs shared by the store tests.
 enum StoreFixtures {
@@ -49,5 +49,52 @@ enum StoreFixtures {
             finalTrunk: "carrier-b",
             endedBy: answered ? (index % 2 == 0 ? "caller" : "callee") : nil,
             attempts: attempts)
+    }
+
+    /// Both legs of an answered call as the relay reports them: `index` varies every counter
+    /// so read-back comparisons catch a swapped column.
+    static func sampleMedia(_ index: Int) -> [CallMediaLeg] {
+        let n = Int64(index)
+        return [
+            CallMediaLeg(side: "a", trunk: "platform", packetsReceived: 1_500 + n, bytesReceived: 258_000 + n,
+                         packetsForwarded: 1_498 + n, packetsDropped: 3, rtcpPackets: 6, packetsLost: 2,
+                         jitterMs: 1.4 + Double(index) / 8, latchedSource: "127.0.0.10:6000"),
+            CallMediaLeg(side: "b", trunk: "carrier-b", packetsReceived: 1_400 + n, bytesReceived: 240_800 + n,
+                         packetsForwarded: 1_400 + n, packetsDropped: 0, rtcpPackets: 5, packetsLost: 17 + n,
+                         jitterMs: 12.625, latchedSource: nil),
+        ]
+    }
+
+    /// Writes `records` as an SBC before migration 3 did: `calls` and `call_attempts` only, because
+    /// today's `CallRecordWriter` prepares its `call_media` insert and so needs a current file.
+    /// For upgrade tests on files left by older releases; `media` is ignored.
+    static func writeLegacy(_ records: [CallRecord], to database: SQLiteDatabase) throws {
+        let insertCall = try database.prepare(CallRecordSchema.insertCall)
+        let insertAttempt = try database.prepare(CallRecordSchema.insertAttempt)
+        defer {
+            insertCall.finalize()
+            insertAttempt.finalize()
+        }
+        try database.transaction { () throws(SQLiteError) in
+            for record in records {
+                try insertCall.run([
+                    .text(record.callID), record.legBCallID.map(SQLiteValue.text) ?? .null, .text(record.fromURI),
+                    .text(record.toURI), .text(record.ingressTrunk), record.route.map(SQLiteValue.text) ?? .null,
+                    .real(record.startedAt), record.answeredAt.map(SQLiteValue.real) ?? .null, .real(record.endedAt),
+                    record.durationSeconds.map(SQLiteValue.real) ?? .null, .text(record.disposition),
+                    record.finalStatus.map { .integer(Int64($0)) } ?? .null,
+                    record.finalTrunk.map(SQLiteValue.text) ?? .null, record.endedBy.map(SQLiteValue.text) ?? .null,
+                ])
+                let rowID = database.lastInsertRowID
+                for (index, attempt) in record.attempts.enumerated() {
+                    try insertAttempt.run([
+                        .integer(rowID), .integer(Int64(index + 1)), .text(attempt.trunk), .real(attempt.startedAt),
+                        attempt.responseCode.map { .integer(Int64($0)) } ?? .null,
+                        attempt.reason.map(SQLiteValue.text) ?? .null,
+                        attempt.responseTimeMs.map(SQLiteValue.real) ?? .null, .text(attempt.outcome),
+                    ])
+                }
+            }
+        }
     }
 }

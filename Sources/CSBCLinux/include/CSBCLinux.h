@@ -145,5 +145,8 @@ int csbc_errno(void);
 size_t csbc_heap_bytes_in_use(void);
 void csbc_set_errno(int value);
 
+// The media relay's batch I/O (relay.c).
+#include "CSBCRelay.h"
+
 #endif // __linux__
 #endif // CSBC_LINUX_H

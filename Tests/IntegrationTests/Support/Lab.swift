@@ -54,10 +54,11 @@ final class Lab {
     /// SBC so that any OPTIONS probe it sends at startup finds them up.
     @discardableResult
     func startCallee(_ scenario: String, at endpoint: Endpoint, name: String? = nil,
-                     pauseMs: Int = 200) async throws -> SIPpProcess {
+                     pauseMs: Int = 200, extraArguments: [String] = []) async throws -> SIPpProcess {
         calleeCount += 1
         let peer = try SIPpProcess(name: name ?? "callee\(calleeCount)-\(scenario)", scenario: scenario,
-                                   local: endpoint, remote: nil, directory: directory, pauseMs: pauseMs)
+                                   local: endpoint, remote: nil, directory: directory, pauseMs: pauseMs,
+                                   extraArguments: extraArguments)
         peers.append(peer)
         try await peer.waitUntilListening()
         return peer
@@ -65,12 +66,34 @@ final class Lab {
 
     /// Runs a SIPp caller to completion (bounded by `timeout`) and returns its result.
     func runCaller(_ scenario: String, from endpoint: Endpoint, to target: Endpoint, calls: Int,
-                   rate: Int = 10, pauseMs: Int = 200, name: String? = nil,
+                   rate: Int = 10, pauseMs: Int = 200, name: String? = nil, extraArguments: [String] = [],
                    timeout: Duration = .seconds(60)) async throws -> SIPpResult {
         let peer = try SIPpProcess(name: name ?? "caller-\(scenario)", scenario: scenario, local: endpoint,
-                                   remote: target, directory: directory, calls: calls, rate: rate, pauseMs: pauseMs)
+                                   remote: target, directory: directory, calls: calls, rate: rate, pauseMs: pauseMs,
+                                   extraArguments: extraArguments)
         peers.append(peer)
         return await peer.waitForCompletion(timeout: timeout)
+    }
+
+    /// Starts a SIPp caller without waiting for it (the test plays a peer meanwhile); collect it
+    /// with `waitForCompletion`.
+    func startCaller(_ scenario: String, from endpoint: Endpoint, to target: Endpoint, calls: Int,
+                     pauseMs: Int = 200, extraArguments: [String] = []) throws -> SIPpProcess {
+        let peer = try SIPpProcess(name: "caller-\(scenario)", scenario: scenario, local: endpoint, remote: target,
+                                   directory: directory, calls: calls, rate: 10, pauseMs: pauseMs,
+                                   extraArguments: extraArguments)
+        peers.append(peer)
+        return peer
+    }
+
+    /// SIPp's G.711 A-law sample (Debian's sip-tester ships it), copied where the media
+    /// scenarios' `play_pcap_audio="g711a.pcap"` finds it: SIPp's working directory.
+    func installSamplePcap() throws {
+        let sample = URL(fileURLWithPath: "/usr/share/sip-tester/g711a.pcap")
+        guard FileManager.default.fileExists(atPath: sample.path) else {
+            throw HarnessError("\(sample.path) is missing: install sip-tester (./scripts/test does)")
+        }
+        try FileManager.default.copyItem(at: sample, to: directory.appendingPathComponent("g711a.pcap"))
     }
 
     /// Lets in-flight messages land (the callee's last 200, the SBC's last ACK), then stops a callee.

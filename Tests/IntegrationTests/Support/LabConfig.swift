@@ -68,6 +68,12 @@ struct LabOptions: Sendable {
     var failBack = "auto"
     /// Admin API on the block's admin endpoint (off by default).
     var admin = false
+    /// `media.timeout_s` (the lab's 4 s unless a test needs it shorter).
+    var mediaTimeoutSeconds = 4
+    /// Carrier A's `codecs` policy (none by default).
+    var carrierACodecs: [String] = []
+    /// Relay ports: below the ephemeral range, so they never meet the SIP ports tests pick.
+    static let mediaPorts = 20000...20999
 
     /// The carriers' `health:` mapping: 1 s probes, down after 3, up after 2, a short hold.
     var healthYAML: String {
@@ -136,7 +142,7 @@ enum LabConfig {
             transport: \(o.carrierATransport)
             call_id: \(o.callID.rawValue)
             first_provisional_timeout_ms: \(o.firstProvisionalMs)
-            health: \(o.healthYAML)
+            health: \(o.healthYAML)\(o.carrierACodecs.isEmpty ? "" : "\n    codecs: [\(o.carrierACodecs.joined(separator: ", "))]")
           - name: carrier-b
             zone: carrier
             address: \(b.carrierB.ip)
@@ -173,6 +179,13 @@ enum LabConfig {
 
         shutdown:
           drain_s: \(o.drainSeconds)
+
+        media:
+          port_min: \(LabOptions.mediaPorts.lowerBound)
+          port_max: \(LabOptions.mediaPorts.upperBound)
+          workers: 1
+          timeout_s: \(o.mediaTimeoutSeconds)
+          port_reuse_delay_s: 1
 
         logging:
           level: \(o.logLevel)

@@ -1,0 +1,263 @@
+import Logging
+import Media
+import SDP
+import SIPCore
+
+/// Media anchoring: every SDP body that crosses the SBC is rewritten to name the relay's ports on
+/// the receiving side, the relay is told where each side's media really is, and its events
+/// (timeouts, failures, final statistics) come back here.
+extension B2BUA {
+    /// What became of one SDP body.
+    enum MediaAnchorOutcome: Equatable {
+        /// Rewritten for the relay (or there was nothing to anchor).
+        case anchored
+        /// Refused: answer the request with this status (488 no codec in common, 503 no ports).
+        case refused(status: Int, reason: String)
+    }
+
+    /// A message carrying SDP from `origin` to the other leg. `offer` is RFC 3264's role of the
+    /// body: offers get the trunks' codec policies and may add streams; answers only update
+    /// where the answering side receives.
+    mutating func anchorMedia(_ message: inout SIPMessage, call: Call, from origin: LegSide, offer: Bool,
+                              now: Duration) -> MediaAnchorOutcome
+    {
+        guard let settings = settings.media, !message.body.isEmpty,
+              SessionDescription.looksLikeSDP(contentType: message.mediaType)
+        else { return .anchored }
+        var sdp: SessionDescription
+        do {
+            sdp = try SessionDescription(parsing: message.body)
+        } catch {
+            return .refused(status: 400, reason: "Bad Request (\(error))")
+        }
+        let target = origin.other
+        if offer {
+            for trunk in [call[origin].trunk, call[target].trunk] {
+                guard let policy = settings.codecPolicies[trunk.name] else { continue }
+                if policy.apply(to: &sdp) == .noCommonCodec {
+                    return .refused(status: 488, reason: "Not Acceptable Here (no codec allowed by trunk \(trunk.name))")
+                }
+            }
+        }
+        if call.media == nil { call.media = newCallMedia(call) }
+        guard var media = call.media else { return .anchored }
+        for (index, description) in sdp.media.enumerated() {
+            if index == media.streams.count {
+                guard offer, description.isRelayable else {
+                    media.streams.append(CallMedia.Stream(ports: [:]))
+                    continue
+                }
+                guard let a = ports.allocate(now: now, worker: media.worker) else {
+                    call.media = media
+                    return .refused(status: 503, reason: "Service Unavailable (media ports exhausted)")
+                }
+                guard let b = ports.allocate(now: now, worker: media.worker) else {
+                    ports.release(a, now: now)
+                    call.media = media
+                    return .refused(status: 503, reason: "Service Unavailable (media ports exhausted)")
+                }
+                media.streams.append(CallMedia.Stream(ports: [.a: a, .b: b]))
+            }
+            media.streams[index].remote[origin] = Self.remote(of: description, in: sdp)
+        }
+        let zone = call[target].zone
+        let addressType = zone.mediaAdvertised.contains(":") ? "IP6" : "IP4"
+        let endpoints = sdp.media.indices.map { index -> SDPRelayEndpoint? in
+            guard sdp.media[index].port != 0, let pair = media.streams[index].ports[target] else { return nil }
+            return SDPRelayEndpoint(address: zone.mediaAdvertised, addressType: addressType, rtpPort: Int(pair.rtp),
+                                    rtcpPort: Int(pair.rtcp))
+        }
+        SDPRelayRewriter.rewrite(&sdp, endpoints: endpoints)
+        media.origins[target]?.stamp(&sdp)
+        call.media = media
+        message.setBody(sdp.serialized(), contentType: message.firstValue(.contentType) ?? "application/sdp")
+        applyMedia(call)
+        return .anchored
+    }
+
+    /// SDP in a response or an ACK cannot be refused with a status of its own: a body the SBC
+    /// cannot anchor is dropped rather than relayed, so the far side's addresses never leak.
+    mutating func anchorResponseMedia(_ message: inout SIPMessage, call: Call, from origin: LegSide, offer: Bool,
+                                      now: Duration)
+    {
+        guard case .refused(_, let reason) = anchorMedia(&message, call: call, from: origin, offer: offer, now: now)
+        else { return }
+        logger.error("SDP not relayed", metadata: metadata(call).merging([
+            "from": "\(call[origin].trunk.name)", "why": "\(reason)",
+        ]) { a, _ in a })
+        message.setBody([], contentType: nil)
+    }
+
+    /// An offer was refused before it crossed: the call's media is put back as it was, and
+    /// ports taken for streams the offer would have added go back to the pool.
+    mutating func revertMedia(of call: Call, to before: CallMedia?, now: Duration) {
+        let kept = Set(before?.allPorts ?? [])
+        for pair in call.media?.allPorts ?? [] where !kept.contains(pair) { ports.release(pair, now: now) }
+        call.media = before
+    }
+
+    /// The offer was rejected (non-2xx to a re-INVITE or UPDATE): the session stays as it was.
+    mutating func restoreMediaAfterRejectedOffer(_ call: Call) {
+        guard let before = call.mediaBeforeOffer, var media = call.media else { return }
+        call.mediaBeforeOffer = nil
+        // Streams the offer added keep their ports until the call ends (they are still in the
+        // SDP both sides hold); what the sides signalled reverts.
+        for index in before.streams.indices { media.streams[index].remote = before.streams[index].remote }
+        call.media = media
+        applyMedia(call)
+    }
+
+    /// Where one side receives a stream and whether it sends, from its own SDP.
+    static func remote(of description: MediaDescription, in sdp: SessionDescription) -> CallMedia.Remote {
+        let host = description.effectiveConnection(session: sdp)?.address
+        let unspecified = host == nil || host == "0.0.0.0" || host == "::"
+        let port = UInt16(exactly: description.port) ?? 0
+        let rtp = unspecified || port == 0 ? nil : host.map { MediaAddress(host: $0, port: port) }
+        var rtcp: MediaAddress?
+        if let rtp {
+            if let attribute = description.rtcp, let rtcpPort = UInt16(exactly: attribute.port) {
+                rtcp = MediaAddress(host: attribute.connection?.address ?? rtp.host, port: rtcpPort)
+            } else if rtp.port < UInt16.max {
+                rtcp = MediaAddress(host: rtp.host, port: rtp.port + 1)
+            }
+        }
+        let clockRate = description.formats.first.flatMap { description.codec(forPayloadType: $0)?.clockRate } ?? 8000
+        return CallMedia.Remote(rtp: rtp, rtcp: rtcp, offersRTCPMux: description.rtcpMux,
+                                sends: rtp != nil && description.direction(session: sdp).sends, clockRate: clockRate)
+    }
+
+    private mutating func newCallMedia(_ call: Call) -> CallMedia? {
+        guard let settings = settings.media else { return nil }
+        let session = MediaSessionID(rawValue: nextMediaSession)
+        nextMediaSession &+= 1
+        mediaSessions[session] = call.id
+        var origins: [LegSide: SDPOriginState] = [:]
+        for side in [LegSide.a, .b] {
+            let host = side == .a ? call.a.zone.mediaAdvertised : (call.legB?.zone ?? call.a.zone).mediaAdvertised
+            origins[side] = SDPOriginState(sessionID: ids.sdpSessionID(), address: host,
+                                           addressType: host.contains(":") ? "IP6" : "IP4")
+        }
+        return CallMedia(session: session, worker: Int(session.rawValue % UInt64(settings.workers)), origins: origins)
+    }
+
+    /// Tells the relay the call's current media state.
+    mutating func applyMedia(_ call: Call) {
+        guard let settings = settings.media, var media = call.media else { return }
+        let spec = media.spec(logID: call.logID, zones: (call.a.zone.mediaBind, (call.legB?.zone ?? call.a.zone).mediaBind),
+                              timeouts: settings.timeouts)
+        media.applied = true
+        call.media = media
+        mediaCommands.append(MediaInstruction(command: .apply(spec), worker: media.worker))
+    }
+
+    /// A new attempt goes to another carrier: what the previous one signalled no longer holds,
+    /// and the relay must not send the caller's media to it.
+    mutating func forgetRemote(_ side: LegSide, of call: Call) {
+        guard call.media != nil else { return }
+        for index in call.media!.streams.indices { call.media!.streams[index].remote[side] = nil }
+    }
+
+    /// The call is answered: silence from either side counts from now on.
+    mutating func armMedia(_ call: Call) {
+        guard call.media != nil, call.media?.armed == false else { return }
+        call.media?.armed = true
+        applyMedia(call)
+    }
+
+    /// The call ended: the relay closes its sockets and answers with the statistics, which
+    /// complete the call's summary (held back until then; see `mediaEvent`).
+    mutating func releaseMedia(of call: Call, summary: CallSummary, now: Duration) -> CallSummary? {
+        guard let media = call.media else { return summary }
+        for pair in media.allPorts { ports.release(pair, now: now) }
+        guard media.applied else {
+            mediaSessions[media.session] = nil
+            return summary
+        }
+        mediaCommands.append(MediaInstruction(command: .destroy(media.session), worker: media.worker))
+        awaitingMediaStatistics[media.session] = AwaitedStatistics(summary: summary, deadline: now + Self.statisticsWait)
+        return nil
+    }
+
+    /// How long a finished call's summary waits for the relay's statistics before it is
+    /// recorded without them (the relay answers within a tick; this only guards a stuck worker).
+    static let statisticsWait: Duration = .seconds(5)
+
+    /// An event from a media worker.
+    public mutating func mediaEvent(_ event: MediaEvent, now: Duration) -> [SIPOutbound] {
+        outbox.removeAll(keepingCapacity: true)
+        switch event {
+        case .latched(let session, let side, let source):
+            if let id = mediaSessions[session], let call = calls[id] {
+                logger.debug("media latched", metadata: metadata(call).merging([
+                    "side": "\(call[side == .a ? .a : .b].trunk.name)", "source": "\(source)",
+                ]) { a, _ in a })
+            }
+        case .timeout(let session, let side, let silence):
+            if let id = mediaSessions[session], let call = calls[id], call.phase == .confirmed {
+                mediaTimedOut(call, silentSide: side == .a ? .a : .b, silence: silence, now: now)
+            }
+        case .failed(let session, let reason):
+            if let id = mediaSessions[session], let call = calls[id] {
+                logger.error("media relay failed", metadata: metadata(call).merging(["error": "\(reason)"]) { a, _ in a })
+                call.media?.applied = false
+                terminate(call: id, reason: "SIP;cause=500;text=\"Media relay failure\"", now: now)
+            }
+        case .closed(let session, let statistics):
+            mediaSessions[session] = nil
+            if var awaited = awaitingMediaStatistics.removeValue(forKey: session) {
+                awaited.summary.media = statistics
+                finishedCalls.append(awaited.summary)
+            }
+        }
+        return outbox
+    }
+
+    /// No media from one side for the configured time. The call ends with BYE to both legs and
+    /// the `media_timeout` disposition; this is the one place a re-route of the silent leg would
+    /// start instead.
+    mutating func mediaTimedOut(_ call: Call, silentSide side: LegSide, silence: Duration, now: Duration) {
+        let party = call[side].trunk.name
+        let seconds = silence.components.seconds
+        logger.warning("media timeout", metadata: metadata(call).merging([
+            "silent_side": "\(party)", "silence_s": "\(seconds)",
+        ]) { a, _ in a })
+        terminate(call: call.id, reason: "SIP;cause=408;text=\"Media timeout: no RTP from \(party) for \(seconds) s\"",
+                  disposition: .mediaTimeout, now: now)
+    }
+
+    /// Summaries whose statistics never came (a stuck or stopped relay) are recorded without.
+    mutating func expireAwaitedStatistics(now: Duration, all: Bool = false) {
+        guard !awaitingMediaStatistics.isEmpty else { return }
+        for (session, awaited) in awaitingMediaStatistics where all || awaited.deadline <= now {
+            awaitingMediaStatistics[session] = nil
+            mediaSessions[session] = nil
+            finishedCalls.append(awaited.summary)
+        }
+    }
+
+    /// Hands over the relay commands produced since the last call, in order.
+    public mutating func takeMediaInstructions() -> [MediaInstruction] {
+        defer { mediaCommands.removeAll(keepingCapacity: true) }
+        return mediaCommands
+    }
+
+    /// Ended calls whose CDR still waits for the relay's statistics.
+    public var awaitedMediaStatistics: Int { awaitingMediaStatistics.count }
+
+    /// Records every call summary still waiting for relay statistics (at shutdown).
+    public mutating func flushMediaStatistics(now: Duration) {
+        expireAwaitedStatistics(now: now, all: true)
+    }
+}
+
+/// A relay command and the worker that owns the session.
+public struct MediaInstruction: Sendable {
+    public var command: MediaCommand
+    public var worker: Int
+}
+
+/// A finished call's summary held until the relay reports the call's media statistics.
+struct AwaitedStatistics: Sendable {
+    var summary: CallSummary
+    let deadline: Duration
+}

@@ -1,0 +1,66 @@
+import Media
+import SDP
+
+/// The media anchoring of one call: the relay session, its ports on both sides, and what each
+/// side last signalled.
+///
+/// Why the B2BUA keeps this and not the relay: every SDP crossing the SBC must be rewritten with
+/// the relay's ports *before* it is sent, on the signalling thread, so ports are chosen here
+/// (from ``MediaPortAllocator``) and the relay is only told the resulting session.
+struct CallMedia: Sendable {
+    /// One m= line of the call: stream `index` of both legs' SDP (the SBC never reorders,
+    /// adds or removes m= lines, so index i means the same stream on both legs).
+    struct Stream: Sendable {
+        /// The relay's ports facing each side; nil for a stream that is not relayed (port 0,
+        /// non-UDP transport), which each side then sees rejected (port 0).
+        var ports: [LegSide: MediaPortPair]
+        var remote: [LegSide: Remote] = [:]
+    }
+
+    /// What one side's latest SDP said about one stream.
+    struct Remote: Sendable, Equatable {
+        var rtp: MediaAddress?
+        var rtcp: MediaAddress?
+        var offersRTCPMux: Bool
+        var sends: Bool
+        var clockRate: UInt32
+    }
+
+    let session: MediaSessionID
+    let worker: Int
+    var streams: [Stream] = []
+    /// Our o= line towards each leg (RFC 3264 §8: one session, a version that grows on change).
+    var origins: [LegSide: SDPOriginState]
+    /// Media timeouts count once the call is answered.
+    var armed = false
+    /// The relay was told about the session (so it must be told to destroy it).
+    var applied = false
+
+    init(session: MediaSessionID, worker: Int, origins: [LegSide: SDPOriginState]) {
+        self.session = session
+        self.worker = worker
+        self.origins = origins
+    }
+
+    /// Every pair this call holds, for release when it ends.
+    var allPorts: [MediaPortPair] { streams.flatMap { $0.ports.values } }
+
+    /// The relay's view: both sides of every relayed stream.
+    func spec(logID: String, zones: (a: String, b: String), timeouts: MediaTimeouts) -> MediaSessionSpec {
+        let relayed = streams.enumerated().compactMap { index, stream -> MediaStreamSpec? in
+            guard let a = stream.ports[.a], let b = stream.ports[.b] else { return nil }
+            // RTCP shares the RTP port only when both offer and answer carried a=rtcp-mux.
+            let muxed = stream.remote[.a]?.offersRTCPMux == true && stream.remote[.b]?.offersRTCPMux == true
+            return MediaStreamSpec(index: index,
+                                   a: Self.leg(local: a, host: zones.a, remote: stream.remote[.a], muxed: muxed),
+                                   b: Self.leg(local: b, host: zones.b, remote: stream.remote[.b], muxed: muxed))
+        }
+        return MediaSessionSpec(id: session, logID: logID, streams: relayed, timeouts: timeouts, armed: armed)
+    }
+
+    private static func leg(local: MediaPortPair, host: String, remote: Remote?, muxed: Bool) -> MediaLegSpec {
+        MediaLegSpec(local: MediaAddress(host: host, port: local.rtp), localRTCPPort: local.rtcp,
+                     remoteRTP: remote?.rtp, remoteRTCP: muxed ? nil : remote?.rtcp,
+                     remoteSends: remote?.sends ?? true, clockRate: remote?.clockRate ?? 8000)
+    }
+}

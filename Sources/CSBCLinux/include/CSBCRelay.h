@@ -1,0 +1,71 @@
+// CSBCRelay: the media relay's batched datagram path.
+//
+// The relay forwards packets unchanged, so a batch is received into fixed slots and the same
+// buffers are sent on (zero copy). Swift sees each received datagram as a flat
+// `csbc_relay_packet` (source already decoded to integers) and only has to point it at a
+// destination; building mmsghdr/iovec/sockaddr structures per packet stays in C.
+#ifndef CSBC_RELAY_H
+#define CSBC_RELAY_H
+
+#ifdef __linux__
+
+#include <stdint.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+/// Where (and from which socket) a relayed packet goes. Kept per leg by the relay and pointed
+/// at by packets, so a destination is encoded once per change, not once per packet.
+typedef struct {
+    int32_t fd;                  // socket to send from; -1 = no destination
+    uint32_t address_length;     // 0 = no destination
+    union {
+        struct sockaddr_in v4;
+        struct sockaddr_in6 v6;
+    } address;
+} csbc_relay_destination;
+
+/// One datagram of a receive batch.
+typedef struct {
+    uint8_t *data;               // the slot's buffer (stable for the batch's life)
+    uint32_t length;             // bytes received
+    uint16_t source_port;        // host order
+    uint16_t truncated;          // MSG_TRUNC: larger than the slot (never relayed)
+    uint64_t source_high;        // source IP, bytes 0-7 big-endian (IPv4 is IPv4-mapped)
+    uint64_t source_low;         // bytes 8-15
+    const csbc_relay_destination *destination;  // set by the caller; NULL = drop
+} csbc_relay_packet;
+
+typedef struct csbc_relay_batch csbc_relay_batch;
+
+/// A batch of `count` slots of `slot_bytes` each (rounded up to 16). NULL with errno on failure.
+csbc_relay_batch *csbc_relay_batch_create(int count, size_t slot_bytes);
+void csbc_relay_batch_destroy(csbc_relay_batch *batch);
+/// The batch's packet array (count entries), valid until destroy.
+csbc_relay_packet *csbc_relay_batch_packets(csbc_relay_batch *batch);
+int csbc_relay_batch_count(const csbc_relay_batch *batch);
+
+/// One nonblocking recvmmsg into every slot. Returns datagrams received (destinations reset to
+/// NULL), 0 when none were waiting (EAGAIN), or -1 with errno. Retries EINTR.
+int csbc_relay_recv(int fd, csbc_relay_batch *batch);
+
+/// Sends the first `count` packets that have a destination, one sendmmsg per distinct source
+/// socket, from the receive buffers. A packet the kernel refuses is skipped; a full socket
+/// buffer (EAGAIN/ENOBUFS) drops the rest for that socket. Returns packets sent and adds their
+/// bytes to *bytes_sent.
+int csbc_relay_send(csbc_relay_batch *batch, int count, uint64_t *bytes_sent);
+
+/// Encodes `ip` (16 bytes as high/low, IPv4-mapped for IPv4) and `port` for sending from `fd`,
+/// whose address family is `family`. Returns 0, or -1 when the address cannot be reached from
+/// that family (IPv6 from an IPv4 socket); the destination is then cleared.
+int csbc_relay_destination_set(csbc_relay_destination *destination, int fd, int family,
+                               uint64_t high, uint64_t low, uint16_t port);
+void csbc_relay_destination_clear(csbc_relay_destination *destination);
+
+/// A nonblocking, close-on-exec UDP socket bound to `address`, with SO_RCVBUF/SO_SNDBUF set to
+/// `buffer_bytes` (best effort: the kernel caps them). Returns the fd or -1 with errno; nothing
+/// is left open on failure.
+int csbc_relay_open_udp(const struct sockaddr *address, socklen_t length, int buffer_bytes);
+
+#endif // __linux__
+#endif // CSBC_RELAY_H

@@ -1,0 +1,19 @@
+/// What a media worker reports back to signalling. Delivered on the worker's thread; the
+/// receiver hops to its own thread.
+public enum MediaEvent: Sendable {
+    /// The first packet accepted from this side (per stream, and again after a latch reopens).
+    case latched(MediaSessionID, side: MediaSide, source: MediaAddress)
+    /// No packet from this side's remote for the applicable timeout; once per arming.
+    case timeout(MediaSessionID, side: MediaSide, silence: Duration)
+    /// The session cannot be relayed (e.g. a bind failed): the caller ends the call.
+    case failed(MediaSessionID, reason: String)
+    /// Answer to `destroy`, with the final statistics.
+    case closed(MediaSessionID, MediaSessionStatistics)
+
+    public var sessionID: MediaSessionID {
+        switch self {
+        case .latched(let id, _, _), .timeout(let id, _, _), .failed(let id, _), .closed(let id, _):
+            return id
+        }
+    }
+}

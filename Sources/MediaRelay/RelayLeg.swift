@@ -1,0 +1,58 @@
+import Media
+
+/// The per-packet state of one side of one stream, kept in the worker's flat leg table.
+///
+/// Only plain integers and value types of them (no references, no strings), so the packet loop
+/// reads and updates it through a pointer without reference counting. Legs come in pairs (a at
+/// an even index, b at the next), so the other side of a stream is `index ^ 1`.
+///
+/// The leg also owns its sockets' descriptors: an epoll event names the leg directly (see
+/// `RelayEpollToken`), so readiness costs one cache line, the one the packet loop needs anyway.
+struct RelayLeg {
+    /// Slot of the owning `RelaySession` in the worker's session table; -1 = free.
+    var session: Int32 = -1
+    /// The stream's m= line index, for logs.
+    var stream: Int32 = 0
+    var side: MediaSide = .a
+    /// The RTP port's socket (also carries RTCP under rtcp-mux); -1 when not open.
+    var rtpFD: Int32 = -1
+    /// The RTCP port's socket; -1 when not open, which includes rtcp-mux.
+    var rtcpFD: Int32 = -1
+    /// Which opening of each socket epoll events must name; 0 = not open. A closed socket's
+    /// events still queued in the same epoll batch then never match its leg's next socket.
+    var rtpGeneration: UInt32 = 0
+    var rtcpGeneration: UInt32 = 0
+    /// Address family of the leg's sockets, for encoding destinations.
+    var family: Int32 = 0
+    var rtpLatch: SourceLatch
+    var rtcpLatch: SourceLatch
+    var clockRate: UInt32 = 8000
+    /// CLOCK_MONOTONIC of the last accepted RTP packet's batch; 0 = none yet.
+    var lastRTPNanoseconds: UInt64 = 0
+
+    var packetsReceived: UInt64 = 0
+    var bytesReceived: UInt64 = 0
+    var packetsForwarded: UInt64 = 0
+    var bytesForwarded: UInt64 = 0
+    var packetsDropped: UInt64 = 0
+    var rtcpPackets: UInt64 = 0
+    var receive = RTPReceiveStatistics()
+
+    init(policy: SourceLatchPolicy) {
+        rtpLatch = SourceLatch(policy: policy)
+        rtcpLatch = SourceLatch(policy: policy)
+    }
+
+    var isRTCPMuxed: Bool { rtcpFD < 0 }
+
+    /// The descriptor packets towards this leg's party leave from for RTCP.
+    var rtcpSendFD: Int32 { rtcpFD >= 0 ? rtcpFD : rtpFD }
+
+    var statistics: MediaLegStatistics {
+        MediaLegStatistics(packetsReceived: packetsReceived, bytesReceived: bytesReceived,
+                           packetsForwarded: packetsForwarded, packetsDropped: packetsDropped,
+                           rtcpPackets: rtcpPackets, packetsLost: receive.cumulativeLost,
+                           jitterMilliseconds: receive.jitterMilliseconds(clockRate: clockRate),
+                           latchedSource: rtpLatch.source?.address)
+    }
+}

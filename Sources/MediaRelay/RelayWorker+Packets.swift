@@ -1,0 +1,90 @@
+import CSBCLinux
+import Media
+
+extension RelayWorker {
+    /// Drains one readable socket of `leg`: recvmmsg a batch, decide each packet's fate, sendmmsg
+    /// the survivors from the other side's socket(s) out of the same buffers, and repeat until a
+    /// batch comes back short, or `maxBatchesPerWake` batches were taken: a flooded port must not
+    /// starve the worker's other sessions, and level-triggered epoll reports it again.
+    ///
+    /// Everything the loop touches is reached through pointers passed in or `let` properties (no
+    /// class `var` access, so no exclusivity checks or reference counting per packet); the helpers
+    /// it calls are inlinable value types, and the only call that is not inlined is `latched`, once
+    /// per latch. Counters go into the leg, once per batch.
+    @inline(__always)
+    func relayReadable(leg: UnsafeMutablePointer<RelayLeg>, index: Int32, isRTCPSocket: Bool,
+                       peerRTP: UnsafePointer<csbc_relay_destination>) {
+        let peerRTCP = peerRTP + 1
+        let fd = isRTCPSocket ? leg.pointee.rtcpFD : leg.pointee.rtpFD
+        let batch = self.batch
+        let packets = self.packets
+        let batchSize = RelayWorker.batchSize
+        var batches = 0
+
+        while batches < RelayWorker.maxBatchesPerWake {
+            batches += 1
+            let count = Int(csbc_relay_recv(fd, batch))
+            guard count > 0 else { break }
+            let now = csbc_monotonic_now_ns()
+            let arrival = RTPReceiveStatistics.arrivalUnits(nanoseconds: now, clockRate: leg.pointee.clockRate)
+            var sawRTP = false
+            var rtcp: UInt64 = 0
+            var bytesIn: UInt64 = 0
+            for i in 0..<count {
+                let packet = packets + i
+                let length = Int(packet.pointee.length)
+                bytesIn &+= UInt64(length)
+                guard packet.pointee.truncated == 0,
+                      let view = RTPPacketView(UnsafeRawBufferPointer(start: packet.pointee.data, count: length))
+                else { continue }
+                let isRTP = view.kind == .rtp
+                // RTP has no business on an RTCP port; drop it before it could latch anything.
+                if isRTP && isRTCPSocket { continue }
+                let source = MediaEndpoint(high: packet.pointee.source_high, low: packet.pointee.source_low,
+                                           port: packet.pointee.source_port)
+                let verdict = isRTCPSocket ? leg.pointee.rtcpLatch.admit(source) : leg.pointee.rtpLatch.admit(source)
+                if verdict != .accepted {
+                    if verdict == .rejected { continue }
+                    latched(leg: index, rtcp: isRTCPSocket)
+                }
+                if isRTP {
+                    leg.pointee.receive.record(sequence: view.sequenceNumber, timestamp: view.timestamp,
+                                               ssrc: view.ssrc, arrival: arrival)
+                    sawRTP = true
+                    if peerRTP.pointee.address_length != 0 { packet.pointee.destination = peerRTP }
+                } else {
+                    rtcp &+= 1
+                    if peerRTCP.pointee.address_length != 0 { packet.pointee.destination = peerRTCP }
+                }
+            }
+            var bytesOut: UInt64 = 0
+            let sent = UInt64(csbc_relay_send(batch, Int32(count), &bytesOut))
+            leg.pointee.packetsReceived &+= UInt64(count)
+            leg.pointee.bytesReceived &+= bytesIn
+            leg.pointee.packetsForwarded &+= sent
+            leg.pointee.bytesForwarded &+= bytesOut
+            leg.pointee.packetsDropped &+= UInt64(count) &- sent
+            leg.pointee.rtcpPackets &+= rtcp
+            if sawRTP { leg.pointee.lastRTPNanoseconds = now }
+            if count < batchSize { break }
+        }
+    }
+
+    /// A port of `leg` just learned its party's source: send to it from now on and tell
+    /// signalling (for the RTP port; an RTCP port latching is only logged).
+    @inline(never)
+    func latched(leg index: Int32, rtcp: Bool) {
+        refreshDestinations(of: index)
+        let leg = legs.leg(index).pointee
+        let latch = rtcp ? leg.rtcpLatch : leg.rtpLatch
+        guard let source = latch.source, leg.session >= 0, let session = sessions[Int(leg.session)] else { return }
+        let address = source.address
+        session.logger.debug("media latched", metadata: [
+            "side": "\(leg.side)", "stream": "\(leg.stream)", "port": rtcp ? "rtcp" : "rtp",
+            "source": "\(address)",
+        ])
+        if !rtcp {
+            events(.latched(session.id, side: leg.side, source: address))
+        }
+    }
+}

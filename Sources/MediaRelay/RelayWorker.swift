@@ -1,0 +1,186 @@
+import Glibc
+import CSBCLinux
+import Logging
+import Media
+import SBCSystem
+
+/// One media worker: an epoll loop on its own thread that owns a set of sessions, their sockets
+/// and all their per-packet state.
+///
+/// Thread confinement instead of locks: after `init`, everything here is touched only by the
+/// worker thread running `run()`. Other threads reach it through its `RelayMailbox` (commands
+/// in, counters out) and hear from it through the `events` callback, called on this thread.
+///
+/// Ticks come from the epoll timeout rather than a timerfd: under load epoll_wait returns
+/// constantly anyway, and the loop reads the clock once per wake-up to see whether a tick is due.
+final class RelayWorker: @unchecked Sendable {
+    /// Datagrams per recvmmsg. 32 keeps a batch (about 70 KB) in L2 and already amortises the
+    /// syscall over far more packets than a socket usually has queued at RTP rates.
+    static let batchSize = 32
+    /// 2048 bytes of payload plus 160 for SRTP's trailer (144 bytes, SRTP_MAX_TRAILER_LEN) when
+    /// the relay starts protecting packets in place, rounded to keep slots 16-byte aligned.
+    static let slotBytes = 2048 + 160
+    static let maxEpollEvents: Int32 = 64
+    /// Batches one socket may take per wake-up before the others get their turn (256 packets).
+    static let maxBatchesPerWake = 8
+
+    let index: Int
+    let settings: MediaRelaySettings
+    let logger: Logger
+    let events: @Sendable (MediaEvent) -> Void
+    let mailbox: RelayMailbox
+    let epollFD: Int32
+
+    var legs = RelayLegTable()
+    /// Generation of the next socket opened (never 0, see `RelayEpollToken`).
+    var nextGeneration: UInt32 = 1
+    /// Indexed by `RelaySession.slot`.
+    var sessions: [RelaySession?] = []
+    var freeSessionSlots: [Int32] = []
+    var sessionSlots: [MediaSessionID: Int32] = [:]
+
+    let batch: OpaquePointer
+    let packets: UnsafeMutablePointer<csbc_relay_packet>
+    private let epollEvents: UnsafeMutablePointer<csbc_epoll_event>
+    private var pendingCommands: [MediaCommand] = []
+    private var stopping = false
+
+    /// Totals of legs already freed; live legs are summed when counters are published, so the
+    /// packet path never writes a worker-wide counter.
+    var retiredTotals = MediaRelayCounters()
+    var timeoutCount: UInt64 = 0
+
+    init(index: Int, settings: MediaRelaySettings, logger: Logger,
+         events: @escaping @Sendable (MediaEvent) -> Void, mailbox: RelayMailbox) throws(SystemError) {
+        self.index = index
+        self.settings = settings
+        var logger = logger
+        logger[metadataKey: "media_worker"] = .stringConvertible(index)
+        self.logger = logger
+        self.events = events
+        self.mailbox = mailbox
+        epollFD = try Syscall.checked("epoll_create1", context: "media worker \(index)") { csbc_epoll_create() }
+        guard let batch = csbc_relay_batch_create(Int32(RelayWorker.batchSize), RelayWorker.slotBytes) else {
+            let error = SystemError.current("malloc", context: "media worker \(index) batch")
+            _ = Glibc.close(epollFD)
+            throw error
+        }
+        self.batch = batch
+        packets = csbc_relay_batch_packets(batch)
+        epollEvents = .allocate(capacity: Int(RelayWorker.maxEpollEvents))
+        do throws(SystemError) {
+            try Syscall.checked("epoll_ctl", context: "media worker \(index) mailbox") {
+                csbc_epoll_ctl(epollFD, CSBC_EPOLL_CTL_ADD, mailbox.eventFD, CSBC_EPOLLIN, RelayEpollToken.mailbox)
+            }
+        } catch {
+            releaseResources()
+            throw error
+        }
+    }
+
+    /// Runs until the mailbox asks it to stop, then closes every session's sockets silently
+    /// (no `.closed` events: the relay is going away with whoever would receive them).
+    func run() {
+        let interval = UInt64(max(1, settings.timeoutCheckInterval.nanosecondsClamped))
+        var nextTick = csbc_monotonic_now_ns() &+ interval
+        while !stopping {
+            let now = csbc_monotonic_now_ns()
+            let waitMilliseconds = nextTick > now ? Int32(clamping: (nextTick - now + 999_999) / 1_000_000) : 0
+            let count = csbc_epoll_wait(epollFD, epollEvents, RelayWorker.maxEpollEvents, waitMilliseconds)
+            if count < 0 {
+                let error = SystemError.current("epoll_wait", context: "media worker \(index)")
+                if error.errno == EINTR { continue }
+                logger.critical("media worker loop failed", metadata: ["error": "\(error)"])
+                break
+            }
+            // The leg table's buffers move only when a command grows it, so they are read
+            // once per wake-up (and after the mailbox), not per event.
+            var legBase = legs.legs
+            var destinationBase = UnsafePointer(legs.destinations)
+            var legLimit = legs.legLimit
+            for i in 0..<Int(count) {
+                let raw = epollEvents[i].data
+                if raw == RelayEpollToken.mailbox {
+                    drainMailbox()
+                    legBase = legs.legs
+                    destinationBase = UnsafePointer(legs.destinations)
+                    legLimit = legs.legLimit
+                    continue
+                }
+                let token = RelayEpollToken(rawValue: raw)
+                guard Int(token.leg) < legLimit else { continue }
+                let leg = legBase + Int(token.leg)
+                let current = token.isRTCP ? leg.pointee.rtcpGeneration : leg.pointee.rtpGeneration
+                guard current == token.generation else { continue }
+                relayReadable(leg: leg, index: token.leg, isRTCPSocket: token.isRTCP,
+                              peerRTP: destinationBase + 2 * Int(token.leg ^ 1))
+            }
+            let after = csbc_monotonic_now_ns()
+            if after >= nextTick {
+                tick(nowNanoseconds: after)
+                nextTick = after &+ interval
+            }
+        }
+        // Final figures first: closing frees the leg table they are summed from.
+        publishCounters()
+        closeEverything()
+    }
+
+    private func drainMailbox() {
+        stopping = mailbox.take(into: &pendingCommands) || stopping
+        guard !stopping else {
+            pendingCommands.removeAll(keepingCapacity: true)
+            return
+        }
+        let now = Duration.nanoseconds(Int64(clamping: csbc_monotonic_now_ns()))
+        for command in pendingCommands {
+            switch command {
+            case .apply(let spec):
+                apply(spec, now: now)
+            case .destroy(let id):
+                destroy(id)
+            }
+        }
+        pendingCommands.removeAll(keepingCapacity: true)
+        publishCounters()
+    }
+
+    func publishCounters() {
+        var totals = retiredTotals
+        totals.sessions = sessionSlots.count
+        totals.timeouts = timeoutCount
+        for index in 0..<legs.legLimit {
+            let leg = legs.legs + index
+            guard leg.pointee.session >= 0 else { continue }
+            totals.packetsRelayed &+= leg.pointee.packetsForwarded
+            totals.packetsDropped &+= leg.pointee.packetsDropped
+            totals.bytesRelayed &+= leg.pointee.bytesForwarded
+        }
+        mailbox.publish(totals)
+    }
+
+    /// Keeps a leg's packet counts in the worker totals once the leg is freed.
+    func retire(leg index: Int32) {
+        let leg = legs.leg(index)
+        retiredTotals.packetsRelayed &+= leg.pointee.packetsForwarded
+        retiredTotals.packetsDropped &+= leg.pointee.packetsDropped
+        retiredTotals.bytesRelayed &+= leg.pointee.bytesForwarded
+    }
+
+    private func closeEverything() {
+        for case let session? in sessions {
+            closeSockets(of: session)
+        }
+        sessions.removeAll()
+        sessionSlots.removeAll()
+        releaseResources()
+    }
+
+    /// Frees the loop's own descriptors and buffers; for `run()`'s end, or a worker whose thread never started.
+    func releaseResources() {
+        _ = Glibc.close(epollFD)
+        csbc_relay_batch_destroy(batch)
+        epollEvents.deallocate()
+        legs.deallocate()
+    }
+}

@@ -1,0 +1,118 @@
+import Yams
+
+/// Media anchoring: the RTP/RTCP relay every call's media flows through (YAML section `media`).
+///
+/// Why anchor at all: a carrier can then be swapped mid-call without the platform's media path
+/// changing, a dead media path is seen within seconds (the field guides' 4 s RTP timeout), and
+/// neither side ever learns the other's media addresses. Per-zone media addresses live on the zone
+/// (`media_address`, `advertised_media_address`); codec policy lives on the trunk (`codecs`).
+public struct MediaSettings: Sendable, Equatable {
+    /// How the relay learns a party's real source address (symmetric RTP latching).
+    public enum LatchPolicy: String, Sendable, CaseIterable {
+        /// Only packets from the IP address the party's SDP names may latch (any port, since NATs
+        /// rewrite ports). Injected packets from any other host are never relayed.
+        case signalled
+        /// The first valid packet from anywhere latches: for parties behind NATs that rewrite the
+        /// address too. Weaker: a stranger who wins the race owns the stream until re-negotiation.
+        case any
+    }
+
+    /// Relay media through the SBC (key `enabled`, default true). Off: SDP passes through
+    /// untouched and media flows end to end, which leaks addresses and disables media timeouts.
+    public var enabled: Bool
+
+    /// Lowest RTP port (key `port_min`, default 40000, even, 1024-65534).
+    public var portMin: Int
+
+    /// Highest port of the range (key `port_max`, default 40999, above `port_min`). Each relayed
+    /// stream takes two RTP/RTCP pairs (one per side), so a 2-stream-per-call budget is
+    /// (port_max - port_min + 1) / 4 audio calls.
+    public var portMax: Int
+
+    /// Media worker threads (key `workers`, 1-64, default: cores minus one, at least 1). Each owns
+    /// an equal slice of the port range and its own epoll loop.
+    public var workers: Int?
+
+    /// No RTP from a party for this long ends the call (key `timeout_s`, default 4, 0 = off,
+    /// 1-3600). Counted per leg and direction once the call is answered.
+    public var timeout: Duration?
+
+    /// The same while that party signalled it does not send (hold: sendonly/inactive towards it,
+    /// `c=0.0.0.0`) (key `hold_timeout_s`, default 0 = off, up to 86400). Music on hold may still
+    /// flow, but silence on hold is normal, so the default never ends a held call.
+    public var holdTimeout: Duration?
+
+    /// A released port pair is not handed out again for this long (key `port_reuse_delay_s`,
+    /// default 10, 0-600): late packets of an ended call must not reach the next call on the port.
+    public var portReuseDelay: Duration
+
+    /// Latching policy (key `latching`, `signalled` or `any`, default `signalled`).
+    public var latching: LatchPolicy
+
+    public static let defaultPortMin = 40000
+    public static let defaultPortMax = 40999
+    public static let defaultTimeout: Duration = .seconds(4)
+    public static let defaultPortReuseDelay: Duration = .seconds(10)
+
+    public init(enabled: Bool = true, portMin: Int = MediaSettings.defaultPortMin,
+                portMax: Int = MediaSettings.defaultPortMax, workers: Int? = nil,
+                timeout: Duration? = MediaSettings.defaultTimeout, holdTimeout: Duration? = nil,
+                portReuseDelay: Duration = MediaSettings.defaultPortReuseDelay, latching: LatchPolicy = .signalled) {
+        self.enabled = enabled
+        self.portMin = portMin
+        self.portMax = portMax
+        self.workers = workers
+        self.timeout = timeout
+        self.holdTimeout = holdTimeout
+        self.portReuseDelay = portReuseDelay
+        self.latching = latching
+    }
+
+    /// Worker count to start on a machine with `cores` CPUs.
+    public func workerCount(cores: Int) -> Int {
+        workers ?? max(1, cores - 1)
+    }
+}
+
+extension MediaSettings {
+    /// The keys of the `media` section.
+    static let keys = ["enabled", "port_min", "port_max", "workers", "timeout_s", "hold_timeout_s",
+                       "port_reuse_delay_s", "latching"]
+
+    static let portRange = 1024...65535
+    static let workersRange = 1...64
+    static let timeoutRange = 0...3600
+    static let holdTimeoutRange = 0...86_400
+    static let portReuseDelayRange = 0...600
+
+    /// Reads the `media` section; absent or null means all defaults.
+    static func read(_ node: Node?, at path: String, problems: ProblemCollector) -> MediaSettings {
+        var settings = MediaSettings()
+        guard let reader = MappingReader(node, at: path, keys: keys, problems: problems) else { return settings }
+        settings.enabled = reader.boolean("enabled") ?? settings.enabled
+        let low = reader.integer("port_min", in: portRange)
+        let high = reader.integer("port_max", in: portRange)
+        if let low {
+            if low % 2 == 0 {
+                settings.portMin = low
+            } else {
+                problems.report(reader.path("port_min"), "must be even (RTP takes the even port, RTCP the odd one above it), got \(low)")
+            }
+        }
+        if let high { settings.portMax = high }
+        if settings.portMax < settings.portMin + 3 {
+            problems.report(reader.path(high != nil ? "port_max" : "port_min"),
+                            "leaves fewer than 4 ports (\(settings.portMin)-\(settings.portMax)); one call needs two RTP/RTCP pairs")
+        }
+        settings.workers = reader.integer("workers", in: workersRange)
+        if let seconds = reader.integer("timeout_s", in: timeoutRange, unit: "seconds") {
+            settings.timeout = seconds == 0 ? nil : .seconds(seconds)
+        }
+        if let seconds = reader.integer("hold_timeout_s", in: holdTimeoutRange, unit: "seconds") {
+            settings.holdTimeout = seconds == 0 ? nil : .seconds(seconds)
+        }
+        settings.portReuseDelay = reader.seconds("port_reuse_delay_s", in: portReuseDelayRange) ?? settings.portReuseDelay
+        settings.latching = reader.choice("latching") ?? settings.latching
+        return settings
+    }
+}

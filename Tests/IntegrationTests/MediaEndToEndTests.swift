@@ -1,0 +1,119 @@
+// The media relay end to end: the built `sbc` between a SIPp caller that plays real RTP (SIPp's
+// g711a.pcap) and echoes what it receives (-rtp_echo), and a SIPp callee whose media is a UDP
+// socket of the test, so the test sends, counts and times the carrier's RTP itself.
+import Foundation
+import Testing
+
+@Suite(.serialized) struct MediaEndToEndTests {
+    static let carrierSSRC: UInt32 = 0xCA11_0001
+    static let strangerSSRC: UInt32 = 0xBAD0_0001
+
+    /// The callee's `-key` arguments that point its SDP at `socket`.
+    static func mediaKeys(_ socket: UDPSocket) -> [String] {
+        ["-key", "rtp_ip", socket.local.ip, "-key", "rtp_port", String(socket.local.port)]
+    }
+
+    @Test func rtpFlowsBothWaysOnlyThroughTheRelayAndStrangersAreNotForwarded() async throws {
+        var options = LabOptions()
+        options.carrierACodecs = ["PCMA", "telephone-event"]
+        try await withLab("media-both-ways", options: options) { lab in
+            try lab.installSamplePcap()
+            let carrierRTP = try lab.socket(lab.block.carrierA.ip)
+            let stranger = try lab.socket(lab.block.strangerIP)
+            let callee = try await lab.startCallee("uas_media", at: lab.block.carrierA,
+                                                   extraArguments: Self.mediaKeys(carrierRTP))
+            try await lab.startSBC()
+            let caller = try lab.startCaller("uac_media", from: lab.block.platform, to: lab.block.sbcPlatform,
+                                             calls: 1, pauseMs: 5000, extraArguments: ["-rtp_echo"])
+
+            // The platform's first packet, relayed, names the SBC's carrier-side port.
+            let first = try #require(await carrierRTP.receive(timeout: .seconds(10)), "no RTP reached the carrier")
+            let relay = first.from
+            #expect(relay.ip == lab.block.sbcIP, "media reaches the carrier from the SBC, not from the platform")
+            #expect(LabOptions.mediaPorts.contains(Int(relay.port)))
+            var received = [(ssrc: RTPPacket.ssrc(of: first.bytes), from: first.from)]
+
+            // 2 s of carrier RTP at 50 packets/s; a stranger injects into the same relay port.
+            for sequence in 0..<100 {
+                try carrierRTP.send(RTPPacket.make(ssrc: Self.carrierSSRC, sequence: UInt16(sequence)), to: relay)
+                if sequence % 2 == 0 {
+                    try stranger.send(RTPPacket.make(ssrc: Self.strangerSSRC, sequence: UInt16(sequence)), to: relay)
+                }
+                received += await carrierRTP.collectRTP(for: .milliseconds(20))
+            }
+            received += await carrierRTP.collectRTP(for: .seconds(1))
+            let result = await caller.waitForCompletion(timeout: .seconds(30))
+            let calleeResult = await lab.finish(callee)
+            #expect(result.allCallsSucceeded, "\(result.diagnostics)\n\(lab.sbcLog)")
+
+            let echoes = received.filter { $0.ssrc == Self.carrierSSRC }.count
+            let platformPackets = received.filter { $0.ssrc != Self.carrierSSRC && $0.ssrc != Self.strangerSSRC }.count
+            #expect(platformPackets >= 100, "the platform's pcap RTP reaches the carrier (got \(platformPackets))")
+            #expect(echoes >= 90, "carrier RTP reaches the platform and its echo comes back (got \(echoes) of 100)")
+            #expect(received.allSatisfy { $0.ssrc != Self.strangerSSRC }, "a stranger's RTP is never relayed")
+            #expect(received.allSatisfy { $0.from == relay }, "every packet comes from the one relay port")
+
+            // Each side's SDP names only the SBC.
+            let offer = try #require(calleeResult.receivedRequests("INVITE").first)
+            let offerSDP = offer.body
+            #expect(offerSDP.contains("c=IN IP4 \(lab.block.sbcIP)"))
+            #expect(!offerSDP.contains(lab.block.platform.ip), "the platform's media address is hidden")
+            #expect(offerSDP.contains("RTP/AVP 8 101"), "carrier A's codec policy: PCMA and DTMF only\n\(offerSDP)")
+            #expect(!offerSDP.contains("PCMU"))
+            let answer = try #require(result.receivedResponses(200, to: "INVITE").first)
+            let answerSDP = answer.body
+            #expect(answerSDP.contains("c=IN IP4 \(lab.block.sbcIP)"))
+            #expect(!answerSDP.contains(lab.block.carrierA.ip), "the carrier's media address is hidden")
+
+            // The CDR carries both legs' counters; the stranger's packets are counted as dropped.
+            let cdr = try #require(try await lab.callDetailRecords().first)
+            let legs = try #require(cdr["media"] as? [[String: Any]])
+            let carrierLeg = try #require(legs.first { $0["side"] as? String == "b" })
+            let platformLeg = try #require(legs.first { $0["side"] as? String == "a" })
+            #expect((carrierLeg["packets_dropped"] as? Int ?? 0) >= 50)
+            #expect((carrierLeg["packets_received"] as? Int ?? 0) >= 100)
+            #expect((platformLeg["packets_forwarded"] as? Int ?? 0) >= 100)
+            #expect(carrierLeg["latched_source"] as? String == carrierRTP.local.description)
+        }
+    }
+
+    @Test func carrierMediaStopsAndBothSidesGetByeWithinTheTimeout() async throws {
+        var options = LabOptions()
+        options.mediaTimeoutSeconds = 2
+        try await withLab("media-timeout", options: options) { lab in
+            try lab.installSamplePcap()
+            let carrierRTP = try lab.socket(lab.block.carrierA.ip)
+            let callee = try await lab.startCallee("uas_media", at: lab.block.carrierA,
+                                                   extraArguments: Self.mediaKeys(carrierRTP))
+            try await lab.startSBC()
+            let caller = try lab.startCaller("uac_media_wait_bye", from: lab.block.platform,
+                                             to: lab.block.sbcPlatform, calls: 1)
+            let first = try #require(await carrierRTP.receive(timeout: .seconds(10)), "no RTP reached the carrier")
+            for sequence in 0..<25 {
+                try carrierRTP.send(RTPPacket.make(ssrc: Self.carrierSSRC, sequence: UInt16(sequence)), to: first.from)
+                _ = await carrierRTP.collectRTP(for: .milliseconds(20))
+            }
+            // The carrier falls silent; the platform keeps playing. The relay stops forwarding
+            // when the SBC ends the call, so the last packet seen marks the BYE.
+            let silentSince = ContinuousClock.now
+            var lastPacket = silentSince
+            while ContinuousClock.now - silentSince < .seconds(5) {
+                guard await carrierRTP.receive(timeout: .milliseconds(500)) != nil else { continue }
+                lastPacket = ContinuousClock.now
+            }
+            let result = await caller.waitForCompletion(timeout: .seconds(20))
+            let calleeResult = await lab.finish(callee)
+            let detection = lastPacket - silentSince
+            #expect(detection >= .milliseconds(1900) && detection <= .milliseconds(2500),
+                    "BYE within 0.5 s of the 2 s timeout (took \(detection))\n\(lab.sbcLog)")
+            #expect(result.allCallsSucceeded, "\(result.diagnostics)\n\(lab.sbcLog)")
+            for bye in [result.receivedRequests("BYE").first, calleeResult.receivedRequests("BYE").first] {
+                let reason = try #require(bye?.values("Reason").first, "both sides get a BYE with a Reason")
+                #expect(reason.contains("Media timeout") && reason.contains("carrier-a"), "\(reason)")
+            }
+            let cdr = try #require(try await lab.callDetailRecords().first)
+            #expect(cdr["disposition"] as? String == "media_timeout")
+            #expect(cdr["ended_by"] as? String == "sbc")
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import Testing
+import SBCConfig
+
+/// The `media` section, the zones' media addresses and the trunks' codec policy. Every problem
+/// case asserts the exact key path and line.
+@Suite("Media configuration")
+struct MediaConfigTests {
+    /// `TestSupport.minimal` (11 lines) with `media:` at line 12 and `body` from line 13.
+    static func yaml(_ body: String) -> String {
+        TestSupport.minimal + "\nmedia:\n" + body
+    }
+
+    @Test("defaults: on, ports 40000-40999, 4 s timeout, hold off, 10 s reuse delay, signalled latching")
+    func defaults() throws {
+        let config = try #require(TestSupport.load(TestSupport.minimal))
+        #expect(config.media == MediaSettings())
+        #expect(config.media.enabled)
+        #expect(config.media.portMin == 40000 && config.media.portMax == 40999)
+        #expect(config.media.timeout == .seconds(4))
+        #expect(config.media.holdTimeout == nil)
+        #expect(config.media.portReuseDelay == .seconds(10))
+        #expect(config.media.latching == .signalled)
+        #expect(config.media.workerCount(cores: 2) == 1)
+        #expect(config.media.workerCount(cores: 8) == 7)
+        #expect(config.media.workerCount(cores: 1) == 1)
+        #expect(config.zones[0].effectiveMediaAddress == "127.0.0.1")
+        #expect(config.zones[0].effectiveAdvertisedMediaAddress == "127.0.0.1")
+        #expect(config.trunks[0].codecs.isEmpty)
+    }
+
+    @Test("every key is read; 0 turns a timeout off")
+    func values() throws {
+        let config = try #require(TestSupport.load(Self.yaml("""
+              enabled: true
+              port_min: 30000
+              port_max: 30999
+              workers: 3
+              timeout_s: 0
+              hold_timeout_s: 120
+              port_reuse_delay_s: 0
+              latching: any
+            """)))
+        #expect(config.media == MediaSettings(portMin: 30000, portMax: 30999, workers: 3, timeout: nil,
+                                              holdTimeout: .seconds(120), portReuseDelay: .zero, latching: .any))
+    }
+
+    @Test("zone media addresses and trunk codecs")
+    func zoneAndTrunkKeys() throws {
+        let yaml = """
+            zones:
+              - {name: core, bind: 0.0.0.0, udp_port: 5060, advertised_address: 198.51.100.1,
+                 media_address: 10.0.0.7, advertised_media_address: 203.0.113.7}
+              - {name: edge, bind: 0.0.0.0, udp_port: 5080, advertised_address: 198.51.100.2}
+            trunks:
+              - {name: peer, zone: core, address: 127.0.0.10, codecs: [PCMA, g722, telephone-event]}
+            routes:
+              - {name: all, trunk: peer}
+            """
+        let config = try #require(TestSupport.load(yaml))
+        #expect(config.zones[0].effectiveMediaAddress == "10.0.0.7")
+        #expect(config.zones[0].effectiveAdvertisedMediaAddress == "203.0.113.7")
+        #expect(config.zones[1].effectiveMediaAddress == "198.51.100.2", "a wildcard bind falls back to the advertised address")
+        #expect(config.trunks[0].codecs == ["PCMA", "g722", "telephone-event"])
+    }
+
+    @Test("media problems name the key and the line", arguments: [
+        ("  port_min: 40001", "media.port_min", "must be even"),
+        ("  port_min: 80", "media.port_min", "must be an integer 1024-65535, got 80"),
+        ("  port_max: 40002", "media.port_max", "leaves fewer than 4 ports (40000-40002)"),
+        ("  workers: 0", "media.workers", "must be an integer 1-64, got 0"),
+        ("  timeout_s: -1", "media.timeout_s", "must be an integer 0-3600 (seconds), got -1"),
+        ("  hold_timeout_s: 100000", "media.hold_timeout_s", "must be an integer 0-86400 (seconds)"),
+        ("  latching: strict", "media.latching", "must be one of signalled, any, got \"strict\""),
+        ("  enabled: yes", "media.enabled", "must be true or false"),
+        ("  timeout: 4", "media.timeout", "unknown key \"timeout\""),
+    ])
+    func problems(text: String, keyPath: String, message: String) {
+        TestSupport.expectSingleProblem(Self.yaml(text), keyPath: keyPath, line: 13, containing: message)
+    }
+
+    @Test("a codec name that is no SDP token is refused")
+    func badCodec() {
+        let yaml = TestSupport.minimal.replacingOccurrences(of: "    address: 127.0.0.10",
+                                                            with: "    address: 127.0.0.10\n    codecs: [PCMA, \"G 729\"]")
+        TestSupport.expectSingleProblem(yaml, keyPath: "trunks[0].codecs[1]", line: 9,
+                                        containing: "must be an SDP codec name")
+    }
+
+    @Test("a SIP port inside the media range is refused")
+    func sipPortInMediaRange() {
+        let yaml = TestSupport.minimal.replacingOccurrences(of: "udp_port: 5060", with: "udp_port: 40010")
+        TestSupport.expectSingleProblem(yaml, keyPath: "zones[0].udp_port", line: 4,
+                                        containing: "40010 is inside the media port range 40000-40999")
+    }
+}

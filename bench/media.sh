@@ -1,0 +1,532 @@
+#!/usr/bin/env bash
+# SwiftSBC media-relay benchmark: N concurrent G.711 calls (50 packets/s per direction, 172-byte RTP
+# packets) through the SBC's media relay, and the same load through rtpengine (Debian
+# rtpengine-daemon, userspace) and optionally a minimal C relay, in the same run.
+#
+# For each N in CALLS and each system in SYSTEMS: set up N calls (SIP through the SBC with
+# media/sipcalls.py; NG offer/answer with media/ngctl.py for rtpengine), run media/rtpgen.c at
+# 50 pps per stream for STEP_SECONDS (the first WARMUP_SECONDS excluded from loss and latency),
+# read the relay's CPU (utime + stime of its PID) around the send window, tear the calls down.
+# A step is healthy when loss < MAX_LOSS_PCT (0.1%). Prints a table per system, the highest
+# healthy N of each, CPU per 1,000 relayed packets at a common N and the SBC/rtpengine ratio.
+# See bench/README.md.
+#
+# Bounded: every rtpgen/ngctl run is wrapped in `timeout`, sipcalls.py and udprelay bound
+# themselves, the whole run is limited to BENCH_TIMEOUT seconds by a watchdog; on exit it stops
+# the relays and helpers it started, by their PIDs and no others.
+#
+# Environment (all optional):
+#   SYSTEMS           systems to measure, in order: sbc, rtpengine, udprelay (default "sbc rtpengine")
+#   CALLS             concurrent-call steps (default "100 200 300 400 500 600 800 1000 1200")
+#   STEP_SECONDS      send duration of each step (default 10)
+#   WARMUP_SECONDS    first seconds of a step excluded from loss/latency (default 2)
+#   PPS / PAYLOAD     packets/s per stream and UDP payload bytes (default 50 / 172)
+#   MAX_LOSS_PCT      loss (percent) at or above which a step is unhealthy (default 0.1)
+#   MAX_P99_MS        also unhealthy when latency p99 exceeds this many ms (default 0 = loss only)
+#   STOP_AT_FAIL      1: a system is not stepped further after its first unhealthy step (default 1)
+#   SETUP_RATE        SBC call set-up rate, calls/s (default 200); BYE_RATE teardown rate (default 500)
+#   SBC_BINARY        use this sbc instead of building `swift build -c release --product sbc`
+#   SBC_MEDIA         auto | 1 | 0: write the media section (auto: only if `sbc check-config`
+#                     accepts it; otherwise a signalling-only DRY RUN, media not anchored) (default auto)
+#   SBC_MEDIA_WORKERS media.workers in the SBC config (default 1)
+#   SBC_PORT_MIN/MAX  SBC media port range (default 42000-51999)
+#   SBC_LATCHING      media.latching (default signalled)
+#   SBC_CODECS        trunk codecs list, empty for none (default "PCMU, PCMA, telephone-event")
+#   RTPENGINE_THREADS rtpengine --num-threads (default 1; "default" = rtpengine's own default)
+#   PER_CALL_SOCKETS  1: one generator socket per call leg (SDPs advertise port+2i) instead of one
+#                     socket per side; costs the generator more (no sendmmsg batching) (default 0)
+#   RTPGEN_BATCH      rtpgen sendmmsg/recvmmsg batch (default 16)
+#   PIN=1             pin the relay to CPU PIN_RELAY_CPU (0) and rtpgen to PIN_GEN_CPU (1)
+#   BENCH_TIMEOUT     hard limit for the whole run, seconds (default 900)
+#   KEEP_WORKDIR=1    keep the temp dir (configs, logs, stream files, rtpgen output per step)
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$HERE/.." && pwd)"
+SRC="$HERE/media"
+
+SYSTEMS="${SYSTEMS:-sbc rtpengine}"
+CALLS="${CALLS:-100 200 300 400 500 600 800 1000 1200}"
+STEP_SECONDS="${STEP_SECONDS:-10}"
+WARMUP_SECONDS="${WARMUP_SECONDS:-2}"
+PPS="${PPS:-50}"
+PAYLOAD="${PAYLOAD:-172}"
+MAX_LOSS_PCT="${MAX_LOSS_PCT:-0.1}"
+MAX_P99_MS="${MAX_P99_MS:-0}"
+STOP_AT_FAIL="${STOP_AT_FAIL:-1}"
+SETUP_RATE="${SETUP_RATE:-200}"
+BYE_RATE="${BYE_RATE:-500}"
+SBC_MEDIA="${SBC_MEDIA:-auto}"
+SBC_MEDIA_WORKERS="${SBC_MEDIA_WORKERS:-1}"
+SBC_PORT_MIN="${SBC_PORT_MIN:-42000}"
+SBC_PORT_MAX="${SBC_PORT_MAX:-51999}"
+SBC_LATCHING="${SBC_LATCHING:-signalled}"
+SBC_CODECS="${SBC_CODECS-PCMU, PCMA, telephone-event}"
+RTPENGINE_THREADS="${RTPENGINE_THREADS:-1}"
+PER_CALL_SOCKETS="${PER_CALL_SOCKETS:-0}"
+RTPGEN_BATCH="${RTPGEN_BATCH:-16}"
+PIN="${PIN:-0}"
+PIN_RELAY_CPU="${PIN_RELAY_CPU:-0}"
+PIN_GEN_CPU="${PIN_GEN_CPU:-1}"
+BENCH_TIMEOUT="${BENCH_TIMEOUT:-900}"
+PORT_REUSE_DELAY_S=2
+DRAIN_MS=500
+
+# Loopback blocks of this bench only: the SBC on 127.0.51.0/24, the peers on 127.0.52.0/24.
+SBC_IP=127.0.51.1; SBC_PLATFORM_PORT=5060; SBC_CARRIER_PORT=5080
+PLATFORM_IP=127.0.51.10; CARRIER_IP=127.0.51.11; PEER_PORT=5060
+SBC_GEN_A=127.0.51.20:20000; SBC_GEN_B=127.0.51.21:20000
+RTPE_IP=127.0.52.1; RTPE_NG="$RTPE_IP:2223"
+PEER_GEN_A=127.0.52.20:20000; PEER_GEN_B=127.0.52.21:20000
+UDPRELAY_LISTEN=127.0.52.2:20000
+
+die() { echo "media.sh: $*" >&2; exit 1; }
+[ -r /proc/self/stat ] || die "needs Linux /proc for CPU figures"
+command -v gcc >/dev/null || die "gcc not found (needed to build rtpgen and udprelay)"
+command -v python3 >/dev/null || die "python3 not found"
+PYTHON="$(python3 -c 'import sys; print(sys.executable)')"   # the interpreter itself, not a shim: its PID is the process's
+for s in $SYSTEMS; do
+    case "$s" in
+    sbc | udprelay) ;;
+    rtpengine) command -v rtpengine >/dev/null || die "rtpengine not found (apt-get install rtpengine-daemon)" ;;
+    *) die "unknown system '$s' in SYSTEMS (sbc, rtpengine, udprelay)" ;;
+    esac
+done
+if [ "$PIN" = 1 ]; then command -v taskset >/dev/null || die "PIN=1 needs taskset (util-linux)"; fi
+CLK_TCK="$(getconf CLK_TCK)"
+START_TIME=$SECONDS
+has_system() { case " $SYSTEMS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+
+# ---------------------------------------------------------------- binaries
+if has_system sbc && [ -z "${SBC_BINARY:-}" ]; then
+    echo "== building sbc (release)"
+    (cd "$REPO" && swift build -c release --product sbc) >&2
+    SBC_BINARY="$(cd "$REPO" && swift build -c release --show-bin-path)/sbc"
+fi
+if has_system sbc; then [ -x "$SBC_BINARY" ] || die "sbc binary not executable: $SBC_BINARY"; fi
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/swiftsbc-media.XXXXXX")"
+mkdir -p "$WORK/state"
+gcc -O2 -Wall -pthread -o "$WORK/rtpgen" "$SRC/rtpgen.c" -lm
+gcc -O2 -Wall -o "$WORK/udprelay" "$SRC/udprelay.c"
+
+# ---------------------------------------------------------------- process bookkeeping (own PIDs only)
+SBC_PID=""; RTPE_PID=""; UDPRELAY_PID=""; CALLS_PID=""; RTPGEN_PID=""; WATCHDOG_PID=""
+stop_pid() { # stop_pid PID [grace_s]: SIGTERM, wait, SIGKILL
+    local pid="$1" grace="${2:-5}" i
+    [ -n "$pid" ] || return 0
+    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < grace * 10; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+cleanup() {
+    trap - INT TERM
+    stop_pid "$RTPGEN_PID" 2
+    stop_pid "$CALLS_PID" 8          # first SIGTERM: it BYEs its calls (second one: it quits)
+    stop_pid "$UDPRELAY_PID" 2
+    stop_pid "$RTPE_PID" 5
+    stop_pid "$SBC_PID" 10
+    stop_pid "$WATCHDOG_PID" 1
+    if [ -n "${KEEP_WORKDIR:-}" ]; then echo "(work dir kept: $WORK)"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'echo "media.sh: interrupted (signal or BENCH_TIMEOUT=${BENCH_TIMEOUT}s reached)" >&2; exit 130' INT TERM
+# Watchdog: SIGTERM to this script after BENCH_TIMEOUT; long waits below are `wait`s on background
+# jobs, so the trap runs at once.
+MAIN_PID=$$
+( trap 'kill "$sp" 2>/dev/null; exit 0' TERM; sleep "$BENCH_TIMEOUT" & sp=$!; wait "$sp" && kill -TERM "$MAIN_PID" 2>/dev/null ) &
+WATCHDOG_PID=$!
+
+# ---------------------------------------------------------------- helpers
+cpu_ticks() { # utime + stime of PID, in clock ticks (fields 14 and 15; strip "pid (comm) " first)
+    sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
+}
+now() { date +%s.%N; }
+host_jiffies() { # "busy total" jiffies of the whole host (steal counts as busy: someone else ran)
+    awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat
+}
+NCPU="$(nproc)"
+alive() { [ -n "$1" ] && kill -0 "$1" 2>/dev/null; }
+time_left() { echo $((BENCH_TIMEOUT - (SECONDS - START_TIME))); }
+pin_cmd() { if [ "$PIN" = 1 ]; then echo "taskset -c $PIN_RELAY_CPU"; fi; }
+kv() { # kv FILE KEY: value of "KEY=value" (first match; trailing % stripped)
+    sed -n "s/^\(.*[ :]\)\{0,1\}$2=\([^ ]*\).*/\2/p" "$1" 2>/dev/null | head -1 | tr -d '%'
+}
+bg_wait() { # bg_wait PID: wait for a background job, return its status (interruptible by traps)
+    local rc=0; wait "$1" || rc=$?; return $rc
+}
+
+# ---------------------------------------------------------------- SBC config (conf/lab.yaml format)
+write_sbc_config() { # write_sbc_config FILE with_media(0|1)
+    local media="$2" codecs="" zone_media=""
+    if [ "$media" = 1 ]; then
+        zone_media="    media_address: $SBC_IP"
+        if [ -n "$SBC_CODECS" ]; then codecs="    codecs: [$SBC_CODECS]"; fi
+    fi
+    {
+        cat <<EOF
+node:
+  name: bench-media
+  state_dir: $WORK/state
+sip:
+  t1_ms: 500
+  t2_ms: 4000
+  t4_ms: 5000
+  max_message_bytes: 65535
+  max_forwards: 70
+  unknown_methods: reject
+  tcp_idle_timeout_s: 300
+zones:
+  - name: platform
+    bind: $SBC_IP
+    udp_port: $SBC_PLATFORM_PORT
+    tcp_port: $SBC_PLATFORM_PORT
+$zone_media
+  - name: carrier
+    bind: $SBC_IP
+    udp_port: $SBC_CARRIER_PORT
+    tcp_port: $SBC_CARRIER_PORT
+$zone_media
+EOF
+        if [ "$media" = 1 ]; then
+            cat <<EOF
+media:
+  enabled: true
+  port_min: $SBC_PORT_MIN
+  port_max: $SBC_PORT_MAX
+  workers: $SBC_MEDIA_WORKERS
+  timeout_s: 600               # no call may time out during a step
+  hold_timeout_s: 0
+  port_reuse_delay_s: $PORT_REUSE_DELAY_S
+  latching: $SBC_LATCHING
+EOF
+        fi
+        cat <<EOF
+trunks:
+  - name: platform
+    zone: platform
+    address: $PLATFORM_IP
+    port: $PEER_PORT
+    transport: udp
+    call_id: preserve
+    health: {probe: false}
+$codecs
+  - name: carrier-a
+    zone: carrier
+    address: $CARRIER_IP
+    port: $PEER_PORT
+    transport: udp
+    call_id: preserve
+    passive_failures: 0
+    health: {probe: false}
+$codecs
+trunk_groups:
+  - name: pstn-out
+    strategy: priority
+    members: [carrier-a]
+    failover_on: [503, timeout, transport]
+routes:
+  - name: platform-to-pstn
+    from_trunk: platform
+    trunk_group: pstn-out
+  - name: carriers-to-platform
+    from_zone: carrier
+    trunk: platform
+security:
+  unknown_source: reject
+shutdown:
+  drain_s: 2
+logging:
+  level: warning
+  format: json
+EOF
+    } | grep -v '^$' >"$1"
+}
+
+SBC_MEDIA_MODE=""   # 1 = media section accepted, 0 = signalling-only dry run
+prepare_sbc_config() {
+    if [ "$SBC_MEDIA" != 0 ]; then
+        write_sbc_config "$WORK/sbc.yaml" 1
+        if "$SBC_BINARY" check-config "$WORK/sbc.yaml" >"$WORK/check-config.log" 2>&1; then
+            SBC_MEDIA_MODE=1; return
+        fi
+        if [ "$SBC_MEDIA" = 1 ]; then cat "$WORK/check-config.log" >&2; die "sbc rejects the media config (SBC_MEDIA=1)"; fi
+        echo "== this sbc rejects the media section:"
+        sed 's/^/     /' "$WORK/check-config.log" | head -5
+    fi
+    write_sbc_config "$WORK/sbc.yaml" 0
+    "$SBC_BINARY" check-config "$WORK/sbc.yaml" >"$WORK/check-config.log" 2>&1 ||
+        { cat "$WORK/check-config.log" >&2; die "sbc rejects even the signalling-only config"; }
+    SBC_MEDIA_MODE=0
+    echo "== SBC DRY RUN: signalling only; SDP passes unchanged, so the generator sends to itself and"
+    echo "   the SBC figures below are NOT media-relay figures (set SBC_MEDIA=1 to make this an error)"
+}
+
+start_sbc() {
+    # shellcheck disable=SC2046
+    $(pin_cmd) "$SBC_BINARY" run --config "$WORK/sbc.yaml" >>"$WORK/sbc.stdout.log" 2>>"$WORK/sbc.stderr.log" &
+    SBC_PID=$!
+    local ready=""
+    for _ in $(seq 1 20); do
+        alive "$SBC_PID" || { tail -20 "$WORK/sbc.stderr.log" >&2; die "sbc exited during startup"; }
+        if timeout 10 "$PYTHON" "$SRC/sipcalls.py" --sbc "$SBC_IP:$SBC_PLATFORM_PORT" --platform "$PLATFORM_IP:$PEER_PORT" \
+            options --tries 2 >/dev/null 2>&1; then
+            ready=1; break
+        fi
+        sleep 0.5
+    done
+    [ -n "$ready" ] || { tail -20 "$WORK/sbc.stderr.log" >&2; die "sbc did not answer OPTIONS"; }
+    echo "== sbc ready (pid $SBC_PID, media $([ "$SBC_MEDIA_MODE" = 1 ] && echo "on, workers $SBC_MEDIA_WORKERS, ports $SBC_PORT_MIN-$SBC_PORT_MAX, latching $SBC_LATCHING" || echo "OFF: dry run"))"
+}
+
+start_rtpengine() {
+    local threads=()
+    [ "$RTPENGINE_THREADS" != default ] && threads=(--num-threads="$RTPENGINE_THREADS")
+    # --config-file=none: not Debian's /etc/rtpengine/rtpengine.conf (it listens on 127.0.0.1);
+    # --delete-delay=0: deleted calls free their ports at once (default 30 s would exhaust the range).
+    # shellcheck disable=SC2046
+    $(pin_cmd) rtpengine --config-file=none --table=-1 --interface="$RTPE_IP" --listen-ng="$RTPE_NG" \
+        --port-min=30000 --port-max=39999 --foreground --log-stderr --log-level=4 --delete-delay=0 \
+        --timeout=600 "${threads[@]}" >>"$WORK/rtpengine.log" 2>&1 &
+    RTPE_PID=$!
+    local ready=""
+    for _ in $(seq 1 20); do
+        alive "$RTPE_PID" || { tail -20 "$WORK/rtpengine.log" >&2; die "rtpengine exited during startup"; }
+        if timeout 5 "$PYTHON" "$SRC/ngctl.py" --ng "$RTPE_NG" ping >/dev/null 2>&1; then ready=1; break; fi
+        sleep 0.5
+    done
+    [ -n "$ready" ] || die "rtpengine did not answer NG ping"
+    echo "== rtpengine ready (pid $RTPE_PID, $(rtpengine --version 2>&1 | head -1), userspace, num-threads ${RTPENGINE_THREADS})"
+}
+
+# ---------------------------------------------------------------- rtpgen around one relay
+# run_rtpgen NAME PID STREAMFILE SOCKARGS...: fills RG_* variables
+run_rtpgen() {
+    local name="$1" pid="$2" streams="$3"; shift 3
+    local out="$WORK/$name.rtpgen.out" pin=() rc=0 c0 c1 t0 t1
+    [ "$PIN" = 1 ] && pin=(-T "$PIN_GEN_CPU" -X "$PIN_GEN_CPU")
+    local src=("$@")
+    [ -n "$streams" ] && src+=(-f "$streams")
+    local h0 h1
+    c0=$(cpu_ticks "$pid"); t0=$(now); h0=$(host_jiffies)
+    timeout -k 5 $((STEP_SECONDS + 30)) "$WORK/rtpgen" "${src[@]}" -t "$STEP_SECONDS" -W "$WARMUP_SECONDS" \
+        -r "$PPS" -s "$PAYLOAD" -B "$RTPGEN_BATCH" -w "$DRAIN_MS" "${pin[@]}" >"$out" 2>&1 &
+    RTPGEN_PID=$!
+    bg_wait "$RTPGEN_PID" || rc=$?
+    RTPGEN_PID=""
+    t1=$(now); h1=$(host_jiffies)
+    RG_HOST=$(awk -v a="$h0" -v b="$h1" -v n="$NCPU" 'BEGIN { split(a, x, " "); split(b, y, " ")
+        if (y[2] > x[2]) printf "%.0f", 100 * n * (y[1] - x[1]) / (y[2] - x[2]); else print 0 }')
+    RG_ALIVE=1; alive "$pid" || RG_ALIVE=0
+    c1=$c0; [ "$RG_ALIVE" = 1 ] && c1=$(cpu_ticks "$pid")
+    RG_RC=$rc
+    RG_LOSS=$(kv "$out" loss_pct); RG_LOST=$(kv "$out" lost); RG_EXPECT=$(kv "$out" expect)
+    RG_RXTOTAL=$(kv "$out" rx_total); RG_BAD=$(kv "$out" bad); RG_TXTOTAL=$(kv "$out" tx_total)
+    RG_P50=$(kv "$out" p50); RG_P99=$(kv "$out" p99)
+    RG_GEN=$(awk '/^gen_cpu/ { gsub(/[^0-9. ]/, " "); split($0, a, " "); printf "%.0f", a[1] + a[2] }' "$out")
+    RG_SAT=0; grep -q GENERATOR-SATURATED "$out" && RG_SAT=1
+    RG_CPU_S=$(awk -v a="$c0" -v b="$c1" -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", (b - a) / hz }')
+    RG_WALL=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+}
+
+# record NAME N UP VERDICT NOTE: print one step line and append it to results.tsv
+record() {
+    local name="$1" n="$2" up="$3" verdict="$4" note="${5:-}"
+    local line
+    line=$(awk -v s="$name" -v n="$n" -v up="$up" -v loss="${RG_LOSS:-}" -v lost="${RG_LOST:-}" -v p50="${RG_P50:-}" \
+        -v p99="${RG_P99:-}" -v cpu="${RG_CPU_S:-0}" -v wall="${RG_WALL:-1}" -v rx="${RG_RXTOTAL:-0}" -v bad="${RG_BAD:-0}" \
+        -v gen="${RG_GEN:-}" -v host="${RG_HOST:-}" -v pps="$PPS" -v v="$verdict" -v note="$note" 'BEGIN {
+            relayed = rx - bad
+            us = 0; if (relayed > 0) us = cpu * 1e6 / relayed
+            core = 0; if (wall > 0) core = 100 * cpu / wall
+            if (loss == "") loss = "-"; if (lost == "") lost = "-"; if (p50 == "") p50 = "-"; if (p99 == "") p99 = "-"
+            other = "-"; if (host != "" && gen != "") { other = host - core - gen; if (other < 0) other = 0; other = sprintf("%.0f", other) }
+            if (gen == "") gen = "-"
+            printf "%s\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%.2f\t%.0f\t%.2f\t%s\t%s\t%s\t%s\n", s, n, up, up * 2 * pps,
+                loss, lost, p50, p99, cpu, core, us, gen, other, v, note
+        }')
+    echo "$line" >>"$WORK/results.tsv"
+    echo "$line" | awk -F'\t' '{ note = ""; if ($15 != "") note = "  (" $15 ")"
+        printf "%-9s %6s %5s %7s %8s %7s %7s %8s %6s %6s %7s %5s %6s  %s%s\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, note }'
+}
+
+verdict_of() { # verdict_of N UP -> ok | SETUP-FAIL | DIED | NO-DATA | GEN-LIMIT | LOSS | LATENCY
+    local n="$1" up="$2"
+    if [ "$up" -lt "$n" ]; then echo SETUP-FAIL
+    elif [ "$RG_ALIVE" != 1 ]; then echo DIED
+    elif [ -z "$RG_LOSS" ]; then echo NO-DATA
+    elif [ "$RG_SAT" = 1 ]; then echo GEN-LIMIT
+    elif awk -v l="$RG_LOSS" -v m="$MAX_LOSS_PCT" 'BEGIN { exit !(l >= m) }'; then echo LOSS
+    elif [ "$MAX_P99_MS" != 0 ] && awk -v p="${RG_P99:-0}" -v m="$MAX_P99_MS" 'BEGIN { exit !(p > m * 1000) }'; then echo LATENCY
+    else echo ok
+    fi
+}
+
+reset_rg() { RG_HOST=""; RG_LOSS=""; RG_LOST=""; RG_P50=""; RG_P99=""; RG_CPU_S=0; RG_WALL=1; RG_RXTOTAL=0; RG_BAD=0; RG_GEN=""; RG_ALIVE=1; RG_SAT=0; }
+
+# ---------------------------------------------------------------- one step per system
+step_sbc() { # step_sbc N -> verdict on stdout of record; returns 0 if healthy
+    local n="$1" tag="sbc-$1" per=() sock=() up=0 verdict note="" maxs
+    reset_rg
+    alive "$SBC_PID" || { record sbc "$n" 0 DIED; return 1; }
+    [ "$PER_CALL_SOCKETS" = 1 ] && per=(--per-call-ports) || sock=(-b "$SBC_GEN_A" -b "$SBC_GEN_B")
+    rm -f "$WORK/$tag.ready" "$WORK/$tag.streams"
+    maxs=$((n / SETUP_RATE + STEP_SECONDS + 120))
+    "$PYTHON" "$SRC/sipcalls.py" --sbc "$SBC_IP:$SBC_PLATFORM_PORT" --platform "$PLATFORM_IP:$PEER_PORT" run \
+        --carrier "$CARRIER_IP:$PEER_PORT" --gen-a "$SBC_GEN_A" --gen-b "$SBC_GEN_B" "${per[@]}" --calls "$n" \
+        --rate "$SETUP_RATE" --bye-rate "$BYE_RATE" --max-seconds "$maxs" --streams "$WORK/$tag.streams" \
+        --ready "$WORK/$tag.ready" >"$WORK/$tag.sipcalls.log" 2>&1 &
+    CALLS_PID=$!
+    local waited=0 limit=$(((n / SETUP_RATE + 45) * 5))
+    while [ ! -s "$WORK/$tag.ready" ] && alive "$CALLS_PID" && [ "$waited" -lt "$limit" ]; do sleep 0.2; waited=$((waited + 1)); done
+    if [ -s "$WORK/$tag.ready" ]; then
+        up=$(kv "$WORK/$tag.ready" established)
+        if [ "$(kv "$WORK/$tag.ready" anchored)" != yes ]; then
+            if [ "$SBC_MEDIA_MODE" = 1 ]; then note="SBC did not rewrite the SDP (anchored=$(kv "$WORK/$tag.ready" anchored))"
+            else note="media NOT anchored by the SBC: dry run"; fi
+        fi
+        if [ "$up" -gt 0 ]; then run_rtpgen "$tag" "$SBC_PID" "$WORK/$tag.streams" "${sock[@]}"; fi
+    fi
+    if alive "$CALLS_PID"; then kill -USR1 "$CALLS_PID" 2>/dev/null || true; fi
+    bg_wait "$CALLS_PID" || true
+    CALLS_PID=""
+    local td; td=$(grep -h '^sipcalls teardown' "$WORK/$tag.sipcalls.log" || true)
+    if [ -n "$td" ] && [ "$(kv "$WORK/$tag.sipcalls.log" bye_failed)" != 0 ]; then note="${note:+$note; }$(kv "$WORK/$tag.sipcalls.log" bye_failed) BYEs failed"; fi
+    verdict=$(verdict_of "$n" "${up:-0}")
+    [ "$SBC_MEDIA_MODE" = 1 ] && [ "$verdict" = ok ] && case "$note" in *"did not rewrite"*) verdict=NOT-ANCHORED ;; esac
+    [ "$SBC_MEDIA_MODE" = 0 ] && [ "$verdict" = ok ] && verdict=dry-run
+    record sbc "$n" "${up:-0}" "$verdict" "$note"
+    sleep $((PORT_REUSE_DELAY_S + 1))     # media ports come back after port_reuse_delay_s
+    [ "$verdict" = ok ] || [ "$verdict" = dry-run ]
+}
+
+step_rtpengine() {
+    local n="$1" tag="rtpengine-$1" per=() sock=() up=0 verdict
+    reset_rg
+    alive "$RTPE_PID" || { record rtpengine "$n" 0 DIED; return 1; }
+    [ "$PER_CALL_SOCKETS" = 1 ] && per=(--per-call-ports) || sock=(-b "$PEER_GEN_A" -b "$PEER_GEN_B")
+    if timeout 120 "$PYTHON" "$SRC/ngctl.py" --ng "$RTPE_NG" setup "$n" --a "$PEER_GEN_A" --b "$PEER_GEN_B" "${per[@]}" \
+        --streams "$WORK/$tag.streams" --calls "$WORK/$tag.calls" >"$WORK/$tag.ngctl.log" 2>&1; then
+        up=$(($(wc -l <"$WORK/$tag.streams") / 2))
+        run_rtpgen "$tag" "$RTPE_PID" "$WORK/$tag.streams" "${sock[@]}"
+    else
+        up=$(($(wc -l <"$WORK/$tag.calls" 2>/dev/null || echo 0) + 0))
+    fi
+    [ -s "$WORK/$tag.calls" ] && timeout 120 "$PYTHON" "$SRC/ngctl.py" --ng "$RTPE_NG" delete --calls "$WORK/$tag.calls" \
+        >>"$WORK/$tag.ngctl.log" 2>&1 || true
+    verdict=$(verdict_of "$n" "$up")
+    record rtpengine "$n" "$up" "$verdict"
+    sleep 1
+    [ "$verdict" = ok ]
+}
+
+step_udprelay() {
+    local n="$1" tag="udprelay-$1" verdict
+    reset_rg
+    # shellcheck disable=SC2046
+    $(pin_cmd) "$WORK/udprelay" -l "$UDPRELAY_LISTEN" -p "$PEER_GEN_B" -m mmsg -B 64 -t $((STEP_SECONDS + 20)) \
+        >"$WORK/$tag.udprelay.log" 2>&1 &
+    UDPRELAY_PID=$!
+    sleep 0.3
+    # 2N streams of 50 pps, all A -> relay -> B: the same packet rate as N two-way calls
+    run_rtpgen "$tag" "$UDPRELAY_PID" "" -b "$PEER_GEN_A" -b "$PEER_GEN_B" \
+        -S "0:${UDPRELAY_LISTEN%:*}:${UDPRELAY_LISTEN#*:}:$((2 * n))"
+    stop_pid "$UDPRELAY_PID" 2; UDPRELAY_PID=""
+    verdict=$(verdict_of "$n" "$n")
+    record udprelay "$n" "$n" "$verdict" "one socket, recvmmsg/sendmmsg 64"
+    [ "$verdict" = ok ]
+}
+
+# ---------------------------------------------------------------- run
+echo "== work dir $WORK; $(nproc) CPUs, kernel $(uname -r); SBC on 127.0.51.0/24, peers on 127.0.52.0/24"
+echo "== load: $PPS pps per stream per direction, $PAYLOAD-byte payload, ${STEP_SECONDS} s per step (first ${WARMUP_SECONDS} s warm-up), healthy below ${MAX_LOSS_PCT}% loss$([ "$MAX_P99_MS" != 0 ] && echo " and p99 ${MAX_P99_MS} ms"); generator: $([ "$PER_CALL_SOCKETS" = 1 ] && echo "one socket per call leg" || echo "one socket per side"), batch $RTPGEN_BATCH; PIN=$PIN"
+if has_system sbc; then prepare_sbc_config; start_sbc; fi
+if has_system rtpengine; then start_rtpengine; fi
+: >"$WORK/results.tsv"
+printf '\n%-9s %6s %5s %7s %8s %7s %7s %8s %6s %6s %7s %5s %6s  %s\n' system calls up pps_in loss% lost p50_us \
+    p99_us cpu_s core% us/pkt gen% other% verdict
+active=" $SYSTEMS "
+for n in $CALLS; do
+    [ -n "${active// /}" ] || break
+    for s in $SYSTEMS; do
+        case "$active" in *" $s "*) ;; *) continue ;; esac
+        need=$((2 * n / SETUP_RATE + STEP_SECONDS + 15))
+        if [ "$(time_left)" -lt "$need" ]; then echo "(time budget exhausted, stopping)"; active=" "; break; fi
+        if ! "step_$s" "$n" && [ "$STOP_AT_FAIL" = 1 ]; then active="${active/ $s / }"; fi
+    done
+done
+
+# ---------------------------------------------------------------- tables and summary
+echo
+for s in $SYSTEMS; do
+    grep -q "^$s	" "$WORK/results.tsv" || continue
+    echo "== $s"
+    printf '   %6s %7s %8s %7s %8s %6s %7s %12s %6s  %s\n' calls pps_in loss% p50_us p99_us core% us/pkt "ms/1k pkts" other% verdict
+    awk -F'\t' -v s="$s" '$1 == s { printf "   %6s %7s %8s %7s %8s %6s %7s %12s %6s  %s\n", $2, $4, $5, $7, $8, $10, $11, $11, $13, $14 }' "$WORK/results.tsv"
+done
+
+# highest healthy N and the figures there, per system
+best() { awk -F'\t' -v s="$1" '$1 == s && $14 == "ok" && $2 > n { n = $2; us = $11; p99 = $8 } END { if (n) printf "%d %.2f %s\n", n, us, p99 }' "$WORK/results.tsv"; }
+us_at() { awk -F'\t' -v s="$1" -v n="$2" '$1 == s && $2 == n && $14 == "ok" { printf "%.2f\n", $11 }' "$WORK/results.tsv"; }
+measured=""
+echo
+echo "== media relay summary ($(nproc) CPUs, generator on the same host; $PPS pps x 2 directions per call, $PAYLOAD-byte packets)"
+for s in $SYSTEMS; do
+    if [ "$s" = sbc ] && [ "$SBC_MEDIA_MODE" = 0 ]; then
+        echo "   sbc       : DRY RUN (this sbc does not relay media): no figures"
+        continue
+    fi
+    read -r bn bus bp99 < <(best "$s"; echo) || true
+    if [ -n "${bn:-}" ]; then
+        measured="$measured $s"
+        printf '   %-9s : highest healthy N = %s calls (%s packets/s relayed, p99 %s ms); %s us CPU per packet = %s ms per 1,000 packets there\n' \
+            "$s" "$bn" "$((bn * 2 * PPS))" "$(awk -v p="$bp99" 'BEGIN { printf "%.1f", p / 1000 }')" "$bus" "$bus"
+        if [ "$MAX_P99_MS" = 0 ] && awk -v p="$bp99" 'BEGIN { exit !(p > 50000) }'; then
+            echo "               (p99 above 50 ms there: packets queue in the relay's sockets, saturated or starved of CPU; MAX_P99_MS=50 makes that unhealthy)"
+        fi
+        if ! awk -F'\t' -v s="$s" '$1 == s && $14 != "ok" { bad = 1 } END { exit !bad }' "$WORK/results.tsv"; then
+            echo "               (no unhealthy step: the real maximum lies above the last step run; raise CALLS)"
+        fi
+    else
+        echo "   $(printf '%-9s' "$s") : no healthy step"
+    fi
+done
+# common N: the highest N at which every measured system was healthy
+common=""
+if [ -n "$measured" ]; then
+    for n in $CALLS; do
+        all=1
+        for s in $measured; do [ -n "$(us_at "$s" "$n")" ] || all=0; done
+        [ "$all" = 1 ] && common=$n
+    done
+fi
+if [ -n "$common" ]; then
+    echo "   at a common N = $common calls ($((common * 2 * PPS)) packets/s), CPU per 1,000 relayed packets:"
+    for s in $measured; do printf '     %-9s %6s ms  (%s us/packet)\n' "$s" "$(us_at "$s" "$common")" "$(us_at "$s" "$common")"; done
+    ratio() { awk -v a="$(us_at "$1" "$common")" -v b="$(us_at "$2" "$common")" 'BEGIN { if (b > 0) printf "%.2f", a / b }'; }
+    measured_has() { case " $measured " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+    if measured_has sbc && measured_has rtpengine; then
+        echo "   SBC / rtpengine CPU per packet: $(ratio sbc rtpengine)x   (rtpengine reference: ~13-14 us/packet)"
+        read -r sn _ < <(best sbc; echo) || true
+        read -r rn _ < <(best rtpengine; echo) || true
+        awk -v a="$sn" -v b="$rn" 'BEGIN { printf "   SBC / rtpengine highest healthy N: %.2fx (%d vs %d calls)\n", a / b, a, b }'
+    fi
+    if measured_has sbc && measured_has udprelay; then
+        echo "   SBC / minimal C relay (udprelay) CPU per packet: $(ratio sbc udprelay)x   (reference: ~4.1 us/packet)"
+    fi
+    if measured_has rtpengine && measured_has udprelay; then
+        echo "   rtpengine / udprelay CPU per packet: $(ratio rtpengine udprelay)x"
+    fi
+elif [ -n "$measured" ]; then
+    echo "   no N at which every system was healthy: no ratio"
+fi
+busy=$(awk -F'\t' '$13 != "-" && $13 + 0 > 15 { n++ } END { print n + 0 }' "$WORK/results.tsv")
+if [ "$busy" -gt 0 ]; then
+    echo "   WARNING: $busy step(s) ran while other processes used more than 15% of a core (column other%):"
+    echo "   the host was not quiet; loss, latency and maxima of those steps are unreliable (CPU per packet less so)"
+fi
+echo "   (us/pkt = relay CPU (user+sys, all threads) over the rtpgen run / packets delivered to the sink;"
+echo "    ms per 1,000 packets is the same number. p50/p99 include the generator's batching, see README)"
+exit 0
