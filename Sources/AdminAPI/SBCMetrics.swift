@@ -14,6 +14,11 @@ import Prometheus
 ///   `outcome="answered"` per 2xx from it (so answered / attempted is the answer-seizure ratio).
 /// - `sbc_failovers_total{trunk,cause}`: calls moved off `trunk` to the next candidate.
 /// - `sbc_active_calls`: established or ringing calls in the SBC.
+/// - `sbc_media_sessions`: calls with media anchored on the relay.
+/// - `sbc_media_packets_total{outcome}`: RTP/RTCP packets `relayed`, or `dropped` (strangers,
+///   malformed, nowhere to send yet): a rising drop rate is RTP injection or a broken latch.
+/// - `sbc_media_bytes_total`: bytes relayed.
+/// - `sbc_media_timeouts_total`: sides that fell silent past the media timeout.
 public final class SBCMetrics: Sendable {
     /// The underlying registry, for wiring further collectors (e.g. a swift-metrics factory).
     public let registry: PrometheusCollectorRegistry
@@ -30,6 +35,13 @@ public final class SBCMetrics: Sendable {
     // Descriptors are computed because `MetricNameDescriptor` is not `Sendable`.
     private let trunks = LockedState<[String: TrunkSeries]>([:])
     private let activeCalls: Gauge
+    private let mediaSessions: Gauge
+    private let mediaRelayed: Counter
+    private let mediaDropped: Counter
+    private let mediaBytes: Counter
+    private let mediaTimeouts: Counter
+    /// The relay's cumulative totals at the last `setMedia`, so counters advance by the difference.
+    private let lastMedia = LockedState<(relayed: UInt64, dropped: UInt64, bytes: UInt64, timeouts: UInt64)>((0, 0, 0, 0))
 
     private static var stateName: MetricNameDescriptor {
         MetricNameDescriptor(
@@ -62,10 +74,38 @@ public final class SBCMetrics: Sendable {
         )
     }
 
+    private static func mediaName(_ name: String, unit: String = "", _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "sbc", subsystem: "media", metricName: name, unitName: unit, helpText: help)
+    }
+
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
         self.activeCalls = registry.makeGauge(descriptor: Self.activeCallsName)
         activeCalls.set(0.0)
+        mediaSessions = registry.makeGauge(descriptor: Self.mediaName("sessions", "Calls with media anchored on the relay"))
+        mediaSessions.set(0.0)
+        let packets = Self.mediaName("packets", unit: "total", "RTP/RTCP packets relayed or dropped by the relay")
+        mediaRelayed = registry.makeCounter(descriptor: packets, labels: [("outcome", "relayed")])
+        mediaDropped = registry.makeCounter(descriptor: packets, labels: [("outcome", "dropped")])
+        mediaBytes = registry.makeCounter(descriptor: Self.mediaName("bytes", unit: "total", "Bytes relayed"))
+        mediaTimeouts = registry.makeCounter(
+            descriptor: Self.mediaName("timeouts", unit: "total", "Call sides that fell silent past the media timeout"))
+    }
+
+    /// The media relay's current sessions and cumulative totals.
+    public func setMedia(sessions: Int, relayed: UInt64, dropped: UInt64, bytes: UInt64, timeouts: UInt64) {
+        mediaSessions.set(Double(sessions))
+        let last = lastMedia.withLock { last in
+            defer { last = (relayed, dropped, bytes, timeouts) }
+            return last
+        }
+        func advance(_ counter: Counter, _ now: UInt64, _ before: UInt64) {
+            if now > before { counter.increment(by: Int64(clamping: now - before)) }
+        }
+        advance(mediaRelayed, relayed, last.relayed)
+        advance(mediaDropped, dropped, last.dropped)
+        advance(mediaBytes, bytes, last.bytes)
+        advance(mediaTimeouts, timeouts, last.timeouts)
     }
 
     /// Marks `state` as the trunk's current state (1) and every state it was in before as 0.

@@ -79,7 +79,7 @@ public final class SignallingServer {
                                              latchPolicy: media.latching == .any ? .anySource : .signalledAddress),
                 logger: logger,
                 events: { event in loop.execute { events.deliver(event) } })
-            logger.notice("media relay started", metadata: [
+            logger.notice("media anchoring on", metadata: [
                 "workers": "\(mediaWorkers)", "ports": "\(media.portMin)-\(media.portMax)", "open_files": "\(files)",
                 "timeout_s": "\(media.timeout.map { "\($0.components.seconds)" } ?? "off")",
             ])
@@ -136,6 +136,7 @@ public final class SignallingServer {
                 }
             }
         }
+        publishMediaCounters()
         try loop.run()
         mediaRelay?.stopAndJoin()
         b2bua.flushMediaStatistics(now: now)
@@ -171,6 +172,18 @@ public final class SignallingServer {
                                       transport: TransportKind(rawValue: failure.transport.rawValue) ?? .udp,
                                       zone: failure.zone)
         emit(b2bua.transportFailed(to: destination, now: now))
+    }
+
+    /// How often the relay's counters reach /metrics.
+    static let mediaCounterInterval: Duration = .seconds(1)
+
+    /// Copies the relay's counters into the metrics, then again every second.
+    private func publishMediaCounters() {
+        guard let mediaRelay else { return }
+        let counters = mediaRelay.counters()
+        metrics.setMedia(sessions: counters.sessions, relayed: counters.packetsRelayed, dropped: counters.packetsDropped,
+                         bytes: counters.bytesRelayed, timeouts: counters.timeouts)
+        _ = loop.schedule(after: Self.mediaCounterInterval) { [unowned self] in self.publishMediaCounters() }
     }
 
     /// An event from a media worker, on the loop thread.

@@ -274,4 +274,40 @@ import Testing
         #expect(refusal.statusCode == 400)
         #expect(out.requests(.invite, to: Self.carrier).isEmpty)
     }
+
+    @Test func earlyMediaIn183IsAnchoredAndSetsTheCarriersDestination() throws {
+        var harness = try B2BUAHarness(media: Self.media)
+        let first = harness.receive(B2BUAHarness.invite(sdpBody: Self.offer))
+        let invite = try #require(first.requests(.invite, to: Self.carrier).first)
+        let progress = harness.receive(B2BUAHarness.response(183, "Session Progress", to: invite, sdpBody: Self.answer),
+                                       from: B2BUAHarness.carrierA)
+        let relayed = try #require(progress.responses(183, to: Self.platform).first)
+        let sdp = try Self.sdp(of: relayed)
+        #expect(sdp.connection?.address == "10.0.0.1")
+        #expect(!String(decoding: relayed.body, as: UTF8.self).contains(Self.carrier))
+        let spec = try #require(Self.applied(harness.b2bua.takeMediaInstructions()).last)
+        #expect(spec.streams[0].b.remoteRTP == MediaAddress(host: Self.carrier, port: 5000),
+                "ringback from the carrier flows before the answer")
+        #expect(!spec.armed, "no media timeout while ringing")
+    }
+
+    @Test func updateOfferAndAnswerAreAnchoredBothWays() throws {
+        var harness = try B2BUAHarness(media: Self.media)
+        let (invite, ok, aTag) = try Self.establish(&harness)
+        let moved = Self.offer.replacingOccurrences(of: "m=audio 4000", with: "m=audio 4200")
+            .replacingOccurrences(of: "o=agent 100 1", with: "o=agent 100 2")
+        let out = harness.receive(B2BUAHarness.platformRequest("UPDATE", toTag: aTag, cseq: 2, branch: "z9hG4bKup1",
+                                                               sdpBody: moved))
+        let update = try #require(out.requests(.update, to: Self.carrier).first)
+        let offered = try Self.sdp(of: update)
+        #expect(offered.media[0].port == (try Self.sdp(of: invite)).media[0].port)
+        #expect(!String(decoding: update.body, as: UTF8.self).contains(Self.platform))
+        let answered = harness.receive(B2BUAHarness.response(200, "OK", to: update, sdpBody: Self.answer),
+                                       from: B2BUAHarness.carrierA)
+        let relayed = try #require(answered.responses(200, to: Self.platform).first)
+        #expect(try Self.sdp(of: relayed).media[0].port == (try Self.sdp(of: ok)).media[0].port)
+        let spec = try #require(Self.applied(harness.b2bua.takeMediaInstructions()).last)
+        #expect(spec.streams[0].a.remoteRTP == MediaAddress(host: Self.platform, port: 4200),
+                "the platform's new address reopens latching on its side")
+    }
 }
