@@ -21,9 +21,16 @@ extension B2BUA {
     mutating func anchorMedia(_ message: inout SIPMessage, call: Call, from origin: LegSide, offer: Bool,
                               now: Duration) -> MediaAnchorOutcome
     {
-        guard let settings = settings.media, !message.body.isEmpty,
-              SessionDescription.looksLikeSDP(contentType: message.mediaType)
-        else { return .anchored }
+        guard let settings = settings.media, !message.body.isEmpty else { return .anchored }
+        switch Self.bodyKind(of: message) {
+        case .sdp:
+            break
+        case .other:
+            return .anchored
+        case .embeddedSDP:
+            // SDP the relay cannot rewrite would leak addresses and bypass the relay.
+            return .refused(status: 415, reason: "Unsupported Media Type (SDP inside multipart is not relayed)")
+        }
         var sdp: SessionDescription
         do {
             sdp = try SessionDescription(parsing: message.body)
@@ -58,7 +65,9 @@ extension B2BUA {
                 }
                 media.streams.append(CallMedia.Stream(ports: [.a: a, .b: b]))
             }
-            media.streams[index].remote[origin] = Self.remote(of: description, in: sdp)
+            media.streams[index].remote[origin] = Self.remote(of: description, in: sdp,
+                                                              previous: media.streams[index].remote[origin])
+            media.streams[index].carriesRTP = description.isRTP
         }
         let zone = call[target].zone
         let addressType = zone.mediaAdvertised.contains(":") ? "IP6" : "IP4"
@@ -73,6 +82,21 @@ extension B2BUA {
         message.setBody(sdp.serialized(), contentType: message.firstValue(.contentType) ?? "application/sdp")
         applyMedia(call)
         return .anchored
+    }
+
+    enum BodyKind { case sdp, embeddedSDP, other }
+
+    /// What a body is, for anchoring: SDP (also an untyped body that starts like SDP), SDP
+    /// inside a multipart body (SIP-I's SDP + ISUP), or anything else (passed through).
+    static func bodyKind(of message: SIPMessage) -> BodyKind {
+        guard let type = message.mediaType else {
+            return message.body.starts(with: Array("v=0".utf8)) ? .sdp : .other
+        }
+        if SessionDescription.looksLikeSDP(contentType: type) { return .sdp }
+        guard type.lowercased().hasPrefix("multipart/") else { return .other }
+        let marker = Array("application/sdp".utf8)
+        let lowered = message.body.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }
+        return lowered.indices.contains { lowered[$0...].starts(with: marker) } ? .embeddedSDP : .other
     }
 
     /// SDP in a response or an ACK cannot be refused with a status of its own: a body the SBC
@@ -93,6 +117,7 @@ extension B2BUA {
     mutating func revertMedia(of call: Call, to before: CallMedia?, now: Duration) {
         let kept = Set(before?.allPorts ?? [])
         for pair in call.media?.allPorts ?? [] where !kept.contains(pair) { ports.release(pair, now: now) }
+        if before == nil, let created = call.media { mediaSessions[created.session] = nil }
         call.media = before
     }
 
@@ -107,11 +132,20 @@ extension B2BUA {
         applyMedia(call)
     }
 
-    /// Where one side receives a stream and whether it sends, from its own SDP.
-    static func remote(of description: MediaDescription, in sdp: SessionDescription) -> CallMedia.Remote {
+    /// Where one side receives a stream and whether it sends, from its own SDP. Old-style hold
+    /// (`c=0.0.0.0`) keeps the previous address, so that the holder's music on hold still
+    /// latches under `latching: signalled`.
+    static func remote(of description: MediaDescription, in sdp: SessionDescription,
+                       previous: CallMedia.Remote? = nil) -> CallMedia.Remote {
         let host = description.effectiveConnection(session: sdp)?.address
         let unspecified = host == nil || host == "0.0.0.0" || host == "::"
         let port = UInt16(exactly: description.port) ?? 0
+        let direction = description.direction(session: sdp)
+        if unspecified, port != 0, var kept = previous, kept.rtp != nil {
+            kept.sends = direction.sends
+            kept.holding = true
+            return kept
+        }
         let rtp = unspecified || port == 0 ? nil : host.map { MediaAddress(host: $0, port: port) }
         var rtcp: MediaAddress?
         if let rtp {
@@ -123,7 +157,8 @@ extension B2BUA {
         }
         let clockRate = description.formats.first.flatMap { description.codec(forPayloadType: $0)?.clockRate } ?? 8000
         return CallMedia.Remote(rtp: rtp, rtcp: rtcp, offersRTCPMux: description.rtcpMux,
-                                sends: rtp != nil && description.direction(session: sdp).sends, clockRate: clockRate)
+                                sends: rtp != nil && direction.sends, holding: unspecified || direction != .sendrecv,
+                                clockRate: clockRate)
     }
 
     private mutating func newCallMedia(_ call: Call) -> CallMedia? {
@@ -196,10 +231,14 @@ extension B2BUA {
             if let id = mediaSessions[session], let call = calls[id], call.phase == .confirmed {
                 mediaTimedOut(call, silentSide: side == .a ? .a : .b, silence: silence, now: now)
             }
-        case .failed(let session, let reason):
+        case .failed(let session, let reason, let port):
+            if let port {
+                // Something else holds it: never hand it out again (it would fail call after call).
+                ports.quarantine(MediaPortPair(rtp: port & ~1))
+                logger.error("media port quarantined", metadata: ["port": "\(port)", "error": "\(reason)"])
+            }
             if let id = mediaSessions[session], let call = calls[id] {
                 logger.error("media relay failed", metadata: metadata(call).merging(["error": "\(reason)"]) { a, _ in a })
-                call.media?.applied = false
                 terminate(call: id, reason: "SIP;cause=500;text=\"Media relay failure\"", now: now)
             }
         case .closed(let session, let statistics):

@@ -86,7 +86,8 @@ public struct B2BUA {
 
     /// Earliest time `advance(to:)` must be called.
     public var nextDeadline: Duration? {
-        [transactions.nextDeadline, callTimers.first?.deadline, nextHealthDeadline, drainExpired ? nil : drainDeadline]
+        [transactions.nextDeadline, callTimers.first?.deadline, nextHealthDeadline, drainExpired ? nil : drainDeadline,
+         awaitingMediaStatistics.isEmpty ? nil : awaitingMediaStatistics.values.lazy.map(\.deadline).min()]
             .compactMap { $0 }.min()
     }
 

@@ -15,6 +15,8 @@ struct CallMedia: Sendable {
         /// non-UDP transport), which each side then sees rejected (port 0).
         var ports: [LegSide: MediaPortPair]
         var remote: [LegSide: Remote] = [:]
+        /// RTP (audio, video, SRTP) rather than other UDP media (T.38 `udptl`), per the last SDP.
+        var carriesRTP = true
     }
 
     /// What one side's latest SDP said about one stream.
@@ -23,6 +25,8 @@ struct CallMedia: Sendable {
         var rtcp: MediaAddress?
         var offersRTCPMux: Bool
         var sends: Bool
+        /// The stream is on hold as far as this side is concerned (not sendrecv, or `c=0.0.0.0`).
+        var holding: Bool
         var clockRate: UInt32
     }
 
@@ -51,16 +55,20 @@ struct CallMedia: Sendable {
             guard let a = stream.ports[.a], let b = stream.ports[.b] else { return nil }
             // RTCP shares the RTP port only when both offer and answer carried a=rtcp-mux.
             let muxed = stream.remote[.a]?.offersRTCPMux == true && stream.remote[.b]?.offersRTCPMux == true
+            // A held stream is held for both sides: the holder often stops sending too (many
+            // phones send nothing on sendonly), so neither side is held to the active timeout.
+            let held = stream.remote.values.contains { $0.holding }
             return MediaStreamSpec(index: index,
-                                   a: Self.leg(local: a, host: zones.a, remote: stream.remote[.a], muxed: muxed),
-                                   b: Self.leg(local: b, host: zones.b, remote: stream.remote[.b], muxed: muxed))
+                                   a: Self.leg(local: a, host: zones.a, remote: stream.remote[.a], muxed: muxed, held: held),
+                                   b: Self.leg(local: b, host: zones.b, remote: stream.remote[.b], muxed: muxed, held: held),
+                                   carriesRTP: stream.carriesRTP)
         }
         return MediaSessionSpec(id: session, logID: logID, streams: relayed, timeouts: timeouts, armed: armed)
     }
 
-    private static func leg(local: MediaPortPair, host: String, remote: Remote?, muxed: Bool) -> MediaLegSpec {
-        MediaLegSpec(local: MediaAddress(host: host, port: local.rtp), localRTCPPort: local.rtcp,
+    private static func leg(local: MediaPortPair, host: String, remote: Remote?, muxed: Bool, held: Bool) -> MediaLegSpec {
+        MediaLegSpec(local: MediaAddress(host: host, port: local.rtp), localRTCPPort: muxed ? nil : local.rtcp,
                      remoteRTP: remote?.rtp, remoteRTCP: muxed ? nil : remote?.rtcp,
-                     remoteSends: remote?.sends ?? true, clockRate: remote?.clockRate ?? 8000)
+                     remoteSends: (remote?.sends ?? true) && !held, clockRate: remote?.clockRate ?? 8000)
     }
 }

@@ -26,7 +26,7 @@ struct csbc_relay_batch {
 };
 
 csbc_relay_batch *csbc_relay_batch_create(int count, size_t slot_bytes) {
-    if (count <= 0 || slot_bytes == 0) { errno = EINVAL; return NULL; }
+    if (count <= 0 || slot_bytes <= CSBC_RELAY_TAIL_ROOM) { errno = EINVAL; return NULL; }
     csbc_relay_batch *b = calloc(1, sizeof(*b));
     if (!b) return NULL;
     b->count = count;
@@ -49,7 +49,9 @@ csbc_relay_batch *csbc_relay_batch_create(int count, size_t slot_bytes) {
         uint8_t *buffer = b->buffers + (size_t)i * b->slot_bytes;
         b->packets[i].data = buffer;
         b->receive_iovecs[i].iov_base = buffer;
-        b->receive_iovecs[i].iov_len = b->slot_bytes;
+        // The tail stays free for SRTP's trailer (tag + MKI) when packets get protected in place;
+        // a datagram that does not fit in the rest is truncated, flagged and dropped.
+        b->receive_iovecs[i].iov_len = b->slot_bytes - CSBC_RELAY_TAIL_ROOM;
         struct msghdr *h = &b->receive_headers[i].msg_hdr;
         h->msg_name = &b->sources[i];
         h->msg_iov = &b->receive_iovecs[i];

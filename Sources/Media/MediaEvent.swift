@@ -5,14 +5,16 @@ public enum MediaEvent: Sendable {
     case latched(MediaSessionID, side: MediaSide, source: MediaAddress)
     /// No packet from this side's remote for the applicable timeout; once per arming.
     case timeout(MediaSessionID, side: MediaSide, silence: Duration)
-    /// The session cannot be relayed (e.g. a bind failed): the caller ends the call.
-    case failed(MediaSessionID, reason: String)
+    /// The session cannot be relayed (e.g. a bind failed): the caller ends the call, still
+    /// destroys the session (whatever was bound stays bound until then), and takes `port` (the
+    /// port that could not be bound, if that was the cause) out of its allocator for good.
+    case failed(MediaSessionID, reason: String, port: UInt16?)
     /// Answer to `destroy`, with the final statistics.
     case closed(MediaSessionID, MediaSessionStatistics)
 
     public var sessionID: MediaSessionID {
         switch self {
-        case .latched(let id, _, _), .timeout(let id, _, _), .failed(let id, _), .closed(let id, _):
+        case .latched(let id, _, _), .timeout(let id, _, _), .failed(let id, _, _), .closed(let id, _):
             return id
         }
     }

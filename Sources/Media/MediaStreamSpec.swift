@@ -5,11 +5,16 @@ public struct MediaStreamSpec: Sendable, Equatable {
     public var index: Int
     public var a: MediaLegSpec
     public var b: MediaLegSpec
+    /// The stream is RTP (audio, video, SRTP): packets are validated as RTP/RTCP, with DTLS
+    /// (RFC 7983 first byte 20-63) passed through. False for other UDP media (T.38 `udptl`):
+    /// any datagram from the party is relayed and counts as activity.
+    public var carriesRTP: Bool
 
-    public init(index: Int, a: MediaLegSpec, b: MediaLegSpec) {
+    public init(index: Int, a: MediaLegSpec, b: MediaLegSpec, carriesRTP: Bool = true) {
         self.index = index
         self.a = a
         self.b = b
+        self.carriesRTP = carriesRTP
     }
 
     public subscript(side: MediaSide) -> MediaLegSpec {

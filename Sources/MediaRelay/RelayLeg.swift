@@ -27,6 +27,8 @@ struct RelayLeg {
     var rtpLatch: SourceLatch
     var rtcpLatch: SourceLatch
     var clockRate: UInt32 = 8000
+    /// See `MediaStreamSpec.carriesRTP`.
+    var carriesRTP = true
     /// CLOCK_MONOTONIC of the last accepted RTP packet's batch; 0 = none yet.
     var lastRTPNanoseconds: UInt64 = 0
 

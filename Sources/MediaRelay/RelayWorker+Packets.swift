@@ -34,14 +34,26 @@ extension RelayWorker {
                 let packet = packets + i
                 let length = Int(packet.pointee.length)
                 bytesIn &+= UInt64(length)
-                guard packet.pointee.truncated == 0,
-                      let view = RTPPacketView(UnsafeRawBufferPointer(start: packet.pointee.data, count: length))
-                else { continue }
-                let isRTP = view.kind == .rtp
-                // RTP has no business on an RTCP port; drop it before it could latch anything.
-                if isRTP && isRTCPSocket { continue }
+                guard packet.pointee.truncated == 0 else { continue }
                 let source = MediaEndpoint(high: packet.pointee.source_high, low: packet.pointee.source_low,
                                            port: packet.pointee.source_port)
+                let bytes = UnsafeRawBufferPointer(start: packet.pointee.data, count: length)
+                guard let view = leg.pointee.carriesRTP ? RTPPacketView(bytes) : nil else {
+                    // Not RTP: relayed opaquely on a non-RTP stream (T.38), or when it is DTLS on
+                    // the RTP port of an RTP stream (RFC 7983 demultiplexing); dropped otherwise.
+                    let opaque = !leg.pointee.carriesRTP || (length > 0 && (20...63).contains(bytes[0]))
+                    guard opaque, !isRTCPSocket else { continue }
+                    let verdict = leg.pointee.rtpLatch.admit(source)
+                    if verdict == .rejected { continue }
+                    if verdict == .latched { latched(leg: index, rtcp: false) }
+                    if !leg.pointee.carriesRTP { sawRTP = true }
+                    if peerRTP.pointee.address_length != 0 { packet.pointee.destination = peerRTP }
+                    continue
+                }
+                let isRTP = view.kind == .rtp
+                // RTP has no business on an RTCP port, nor RTCP on the RTP port of a leg that
+                // does not mux: drop them before they could latch a port to the wrong source.
+                if isRTCPSocket ? isRTP : (!isRTP && !leg.pointee.isRTCPMuxed) { continue }
                 let verdict = isRTCPSocket ? leg.pointee.rtcpLatch.admit(source) : leg.pointee.rtpLatch.admit(source)
                 if verdict != .accepted {
                     if verdict == .rejected { continue }

@@ -93,7 +93,8 @@ extension RelayWorker {
     private func fail(_ session: RelaySession, _ error: SystemError) {
         let reason = "media relay setup failed: \(error)"
         session.logger.error("media session failed", metadata: ["error": "\(error)"])
-        events(.failed(session.id, reason: reason))
+        events(.failed(session.id, reason: reason, port: failedPort))
+        failedPort = nil
     }
 
     /// Binds a stream's sockets and sets up its legs. On failure nothing of the stream remains.
@@ -101,9 +102,11 @@ extension RelayWorker {
         var a = RelayLeg(policy: settings.latchPolicy)
         a.side = .a
         configure(&a, spec.a, session: session, stream: spec.index)
+        a.carriesRTP = spec.carriesRTP
         var b = RelayLeg(policy: settings.latchPolicy)
         b.side = .b
         configure(&b, spec.b, session: session, stream: spec.index)
+        b.carriesRTP = spec.carriesRTP
         let slot = legs.allocateStream(a: a, b: b)
         do throws(SystemError) {
             for side in MediaSide.allCases {
@@ -179,6 +182,8 @@ extension RelayWorker {
             let stream = session.streams[position]
             for side in MediaSide.allCases {
                 let legIndex = 2 * stream.slot + Int32(side.rawValue)
+                // A T.38 re-INVITE turns the audio stream into a fax stream on the same ports.
+                legs.leg(legIndex).pointee.carriesRTP = streamSpec.carriesRTP
                 do throws(SystemError) {
                     if try updateLeg(legIndex, from: stream.spec[side], to: streamSpec[side], session: session) {
                         remoteChanged[side.rawValue] = true
@@ -278,6 +283,7 @@ extension RelayWorker {
     }
 
     private func openSocket(host: String, port: UInt16) throws(SystemError) -> (Int32, Int32) {
+        failedPort = port
         let address = try SocketAddress(host: host, port: port)
         let bufferBytes = settings.socketBufferBytes
         let fd = try address.withSockAddr { (sockaddr, length) throws(SystemError) -> Int32 in
@@ -285,6 +291,7 @@ extension RelayWorker {
                 csbc_relay_open_udp(sockaddr, length, bufferBytes)
             }
         }
+        failedPort = nil
         return (fd, address.family)
     }
 

@@ -48,6 +48,8 @@ final class RelayWorker: @unchecked Sendable {
     /// Totals of legs already freed; live legs are summed when counters are published, so the
     /// packet path never writes a worker-wide counter.
     var retiredTotals = MediaRelayCounters()
+    /// The port of the last bind that failed, reported with the `.failed` event it causes.
+    var failedPort: UInt16?
     var timeoutCount: UInt64 = 0
 
     init(index: Int, settings: MediaRelaySettings, logger: Logger,

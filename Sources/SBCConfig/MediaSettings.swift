@@ -43,7 +43,8 @@ public struct MediaSettings: Sendable, Equatable {
     public var holdTimeout: Duration?
 
     /// A released port pair is not handed out again for this long (key `port_reuse_delay_s`,
-    /// default 10, 0-600): late packets of an ended call must not reach the next call on the port.
+    /// default 10, 1-600): late packets of an ended call must not reach the next call on the port,
+    /// and the worker that held it must have closed its sockets before another binds them.
     public var portReuseDelay: Duration
 
     /// Latching policy (key `latching`, `signalled` or `any`, default `signalled`).
@@ -83,7 +84,7 @@ extension MediaSettings {
     static let workersRange = 1...64
     static let timeoutRange = 0...3600
     static let holdTimeoutRange = 0...86_400
-    static let portReuseDelayRange = 0...600
+    static let portReuseDelayRange = 1...600
 
     /// Reads the `media` section; absent or null means all defaults.
     static func read(_ node: Node?, at path: String, problems: ProblemCollector) -> MediaSettings {

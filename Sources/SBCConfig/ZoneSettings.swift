@@ -34,8 +34,8 @@ public struct ZoneSettings: Sendable, Equatable {
     public var advertisedAddress: String?
 
     /// Local address the zone's RTP/RTCP relay sockets bind (key `media_address`, default: `bind`,
-    /// or the advertised address when `bind` is a wildcard). Why separate: media often leaves
-    /// through another interface than signalling (a dedicated media VLAN).
+    /// wildcard included: behind 1:1 NAT the advertised address is not a local one). Why separate:
+    /// media often leaves through another interface than signalling (a dedicated media VLAN).
     public var mediaAddress: String?
 
     /// Address written into c= lines of SDP sent into this zone (key `advertised_media_address`,
@@ -55,15 +55,14 @@ public struct ZoneSettings: Sendable, Equatable {
         self.advertisedMediaAddress = advertisedMediaAddress
     }
 
-    /// Where this zone's media sockets bind: `media_address`, else a specific `bind`, else the
-    /// advertised address (a wildcard bind requires one).
+    /// Where this zone's media sockets bind: `media_address`, else `bind`.
     public var effectiveMediaAddress: String {
-        mediaAddress ?? (IPAddressLiteral(bind)?.isWildcard == true ? effectiveAdvertisedAddress : bind)
+        mediaAddress ?? bind
     }
 
     /// What SDP sent into this zone names as the SBC's media address.
     public var effectiveAdvertisedMediaAddress: String {
-        advertisedMediaAddress ?? mediaAddress ?? advertisedAddress ?? effectiveMediaAddress
+        advertisedMediaAddress ?? mediaAddress ?? effectiveAdvertisedAddress
     }
 
     /// The address peers should use to reach this zone: `advertisedAddress`, else `bind`.

@@ -218,7 +218,8 @@ import Testing
         #expect(answer.media[0].direction(session: answer) == .recvonly)
         let spec = try #require(Self.applied(harness.b2bua.takeMediaInstructions()).last)
         #expect(spec.streams[0].b.remoteSends == false, "the held carrier is not expected to send")
-        #expect(spec.streams[0].a.remoteSends == true)
+        #expect(spec.streams[0].a.remoteSends == false,
+                "the holder often sends nothing either: both sides get the hold timeout")
     }
 
     @Test func rejectedReInviteOfferLeavesTheSessionAsItWas() throws {
@@ -309,5 +310,57 @@ import Testing
         let spec = try #require(Self.applied(harness.b2bua.takeMediaInstructions()).last)
         #expect(spec.streams[0].a.remoteRTP == MediaAddress(host: Self.platform, port: 4200),
                 "the platform's new address reopens latching on its side")
+    }
+
+    @Test func rtcpMuxOnBothSidesMovesRTCPOntoTheRTPPorts() throws {
+        var harness = try B2BUAHarness(media: Self.media)
+        let muxedOffer = Self.offer.replacingOccurrences(of: "a=sendrecv", with: "a=rtcp-mux\na=sendrecv")
+        let first = harness.receive(B2BUAHarness.invite(sdpBody: muxedOffer))
+        let invite = try #require(first.requests(.invite, to: Self.carrier).first)
+        #expect(try Self.sdp(of: invite).media[0].rtcpMux, "the offer's rtcp-mux is passed on")
+        let offered = try #require(Self.applied(harness.b2bua.takeMediaInstructions()).last)
+        #expect(offered.streams[0].a.localRTCPPort != nil, "until the answer accepts mux, RTCP has its own ports")
+        let muxedAnswer = Self.answer.replacingOccurrences(of: "a=sendrecv", with: "a=rtcp-mux\na=sendrecv")
+        harness.receive(B2BUAHarness.response(200, "OK", to: invite, sdpBody: muxedAnswer), from: B2BUAHarness.carrierA)
+        let answered = try #require(Self.applied(harness.b2bua.takeMediaInstructions()).last)
+        #expect(answered.streams[0].a.localRTCPPort == nil && answered.streams[0].b.localRTCPPort == nil)
+        #expect(answered.streams[0].a.remoteRTCP == nil && answered.streams[0].b.remoteRTCP == nil)
+    }
+
+    @Test func oldStyleHoldKeepsTheAddressForLatching() throws {
+        var harness = try B2BUAHarness(media: Self.media)
+        let (_, _, aTag) = try Self.establish(&harness)
+        let hold = Self.offer.replacingOccurrences(of: "c=IN IP4 192.0.2.10", with: "c=IN IP4 0.0.0.0")
+            .replacingOccurrences(of: "o=agent 100 1", with: "o=agent 100 2")
+        harness.receive(B2BUAHarness.platformRequest("INVITE", toTag: aTag, cseq: 2, branch: "z9hG4bKre3", sdpBody: hold))
+        let spec = try #require(Self.applied(harness.b2bua.takeMediaInstructions()).last)
+        #expect(spec.streams[0].a.remoteRTP == MediaAddress(host: Self.platform, port: 4000))
+        #expect(spec.streams[0].b.remoteSends == false && spec.streams[0].a.remoteSends == false)
+    }
+
+    @Test func relayFailureQuarantinesThePortAndStillDestroysTheSession() throws {
+        var harness = try B2BUAHarness(media: Self.media)
+        _ = try Self.establish(&harness)
+        let spec = try #require(Self.applied(harness.b2bua.takeMediaInstructions()).last)
+        let port = spec.streams[0].b.local.port
+        let capacity = harness.b2bua.ports.capacity
+        let out = harness.b2bua.mediaEvent(.failed(spec.id, reason: "bind: address in use", port: port), now: harness.now)
+        #expect(out.filter { $0.message.method == .bye }.count == 2)
+        #expect(harness.b2bua.ports.capacity == capacity - 1, "the port another process holds is never reused")
+        #expect(harness.b2bua.takeMediaInstructions().contains {
+            if case .destroy(spec.id) = $0.command { true } else { false }
+        }, "whatever the worker did bind is closed")
+    }
+
+    @Test func sdpInsideMultipartIsRefusedRatherThanLeaked() throws {
+        var harness = try B2BUAHarness(media: Self.media)
+        let body = "--b1\nContent-Type: application/sdp\n\n" + Self.offer + "--b1\nContent-Type: application/isup\n\nxx\n--b1--\n"
+        let invite = B2BUAHarness.invite(sdpBody: body)
+            .replacingOccurrences(of: "Content-Type: application/sdp\nContent-Length",
+                                  with: "Content-Type: multipart/mixed;boundary=b1\nContent-Length")
+        let out = harness.receive(invite)
+        #expect(out.requests(.invite, to: Self.carrier).isEmpty)
+        let refusal = try #require(out.messages(to: Self.platform).first { ($0.statusCode ?? 0) >= 300 })
+        #expect(refusal.statusCode == 415)
     }
 }

@@ -79,7 +79,7 @@ final class EventRecorder: Sendable {
 
     func failure(_ id: MediaSessionID, timeout: Duration = .seconds(1)) -> String? {
         wait(timeout: timeout) { event -> String? in
-            if case .failed(let failedID, let reason) = event, failedID == id { return reason }
+            if case .failed(let failedID, let reason, _) = event, failedID == id { return reason }
             return nil
         }?.0
     }

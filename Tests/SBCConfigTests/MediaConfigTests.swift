@@ -37,11 +37,11 @@ struct MediaConfigTests {
               workers: 3
               timeout_s: 0
               hold_timeout_s: 120
-              port_reuse_delay_s: 0
+              port_reuse_delay_s: 1
               latching: any
             """)))
         #expect(config.media == MediaSettings(portMin: 30000, portMax: 30999, workers: 3, timeout: nil,
-                                              holdTimeout: .seconds(120), portReuseDelay: .zero, latching: .any))
+                                              holdTimeout: .seconds(120), portReuseDelay: .seconds(1), latching: .any))
     }
 
     @Test("zone media addresses and trunk codecs")
@@ -50,7 +50,7 @@ struct MediaConfigTests {
             zones:
               - {name: core, bind: 0.0.0.0, udp_port: 5060, advertised_address: 198.51.100.1,
                  media_address: 10.0.0.7, advertised_media_address: 203.0.113.7}
-              - {name: edge, bind: 0.0.0.0, udp_port: 5080, advertised_address: 198.51.100.2}
+              - {name: edge, bind: 0.0.0.0, udp_port: 5080, advertised_address: 198.51.100.2, media_address: 10.0.0.8}
             trunks:
               - {name: peer, zone: core, address: 127.0.0.10, codecs: [PCMA, g722, telephone-event]}
             routes:
@@ -59,7 +59,7 @@ struct MediaConfigTests {
         let config = try #require(TestSupport.load(yaml))
         #expect(config.zones[0].effectiveMediaAddress == "10.0.0.7")
         #expect(config.zones[0].effectiveAdvertisedMediaAddress == "203.0.113.7")
-        #expect(config.zones[1].effectiveMediaAddress == "198.51.100.2", "a wildcard bind falls back to the advertised address")
+        #expect(config.zones[1].effectiveAdvertisedMediaAddress == "10.0.0.8")
         #expect(config.trunks[0].codecs == ["PCMA", "g722", "telephone-event"])
     }
 
@@ -72,6 +72,7 @@ struct MediaConfigTests {
         ("  hold_timeout_s: 100000", "media.hold_timeout_s", "must be an integer 0-86400 (seconds)"),
         ("  latching: strict", "media.latching", "must be one of signalled, any, got \"strict\""),
         ("  enabled: yes", "media.enabled", "must be true or false"),
+        ("  port_reuse_delay_s: 0", "media.port_reuse_delay_s", "must be an integer 1-600 (seconds), got 0"),
         ("  timeout: 4", "media.timeout", "unknown key \"timeout\""),
     ])
     func problems(text: String, keyPath: String, message: String) {
@@ -84,6 +85,15 @@ struct MediaConfigTests {
                                                             with: "    address: 127.0.0.10\n    codecs: [PCMA, \"G 729\"]")
         TestSupport.expectSingleProblem(yaml, keyPath: "trunks[0].codecs[1]", line: 9,
                                         containing: "must be an SDP codec name")
+    }
+
+    @Test("a wildcard bind relays media on the wildcard and advertises the zone's address")
+    func wildcardMedia() throws {
+        let yaml = TestSupport.minimal.replacingOccurrences(of: "    bind: 127.0.0.1",
+                                                            with: "    bind: 0.0.0.0\n    advertised_address: 198.51.100.1")
+        let zone = try #require(TestSupport.load(yaml)?.zones.first)
+        #expect(zone.effectiveMediaAddress == "0.0.0.0")
+        #expect(zone.effectiveAdvertisedMediaAddress == "198.51.100.1")
     }
 
     @Test("a SIP port inside the media range is refused")

@@ -38,7 +38,12 @@ typedef struct {
 
 typedef struct csbc_relay_batch csbc_relay_batch;
 
-/// A batch of `count` slots of `slot_bytes` each (rounded up to 16). NULL with errno on failure.
+/// Bytes at the end of every slot that receives never fill: room for SRTP's trailer
+/// (SRTP_MAX_TRAILER_LEN is 144), rounded up to keep slots 16-byte aligned.
+#define CSBC_RELAY_TAIL_ROOM 160
+
+/// A batch of `count` slots of `slot_bytes` each (rounded up to 16; more than the tail room).
+/// NULL with errno on failure.
 csbc_relay_batch *csbc_relay_batch_create(int count, size_t slot_bytes);
 void csbc_relay_batch_destroy(csbc_relay_batch *batch);
 /// The batch's packet array (count entries), valid until destroy.
