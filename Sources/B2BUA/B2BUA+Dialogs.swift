@@ -50,13 +50,18 @@ extension B2BUA {
         if Self.targetRefreshing.contains(method) { relayed.add(.contact, call[target].localContact) }
         HeaderFilter.copyEndToEnd(from: request, into: &relayed)
         if method == .invite || method == .update, !relayed.body.isEmpty {
+            guard call.pendingOffer == nil else {
+                // An offer is already in flight: a second one would leave two answers pending.
+                respond(to: request, key: key, status: 491, now: now)
+                return
+            }
             let before = call.media
             if case .refused(let status, let reason) = anchorMedia(&relayed, call: call, from: origin, offer: true, now: now) {
                 revertMedia(of: call, to: before, now: now)
                 respond(to: request, key: key, status: status, reason: reason, now: now)
                 return
             }
-            call.mediaBeforeOffer = before
+            call.pendingOffer = (key, before)
         }
         let purpose: TransactionContext.Purpose
         if method == .invite, let clientKey = TransactionKey.client(for: relayed) {

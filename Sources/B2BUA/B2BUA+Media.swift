@@ -2,6 +2,7 @@ import Logging
 import Media
 import SDP
 import SIPCore
+import SIPTransaction
 
 /// Media anchoring: every SDP body that crosses the SBC is rewritten to name the relay's ports on
 /// the receiving side, the relay is told where each side's media really is, and its events
@@ -121,13 +122,18 @@ extension B2BUA {
         call.media = before
     }
 
-    /// The offer was rejected (non-2xx to a re-INVITE or UPDATE): the session stays as it was.
-    mutating func restoreMediaAfterRejectedOffer(_ call: Call) {
-        guard let before = call.mediaBeforeOffer, var media = call.media else { return }
-        call.mediaBeforeOffer = nil
+    /// The in-dialog request on `serverKey` got its final answer: an offer it carried is settled
+    /// (2xx: the answer was anchored) or rejected, and then the session stays as it was.
+    mutating func settleOffer(of call: Call, serverKey: TransactionKey, accepted: Bool) {
+        guard let offer = call.pendingOffer, offer.serverKey == serverKey else { return }
+        call.pendingOffer = nil
+        guard !accepted, let before = offer.before, var media = call.media else { return }
         // Streams the offer added keep their ports until the call ends (they are still in the
         // SDP both sides hold); what the sides signalled reverts.
-        for index in before.streams.indices { media.streams[index].remote = before.streams[index].remote }
+        for index in before.streams.indices {
+            media.streams[index].remote = before.streams[index].remote
+            media.streams[index].carriesRTP = before.streams[index].carriesRTP
+        }
         call.media = media
         applyMedia(call)
     }

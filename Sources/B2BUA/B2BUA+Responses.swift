@@ -10,14 +10,53 @@ extension B2BUA {
         }
         // A 2xx retransmitted after its transaction ended: the ACK we sent was lost.
         guard let status = response.statusCode, (200..<300).contains(status), response.cseq?.method == .invite,
-              let callID = response.callID, let tag = response.from?.tag,
-              let entry = dialogs[DialogKey(callID: callID, localTag: tag)],
-              let ack = calls[entry.call]?.lastAck[entry.side]
+              let callID = response.callID, let tag = response.from?.tag
         else {
             logger.debug("stray response", metadata: ["call_id": "\(response.callID ?? "-")", "source": "\(source)"])
             return
         }
+        guard let entry = dialogs[DialogKey(callID: callID, localTag: tag)] else {
+            releaseStrayAnswer(response, from: source, now: now)
+            return
+        }
+        // No ACK yet (late offer: it waits for the caller's answer): the retransmission is expected.
+        guard let ack = calls[entry.call]?.lastAck[entry.side] else { return }
         send(ack, to: calls[entry.call]![entry.side].peer)
+    }
+
+    /// A 2xx to an INVITE the SBC no longer wants (an attempt abandoned after its first-provisional
+    /// timer, or a call already gone): without an ACK the callee retransmits it for 32 s, and
+    /// without a BYE it may bill a call nobody hears (RFC 3261 13.2.2.4 and 15). Only trunks get
+    /// this; every copy of the 2xx is ACKed, but each dialog gets one BYE.
+    mutating func releaseStrayAnswer(_ response: SIPMessage, from source: SIPEndpoint, now: Duration) {
+        guard routing.sourceTrunk(zone: source.zone, address: source.host) != nil,
+              let zone = settings.zones[source.zone], let cseq = response.cseq, let callID = response.callID,
+              let from = response.firstValue(.from), let to = response.firstValue(.to), let toTag = response.to?.tag,
+              let target = response.contacts.first?.uri
+        else { return }
+        func request(_ method: SIPMethod, _ number: UInt32) -> SIPMessage {
+            var message = SIPMessage.request(method, uri: target)
+            message.add(.via, zone.via(branch: ids.branch(), transport: source.transport))
+            message.add(.maxForwards, String(settings.maxForwards))
+            message.add(.from, from)
+            message.add(.to, to)
+            message.add(.callID, callID)
+            message.add(.cseq, "\(number) \(method)")
+            for route in response.recordRoutes.reversed() { message.add(.route, route.description) }
+            return message
+        }
+        send(request(.ack, cseq.number), to: source)
+        let dialog = "\(callID);\(toTag)"
+        guard !releasedStrayDialogs.contains(dialog) else { return }
+        if releasedStrayDialogs.count >= 4096 { releasedStrayDialogs.removeAll(keepingCapacity: true) }
+        releasedStrayDialogs.insert(dialog)
+        logger.notice("releasing an unwanted answer", metadata: [
+            "call_id": "\(callID)", "source": "\(source)", "status": "\(response.statusCode ?? 0)",
+        ])
+        var bye = request(.bye, cseq.number &+ 1)
+        bye.add(.reason, "SIP;cause=200;text=\"Call completed elsewhere\"")
+        let context = TransactionContext(destination: source, callID: nil, purpose: .fireAndForget)
+        handle(transactions.startClient(bye, reliable: source.isReliable, context: context, now: now), now: now)
     }
 
     /// A response delivered by one of our client transactions.
@@ -95,7 +134,7 @@ extension B2BUA {
             }
             call.phase = .confirmed
             call.pendingInvite = pending
-            call.mediaBeforeOffer = nil
+            settleOffer(of: call, serverKey: pending.serverKey, accepted: true)
             if initial { logger.info("call answered", metadata: metadata(call).merging(["status": "\(status)"]) { a, _ in a }) }
             if let request = transactions.request(of: pending.serverKey) {
                 var out = relayed(response, to: request, leg: call[origin], contact: true)
@@ -116,7 +155,7 @@ extension B2BUA {
             return
         }
         call.pendingInvite = nil
-        restoreMediaAfterRejectedOffer(call)
+        settleOffer(of: call, serverKey: pending.serverKey, accepted: false)
         if let request = transactions.request(of: pending.serverKey) {
             respond(pending.serverKey, relayed(response, to: request, leg: call[origin], contact: false), now: now)
         }
@@ -130,12 +169,8 @@ extension B2BUA {
             let refreshes = (200..<300).contains(status) && request.method != .bye
             var out = relayed(response, to: request, leg: call[origin], contact: refreshes)
             if request.method == .update {
-                if refreshes {
-                    anchorResponseMedia(&out, call: call, from: origin.other, offer: false, now: now)
-                    call.mediaBeforeOffer = nil
-                } else {
-                    restoreMediaAfterRejectedOffer(call)
-                }
+                if refreshes { anchorResponseMedia(&out, call: call, from: origin.other, offer: false, now: now) }
+                settleOffer(of: call, serverKey: serverKey, accepted: refreshes)
             }
             respond(serverKey, out, now: now)
             if request.method == .bye {
@@ -174,7 +209,7 @@ extension B2BUA {
                 "status": "\(status)", "reason": "\(reason)", "trunk": "\(call[pending.origin.other].trunk.name)",
             ]) { a, _ in a })
             call.pendingInvite = nil
-            restoreMediaAfterRejectedOffer(call)
+            settleOffer(of: call, serverKey: pending.serverKey, accepted: false)
             if let request = transactions.request(of: pending.serverKey), call.phase != .cancelling {
                 respond(to: request, key: pending.serverKey, status: status, reason: reason,
                         toTag: call[pending.origin].localTag, now: now)
@@ -187,6 +222,7 @@ extension B2BUA {
         case .relay(let serverKey, _):
             guard let id = context.callID, let call = calls[id], let request = transactions.request(of: serverKey)
             else { return }
+            settleOffer(of: call, serverKey: serverKey, accepted: false)
             respond(to: request, key: serverKey, status: status, reason: reason, now: now)
             if request.method == .bye {
                 logger.info("call ended", metadata: metadata(call).merging(["status": "\(status)"]) { a, _ in a })

@@ -57,6 +57,9 @@ public struct B2BUA {
     var nextMediaSession: UInt64 = 1
     /// Summaries of ended calls waiting for their media statistics from the relay.
     var awaitingMediaStatistics: [MediaSessionID: AwaitedStatistics] = [:]
+    /// "Call-ID;To-tag" of unwanted answers already ACKed and hung up (bounded; see
+    /// `releaseStrayAnswer`), so their retransmissions do not each start another BYE.
+    var releasedStrayDialogs: Set<String> = []
     private var drainExpired = false
 
     struct DialogKey: Hashable, Sendable {

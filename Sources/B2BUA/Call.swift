@@ -70,9 +70,10 @@ final class Call {
     /// Why the last candidate refused the call before any INVITE (488 for codecs), answered to
     /// the caller when no candidate is left.
     var refusal: (status: Int, reason: String)?
-    /// The media state before a re-INVITE's offer, restored if the offer is rejected (RFC 3264
-    /// §8: a rejected offer leaves the session as it was).
-    var mediaBeforeOffer: CallMedia?
+    /// An in-dialog offer (re-INVITE or UPDATE with SDP) in flight: the request's server
+    /// transaction and the media state before it, restored if the offer is rejected (RFC 3264
+    /// §8: a rejected offer leaves the session as it was). One at a time (RFC 3311 §5.2).
+    var pendingOffer: (serverKey: TransactionKey, before: CallMedia?)?
 
     init(id: Int, a: CallLeg, route: RouteDecision, callerInvite: SIPMessage, callerKey: TransactionKey,
          remainingCandidates: [TrunkSettings], startedAt: Duration)

@@ -132,4 +132,23 @@ import Testing
         #expect(second.requests(.invite, to: Self.carrierA).isEmpty)
         #expect(second.requests(.invite, to: Self.carrierB).count == 1)
     }
+
+    @Test func aLateAnswerFromAnAbandonedAttemptIsAckedAndHungUp() throws {
+        var harness = try B2BUAHarness()
+        let first = harness.receive(B2BUAHarness.invite())
+        let toA = try #require(first.requests(.invite, to: Self.carrierA).first)
+        let failover = harness.advance(by: .milliseconds(2100))
+        #expect(failover.requests(.invite, to: Self.carrierB).count == 1)
+        let late = B2BUAHarness.response(200, "OK", to: toA, sdp: true)
+        let out = harness.receive(late, from: B2BUAHarness.carrierA)
+        let ack = try #require(out.requests(.ack, to: Self.carrierA).first)
+        let bye = try #require(out.requests(.bye, to: Self.carrierA).first)
+        #expect(ack.requestURIText == "sip:gw@198.51.100.11:5060" && bye.requestURIText == ack.requestURIText)
+        #expect(ack.cseq?.number == toA.cseq?.number && bye.cseq?.number == (toA.cseq?.number ?? 0) + 1)
+        #expect(bye.to?.tag == "crtag" && bye.callID == toA.callID)
+        #expect(out.messages(to: "192.0.2.10").isEmpty, "the caller never hears of the abandoned attempt")
+        let again = harness.receive(late, from: B2BUAHarness.carrierA)
+        #expect(again.requests(.ack, to: Self.carrierA).count == 1, "a retransmission is ACKed again (the ACK was lost)")
+        #expect(again.requests(.bye, to: Self.carrierA).isEmpty, "but does not start another BYE")
+    }
 }

@@ -363,4 +363,21 @@ import Testing
         let refusal = try #require(out.messages(to: Self.platform).first { ($0.statusCode ?? 0) >= 300 })
         #expect(refusal.statusCode == 415)
     }
+
+    @Test func aSecondOfferWhileOneIsPendingGets491() throws {
+        var harness = try B2BUAHarness(media: Self.media)
+        let (_, _, aTag) = try Self.establish(&harness)
+        let moved = Self.offer.replacingOccurrences(of: "m=audio 4000", with: "m=audio 4100")
+        let first = harness.receive(B2BUAHarness.platformRequest("UPDATE", toTag: aTag, cseq: 2, branch: "z9hG4bKu1",
+                                                                 sdpBody: moved))
+        let update = try #require(first.requests(.update, to: Self.carrier).first)
+        let second = harness.receive(B2BUAHarness.platformRequest("UPDATE", toTag: aTag, cseq: 3, branch: "z9hG4bKu2",
+                                                                  sdpBody: moved))
+        #expect(second.responses(491, to: Self.platform).count == 1, "RFC 3311: one offer at a time")
+        #expect(second.requests(.update, to: Self.carrier).isEmpty)
+        harness.receive(B2BUAHarness.response(200, "OK", to: update, sdpBody: Self.answer), from: B2BUAHarness.carrierA)
+        let third = harness.receive(B2BUAHarness.platformRequest("UPDATE", toTag: aTag, cseq: 4, branch: "z9hG4bKu3",
+                                                                 sdpBody: moved))
+        #expect(third.requests(.update, to: Self.carrier).count == 1, "once answered, the next offer goes through")
+    }
 }
