@@ -171,15 +171,7 @@ write_sbc_config() { # write_sbc_config FILE with_media(0|1)
 node:
   name: bench-media
   state_dir: $WORK/state
-sip:
-  t1_ms: 500
-  t2_ms: 4000
-  t4_ms: 5000
-  max_message_bytes: 65535
-  max_forwards: 70
-  unknown_methods: reject
-  tcp_idle_timeout_s: 300
-zones:
+zones:                      # sip: section left at its RFC 3261 defaults
   - name: platform
     bind: $SBC_IP
     udp_port: $SBC_PLATFORM_PORT

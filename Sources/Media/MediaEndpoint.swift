@@ -24,12 +24,6 @@ public struct MediaEndpoint: Hashable, Sendable, CustomStringConvertible {
         self.init(high: 0, low: 0xFFFF_0000_0000 | UInt64(address), port: port)
     }
 
-    /// Parses a numeric literal; nil for anything else (names are resolved by signalling, never here).
-    public init?(_ address: MediaAddress) {
-        guard let (high, low) = MediaEndpoint.parseIP(address.host) else { return nil }
-        self.init(high: high, low: low, port: address.port)
-    }
-
     /// The IPv4 address in host byte order when this is IPv4(-mapped).
     @inlinable
     public var ipv4: UInt32? {
@@ -81,91 +75,5 @@ public struct MediaEndpoint: Hashable, Sendable, CustomStringConvertible {
             i += 1
         }
         return text
-    }
-
-    // MARK: - Parsing
-
-    /// (high, low) of a numeric IPv4 or IPv6 literal; IPv6 may carry brackets and a zone
-    /// ("%eth0"), which is ignored: media never uses link-local addresses.
-    static func parseIP(_ text: String) -> (UInt64, UInt64)? {
-        var literal = Substring(text)
-        if literal.hasPrefix("["), literal.hasSuffix("]") {
-            literal = literal.dropFirst().dropLast()
-        }
-        if let v4 = parseIPv4(literal) {
-            return (0, 0xFFFF_0000_0000 | UInt64(v4))
-        }
-        if let percent = literal.firstIndex(of: "%") {
-            literal = literal[..<percent]
-        }
-        return parseIPv6(literal)
-    }
-
-    static func parseIPv4(_ text: Substring) -> UInt32? {
-        var result: UInt32 = 0
-        var octet: UInt32 = 0
-        var digits = 0
-        var dots = 0
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"):
-                octet = octet * 10 + UInt32(byte - UInt8(ascii: "0"))
-                digits += 1
-                if digits > 3 || octet > 255 { return nil }
-            case UInt8(ascii: "."):
-                guard digits > 0, dots < 3 else { return nil }
-                result = result << 8 | octet
-                octet = 0
-                digits = 0
-                dots += 1
-            default:
-                return nil
-            }
-        }
-        guard dots == 3, digits > 0 else { return nil }
-        return result << 8 | octet
-    }
-
-    /// RFC 4291 section 2.2 text forms: eight groups, one "::", and an IPv4 tail.
-    static func parseIPv6(_ text: Substring) -> (UInt64, UInt64)? {
-        guard !text.isEmpty else { return nil }
-        var head: [UInt16] = []
-        var tail: [UInt16] = []
-        var sawCompression = false
-        var parts = text.split(separator: ":", omittingEmptySubsequences: false)[...]
-        // "::x" and "x::" split into leading/trailing empty parts; fold them into the "::" marker.
-        if parts.first == "" {
-            guard parts.count >= 2, parts[parts.startIndex + 1] == "" else { return nil }
-            parts = parts.dropFirst()
-        }
-        if parts.last == "" {
-            guard parts.count >= 2, parts[parts.endIndex - 2] == "" else { return nil }
-            parts = parts.dropLast()
-        }
-        for (position, part) in zip(parts.indices, parts) {
-            if part.isEmpty {
-                guard !sawCompression else { return nil }
-                sawCompression = true
-                continue
-            }
-            var groups: [UInt16]
-            if part.contains(".") {
-                guard position == parts.endIndex - 1, let v4 = parseIPv4(part) else { return nil }
-                groups = [UInt16(v4 >> 16), UInt16(v4 & 0xFFFF)]
-            } else {
-                guard part.utf8.count <= 4, let value = UInt16(part, radix: 16) else { return nil }
-                groups = [value]
-            }
-            if sawCompression { tail += groups } else { head += groups }
-        }
-        let total = head.count + tail.count
-        if sawCompression ? total > 7 : total != 8 { return nil }
-        let all = head + [UInt16](repeating: 0, count: 8 - total) + tail
-        var high: UInt64 = 0, low: UInt64 = 0
-        for i in 0..<4 {
-            high = high << 16 | UInt64(all[i])
-            low = low << 16 | UInt64(all[4 + i])
-        }
-        return (high, low)
     }
 }
