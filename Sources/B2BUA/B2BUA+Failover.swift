@@ -105,7 +105,7 @@ extension B2BUA {
         }
         let previous = call.legB
         call.legB = leg
-        forgetRemote(.b, of: call)
+        startNewBLeg(of: call)
         if case .refused(let status, let reason) = anchorMedia(&invite, call: call, from: .a, offer: true, now: now) {
             call.legB = previous
             return .refused(reason: reason, status: status)

@@ -191,11 +191,15 @@ extension B2BUA {
         mediaCommands.append(MediaInstruction(command: .apply(spec), worker: media.worker))
     }
 
-    /// A new attempt goes to another carrier: what the previous one signalled no longer holds,
-    /// and the relay must not send the caller's media to it.
-    mutating func forgetRemote(_ side: LegSide, of call: Call) {
-        guard call.media != nil else { return }
-        for index in call.media!.streams.indices { call.media!.streams[index].remote[side] = nil }
+    /// A new attempt goes to another carrier: what the previous one signalled no longer holds
+    /// (the relay must not send the caller's media to it), and the new dialog gets an SDP session
+    /// of its own, named after its zone's media address.
+    mutating func startNewBLeg(of call: Call) {
+        guard var media = call.media, let zone = call.legB?.zone else { return }
+        for index in media.streams.indices { media.streams[index].remote[.b] = nil }
+        media.origins[.b] = SDPOriginState(sessionID: ids.sdpSessionID(), address: zone.mediaAdvertised,
+                                           addressType: zone.mediaAdvertised.contains(":") ? "IP6" : "IP4")
+        call.media = media
     }
 
     /// The call is answered: silence from either side counts from now on.

@@ -4,7 +4,7 @@
 /// section is kept in `lines` in its original order, a= lines included. Attributes are read
 /// from there on demand rather than kept twice, so an edit cannot leave two views disagreeing
 /// and a section the SBC does not touch is written back line for line.
-public struct MediaDescription: Sendable, Equatable {
+public struct MediaDescription: Sendable, Equatable, SDPAttributeHolder {
     /// "audio", "video", "image", "application", ...
     public var type: String
     public var port: Int
@@ -42,24 +42,12 @@ public struct MediaDescription: Sendable, Equatable {
         return text
     }
 
-    // MARK: Attributes
+    // MARK: Attributes (accessors from SDPAttributeHolder)
 
-    /// The a= lines of the section, parsed, in order.
-    public var attributes: [SDPAttribute] { lines.compactMap(\.attribute) }
-
-    /// The value of the first `a=name` (name compared ignoring ASCII case): nil when absent,
-    /// `.some(nil)` for a flag attribute such as `a=rtcp-mux`.
-    public func attribute(_ name: String) -> String?? { lines.firstAttributeValue(named: name) }
-
-    /// Removes every `a=name` (name compared ignoring ASCII case).
-    public mutating func removeAttributes(named name: String) { lines.removeAttributes(named: name) }
-
-    public mutating func removeAttributes(where shouldRemove: (SDPAttribute) -> Bool) {
-        lines.removeAttributes(where: shouldRemove)
+    public var attributeLines: [SDPLine] {
+        get { lines }
+        set { lines = newValue }
     }
-
-    /// Replaces the first `a=name` where it stands, else appends the attribute at the end.
-    public mutating func setAttribute(_ name: String, _ value: String?) { lines.setAttribute(name, value) }
 
     // MARK: Direction
 

@@ -5,7 +5,7 @@
 /// `try SessionDescription(parsing: sdp.serialized()) == sdp` holds for every parsed body.
 /// Output is canonical rather than byte-identical to the input: CRLF line endings, single
 /// spaces between fields, v= and o= first and c= where RFC 8866 puts it.
-public struct SessionDescription: Sendable, Equatable, CustomStringConvertible {
+public struct SessionDescription: Sendable, Equatable, CustomStringConvertible, SDPAttributeHolder {
     /// The o= line. The SBC replaces it per leg (``SDPOriginState``) before sending.
     public var origin: SDPOrigin
     /// The session-level c=, the default for every stream without its own.
@@ -39,21 +39,12 @@ public struct SessionDescription: Sendable, Equatable, CustomStringConvertible {
         return SDPGrammar.equalsIgnoringASCIICase(mediaType, "application/sdp".utf8)
     }
 
-    // MARK: Session-level attributes
+    // MARK: Session-level attributes (accessors from SDPAttributeHolder)
 
-    /// The session-level a= lines, parsed, in order.
-    public var attributes: [SDPAttribute] { sessionLines.compactMap(\.attribute) }
-
-    /// The value of the first session-level `a=name`: nil when absent, `.some(nil)` for a flag.
-    public func attribute(_ name: String) -> String?? { sessionLines.firstAttributeValue(named: name) }
-
-    public mutating func removeAttributes(named name: String) { sessionLines.removeAttributes(named: name) }
-
-    public mutating func removeAttributes(where shouldRemove: (SDPAttribute) -> Bool) {
-        sessionLines.removeAttributes(where: shouldRemove)
+    public var attributeLines: [SDPLine] {
+        get { sessionLines }
+        set { sessionLines = newValue }
     }
-
-    public mutating func setAttribute(_ name: String, _ value: String?) { sessionLines.setAttribute(name, value) }
 
     /// The session-level direction attribute, which applies to streams without their own.
     public var sessionDirection: MediaDirection? { sessionLines.direction }

@@ -244,6 +244,8 @@ import Testing
                                      from: B2BUAHarness.carrierA)
         let toB = try #require(failed.requests(.invite, to: "198.51.100.12").first)
         #expect(try Self.sdp(of: toB).media[0].port == (try Self.sdp(of: toA)).media[0].port)
+        #expect(try Self.sdp(of: toB).origin.sessionID != (try Self.sdp(of: toA)).origin.sessionID,
+                "the new carrier's dialog gets an SDP session of its own")
         let spec = try #require(Self.applied(harness.b2bua.takeMediaInstructions()).last)
         #expect(spec.streams[0].b.remoteRTP == nil)
     }
