@@ -71,7 +71,7 @@ extension B2BUA {
             media.streams[index].carriesRTP = description.isRTP
         }
         let zone = call[target].zone
-        let addressType = zone.mediaAdvertised.contains(":") ? "IP6" : "IP4"
+        let addressType = zone.mediaAddressType
         let endpoints = sdp.media.indices.map { index -> SDPRelayEndpoint? in
             guard sdp.media[index].port != 0, let pair = media.streams[index].ports[target] else { return nil }
             return SDPRelayEndpoint(address: zone.mediaAdvertised, addressType: addressType, rtpPort: Int(pair.rtp),
@@ -172,13 +172,13 @@ extension B2BUA {
         let session = MediaSessionID(rawValue: nextMediaSession)
         nextMediaSession &+= 1
         mediaSessions[session] = call.id
-        var origins: [LegSide: SDPOriginState] = [:]
-        for side in [LegSide.a, .b] {
-            let host = side == .a ? call.a.zone.mediaAdvertised : (call.legB?.zone ?? call.a.zone).mediaAdvertised
-            origins[side] = SDPOriginState(sessionID: ids.sdpSessionID(), address: host,
-                                           addressType: host.contains(":") ? "IP6" : "IP4")
-        }
+        let origins = [LegSide.a: newOrigin(in: call.a.zone), .b: newOrigin(in: (call.legB ?? call.a).zone)]
         return CallMedia(session: session, worker: Int(session.rawValue % UInt64(settings.workers)), origins: origins)
+    }
+
+    /// A fresh SDP session (our o= line) for a dialog in `zone`.
+    private mutating func newOrigin(in zone: ZoneIdentity) -> SDPOriginState {
+        SDPOriginState(sessionID: ids.sdpSessionID(), address: zone.mediaAdvertised, addressType: zone.mediaAddressType)
     }
 
     /// Tells the relay the call's current media state.
@@ -197,8 +197,7 @@ extension B2BUA {
     mutating func startNewBLeg(of call: Call) {
         guard var media = call.media, let zone = call.legB?.zone else { return }
         for index in media.streams.indices { media.streams[index].remote[.b] = nil }
-        media.origins[.b] = SDPOriginState(sessionID: ids.sdpSessionID(), address: zone.mediaAdvertised,
-                                           addressType: zone.mediaAdvertised.contains(":") ? "IP6" : "IP4")
+        media.origins[.b] = newOrigin(in: zone)
         call.media = media
     }
 

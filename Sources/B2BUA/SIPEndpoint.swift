@@ -29,6 +29,8 @@ struct ZoneIdentity: Sendable {
     /// Where this zone's media sockets bind, and what SDP sent into the zone names instead.
     var mediaBind: String
     var mediaAdvertised: String
+    /// SDP's addrtype of `mediaAdvertised` (RFC 8866 c= and o= lines).
+    var mediaAddressType: String { mediaAdvertised.contains(":") ? "IP6" : "IP4" }
 
     init(_ zone: ZoneSettings) {
         name = zone.name

@@ -1,10 +1,8 @@
-/// Writes batches of CDRs on the store thread with three reused prepared statements.
-///
-/// One transaction per batch: with WAL and `synchronous=NORMAL` a commit costs a WAL append,
-/// so batching whatever accumulated while the previous commit ran is what lets one thread keep
-/// up with bursts of call ends. Owns its connection; confined to the writer thread.
+/// Writes batches of CDRs on the store thread with three reused prepared statements, one
+/// transaction per batch (see `StoreBatchWriter`). Owns its connection; confined to the writer
+/// thread.
 final class CallRecordWriter: StoreBatchWriter {
-    private let database: SQLiteDatabase
+    let database: SQLiteDatabase
     private let insertCall: SQLiteStatement
     private let insertAttempt: SQLiteStatement
     private let insertMedia: SQLiteStatement
@@ -16,25 +14,10 @@ final class CallRecordWriter: StoreBatchWriter {
         insertMedia = try database.prepare(CallRecordSchema.insertMedia)
     }
 
-    /// Inserts every record of `batch` (chunks in queue order) or none of them.
-    func write(_ batch: [[CallRecord]]) throws(SQLiteError) {
-        try database.transaction { () throws(SQLiteError) in
-            for chunk in batch {
-                for record in chunk {
-                    try insert(record)
-                }
-            }
-        }
-    }
+    var statements: [SQLiteStatement] { [insertCall, insertAttempt, insertMedia] }
 
-    func close() {
-        insertCall.finalize()
-        insertAttempt.finalize()
-        insertMedia.finalize()
-        database.close()
-    }
-
-    private func insert(_ record: CallRecord) throws(SQLiteError) {
+    /// Inserts one call with its attempts and media legs.
+    func apply(_ record: CallRecord) throws(SQLiteError) {
         // Typed binds one by one rather than an array of SQLiteValue: no allocation per row.
         defer { insertCall.reset() }
         try insertCall.bind(record.callID, at: 1)

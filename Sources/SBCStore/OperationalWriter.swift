@@ -5,7 +5,7 @@
 /// group-wide failover produces bursts; batching them costs one WAL commit per burst. Owns its
 /// connection; confined to the writer thread.
 final class OperationalWriter: StoreBatchWriter {
-    private let database: SQLiteDatabase
+    let database: SQLiteDatabase
     private let upsertTrunk: SQLiteStatement
     private let upsertGroup: SQLiteStatement
     private let insertAudit: SQLiteStatement
@@ -17,25 +17,9 @@ final class OperationalWriter: StoreBatchWriter {
         insertAudit = try database.prepare(OperationalSchema.insertAudit)
     }
 
-    /// Applies every write of `batch`, in queue order, or none of them.
-    func write(_ batch: [[OperationalWrite]]) throws(SQLiteError) {
-        try database.transaction { () throws(SQLiteError) in
-            for chunk in batch {
-                for item in chunk {
-                    try apply(item)
-                }
-            }
-        }
-    }
+    var statements: [SQLiteStatement] { [upsertTrunk, upsertGroup, insertAudit] }
 
-    func close() {
-        upsertTrunk.finalize()
-        upsertGroup.finalize()
-        insertAudit.finalize()
-        database.close()
-    }
-
-    private func apply(_ item: OperationalWrite) throws(SQLiteError) {
+    func apply(_ item: OperationalWrite) throws(SQLiteError) {
         switch item {
         case .trunk(let record, let updatedAt):
             defer { upsertTrunk.reset() }
