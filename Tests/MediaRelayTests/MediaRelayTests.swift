@@ -5,7 +5,7 @@ import MediaRelay
 import SBCSystem
 
 /// Real loopback sockets: parties on 127.0.60.2-4, a stranger on 127.0.60.9, the relay on
-/// 127.0.60.1. Each test owns a block of 100 ports in 46000-46999 so tests can run in parallel.
+/// 127.0.60.1. Each test owns its block of ports in 46000-46999 (none shared) so tests can run in parallel.
 @Suite("MediaRelay")
 struct MediaRelayTests {
     @Test("packets flow both ways from the symmetric ports and are counted on both sides")
@@ -318,16 +318,16 @@ struct MediaRelayTests {
         let recorder = EventRecorder()
         let relay = try RelayTest.relay(recorder)
         defer { relay.stopAndJoin() }
-        let a = try TestPeer(RelayTest.partyA, 46910)
-        let b = try TestPeer(RelayTest.partyB, 46920)
-        var spec = RelayTest.spec(id: 11, base: 46900, a: a.media, b: b.media)
+        let a = try TestPeer(RelayTest.partyA, 46860)
+        let b = try TestPeer(RelayTest.partyB, 46870)
+        var spec = RelayTest.spec(id: 11, base: 46850, a: a.media, b: b.media)
         relay.submit(.apply(spec), worker: 0)
         _ = RelayTest.waitCounters(relay) { $0.sessions == 1 }
 
         let dtls: [UInt8] = [22, 0xFE, 0xFD] + [UInt8](repeating: 7, count: 60)   // a DTLS handshake record
         let junk: [UInt8] = [0x00, 0x01, 0x00, 0x08] + [UInt8](repeating: 0, count: 20)  // STUN-like, no ICE here
-        try a.send(dtls, to: RelayTest.relayHost, 46900)
-        try a.send(junk, to: RelayTest.relayHost, 46900)
+        try a.send(dtls, to: RelayTest.relayHost, 46850)
+        try a.send(junk, to: RelayTest.relayHost, 46850)
         #expect(b.receive(count: 2).map(\.bytes) == [dtls], "DTLS crosses an RTP stream, other non-RTP does not")
 
         // A T.38 re-INVITE turns the same ports into a fax stream: UDPTL datagrams cross both ways.
@@ -336,11 +336,11 @@ struct MediaRelayTests {
         let udptl: [UInt8] = [0x00, 0x05, 0x06, 0xC0, 0x01, 0x80] + [UInt8](repeating: 0x33, count: 40)
         var delivered = 0
         for _ in 0..<20 where delivered == 0 {
-            try a.send(udptl, to: RelayTest.relayHost, 46900)
+            try a.send(udptl, to: RelayTest.relayHost, 46850)
             delivered = b.receive(count: 1, timeout: .milliseconds(50)).count
         }
         #expect(delivered == 1)
-        try b.send(udptl, to: RelayTest.relayHost, 46902)
+        try b.send(udptl, to: RelayTest.relayHost, 46852)
         #expect(a.receive(count: 1).map(\.bytes) == [udptl])
         relay.submit(.destroy(MediaSessionID(11)), worker: 0)
         #expect(recorder.closed(MediaSessionID(11)) != nil)
