@@ -117,8 +117,10 @@ extension B2BUA {
 
     /// The current attempt failed. Records it, feeds passive health and Retry-After quarantine,
     /// and either tries the next candidate or gives the caller its one final response.
+    /// `trigger` fails the call over. `chargesTrunk` false keeps the failure away from the trunk's
+    /// passive health and Retry-After quarantine: the SBC itself refused what the trunk sent.
     mutating func attemptFailed(_ call: Call, status: Int?, reason: String, outcome: CallAttemptSummary.Outcome,
-                                trigger: Bool, response: SIPMessage?, now: Duration)
+                                trigger: Bool, chargesTrunk: Bool = true, response: SIPMessage?, now: Duration)
     {
         call.provisionalTimer = nil
         call.answerTimer = nil
@@ -128,18 +130,18 @@ extension B2BUA {
             call.activeTrunk = nil
             // 503 and 429 are overload signals whatever the group fails over on: right after a
             // fail-back a burst of them sends the trunk straight back down (probation).
-            if trigger || status == 503 || status == 429 {
+            if chargesTrunk, trigger || status == 503 || status == 429 {
                 record(health[trunk.name]?.passiveFailure(detail: "\(status.map(String.init) ?? outcome.rawValue) on a call",
                                                           now: now) ?? [])
             }
-            if trigger {
+            if chargesTrunk, trigger {
                 if let change = availability.recordFailure(trunk, now: now) {
                     report(change, call: call)
                     record(health[trunk.name]?.passiveDown(detail: "\(trunk.passiveFailureThreshold) failures within "
                         + "\(trunk.passiveFailureWindow.components.seconds) s", now: now) ?? [])
                 }
             }
-            if status == 503, let group = call.route.group {
+            if chargesTrunk, status == 503, let group = call.route.group {
                 let duration = group.quarantine(retryAfter: response?.retryAfter.map { Int($0.seconds) })
                 if let change = availability.quarantine(trunk.name, for: duration, now: now) {
                     report(change, call: call)

@@ -113,6 +113,34 @@ extension B2BUA {
         message.setBody([], contentType: nil)
     }
 
+    /// The callee's 2xx carried an offer (the caller's INVITE had none) that the SBC cannot relay:
+    /// no codec its trunks allow, a body it cannot parse, no ports. A 2xx cannot be refused, so
+    /// RFC 3261 13.2.2.4 applies: ACK it with a valid answer that rejects every stream (RFC 3264
+    /// §6, port 0), then BYE. Relaying the 2xx without its offer instead would leave the caller
+    /// with an answered call and no media. The attempt then fails with the refusal's status:
+    /// like a trunk skipped for its codecs on an early offer, the next candidate gets the call
+    /// (except when ports ran out, which no other trunk changes); the trunk's health is not
+    /// charged, since it answered.
+    mutating func refuseOfferInAnswer(_ response: SIPMessage, call: Call, side: LegSide, status: Int, reason: String,
+                                      now: Duration)
+    {
+        guard let pending = call.pendingInvite else { return }
+        var ack = makeAck(for: pending.clientRequest, on: call, side: side)
+        if var answer = try? SessionDescription(parsing: response.body) {
+            SDPRelayRewriter.rewrite(&answer, endpoints: [])
+            var origin = newOrigin(in: call[side].zone)
+            origin.stamp(&answer)
+            ack.setBody(answer.serialized(), contentType: "application/sdp")
+        }
+        send(ack, to: call[side].peer)
+        logger.warning("offer in answer refused", metadata: metadata(call).merging([
+            "trunk": "\(call[side].trunk.name)", "status": "\(status)", "why": "\(reason)",
+        ]) { a, _ in a })
+        sendBye(callID: call.id, side: side, reason: "SIP;cause=\(status);text=\"\(reason)\"", now: now)
+        attemptFailed(call, status: status, reason: reason, outcome: .rejected, trigger: status != 503,
+                      chargesTrunk: false, response: nil, now: now)
+    }
+
     /// An offer was refused before it crossed: the call's media is put back as it was, and
     /// ports taken for streams the offer would have added go back to the pool.
     mutating func revertMedia(of call: Call, to before: CallMedia?, now: Duration) {

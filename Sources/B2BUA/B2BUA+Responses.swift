@@ -116,6 +116,21 @@ extension B2BUA {
         if status < 300 {
             if let contact = response.contacts.first?.uri { call[target].remoteTarget = contact }
             if initial { call[target].routeSet = response.recordRoutes.reversed() }
+            // Late offer: the callee's offer is anchored before anything commits to this answer,
+            // because an offer the SBC cannot relay ends the attempt instead.
+            var anchoredOffer: SIPMessage?
+            if initial, pending.awaitingOriginAck, call.phase == .proceeding,
+               let request = transactions.request(of: pending.serverKey)
+            {
+                var out = relayed(response, to: request, leg: call[origin], contact: true)
+                let before = call.media
+                if case .refused(let refusal, let why) = anchorMedia(&out, call: call, from: target, offer: true, now: now) {
+                    revertMedia(of: call, to: before, now: now)
+                    refuseOfferInAnswer(response, call: call, side: target, status: refusal, reason: why, now: now)
+                    return
+                }
+                anchoredOffer = out
+            }
             let ack = makeAck(for: pending.clientRequest, on: call, side: target)
             if initial { recordAnswer(call, status: status, now: now) }
             if call.phase == .cancelling {
@@ -136,7 +151,9 @@ extension B2BUA {
             call.pendingInvite = pending
             settleOffer(of: call, serverKey: pending.serverKey, accepted: true)
             if initial { logger.info("call answered", metadata: metadata(call).merging(["status": "\(status)"]) { a, _ in a }) }
-            if let request = transactions.request(of: pending.serverKey) {
+            if let anchoredOffer {
+                respond(pending.serverKey, anchoredOffer, now: now)
+            } else if let request = transactions.request(of: pending.serverKey) {
                 var out = relayed(response, to: request, leg: call[origin], contact: true)
                 anchorResponseMedia(&out, call: call, from: target, offer: pending.awaitingOriginAck, now: now)
                 respond(pending.serverKey, out, now: now)

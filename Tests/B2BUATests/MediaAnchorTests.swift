@@ -193,6 +193,61 @@ import Testing
         #expect(spec.streams.first?.b.remoteRTP == MediaAddress(host: Self.carrier, port: 5000))
     }
 
+    @Test func anOfferInThe200WithNoAllowedCodecIsAckedRejectedHungUpAndFailedOver() throws {
+        var harness = try B2BUAHarness(media: Self.media, codecsA: ["PCMA", "PCMU"], codecsB: ["PCMA"])
+        let first = harness.receive(B2BUAHarness.invite(sdp: false))
+        let toA = try #require(first.requests(.invite, to: Self.carrier).first)
+        let g729 = Self.answer.replacingOccurrences(of: "RTP/AVP 8 101", with: "RTP/AVP 18 101")
+            .replacingOccurrences(of: "a=rtpmap:8 PCMA/8000", with: "a=rtpmap:18 G729/8000")
+        let refused = harness.receive(B2BUAHarness.response(200, "OK", to: toA, sdpBody: g729),
+                                      from: B2BUAHarness.carrierA)
+        #expect(refused.responses(200, to: Self.platform).isEmpty, "the caller never sees the unusable answer")
+        // RFC 3261 13.2.2.4: the 2xx is ACKed with a valid answer rejecting every stream, then BYE.
+        let ack = try #require(refused.requests(.ack, to: Self.carrier).first)
+        let rejection = try Self.sdp(of: ack)
+        #expect(rejection.media.map(\.port) == [0])
+        #expect(rejection.connection?.address == "0.0.0.0")
+        #expect(rejection.origin.address == "10.0.1.1")
+        let bye = try #require(refused.requests(.bye, to: Self.carrier).first)
+        #expect(bye.firstValue(.reason)?.hasPrefix("SIP;cause=488;text=\"Not Acceptable Here") == true)
+        #expect(bye.callID == toA.callID && bye.to?.tag == "crtag", "the BYE ends the refused dialog")
+        #expect(Self.applied(harness.b2bua.takeMediaInstructions()).isEmpty, "nothing was relayed")
+
+        // Carrier B gets the call (its trunk is tried like a skipped early-offer candidate) and
+        // offers nothing carrier B's policy allows either: the caller gets the 488.
+        let toB = try #require(refused.requests(.invite, to: "198.51.100.12").first)
+        #expect(toB.body.isEmpty, "still a late offer")
+        let last = harness.receive(B2BUAHarness.response(200, "OK", to: toB, sdpBody: g729),
+                                   from: B2BUAHarness.carrierB)
+        #expect(try Self.sdp(of: #require(last.requests(.ack, to: "198.51.100.12").first)).media.map(\.port) == [0])
+        #expect(last.requests(.bye, to: "198.51.100.12").count == 1)
+        let final = try #require(last.responses(488, to: Self.platform).first)
+        #expect(final.body.isEmpty)
+        let summary = try #require(harness.b2bua.takeFinishedCalls().first)
+        #expect(summary.attempts.map(\.outcome) == [.failedOver, .rejected])
+        #expect(summary.attempts.map(\.responseCode) == [488, 488])
+        #expect(summary.media == nil)
+    }
+
+    @Test func anOfferInThe200ThatTheSecondCarrierCanServeIsRelayedAfterTheFirstIsRefused() throws {
+        var harness = try B2BUAHarness(media: Self.media, codecsA: ["PCMU"])
+        let first = harness.receive(B2BUAHarness.invite(sdp: false))
+        let toA = try #require(first.requests(.invite, to: Self.carrier).first)
+        let refused = harness.receive(B2BUAHarness.response(200, "OK", to: toA, sdpBody: Self.answer),
+                                      from: B2BUAHarness.carrierA)
+        let toB = try #require(refused.requests(.invite, to: "198.51.100.12").first)
+        let answered = harness.receive(B2BUAHarness.response(200, "OK", to: toB, toTag: "btag", sdpBody: Self.answer),
+                                       from: B2BUAHarness.carrierB)
+        let ok = try #require(answered.responses(200, to: Self.platform).first)
+        let offer = try Self.sdp(of: ok)
+        #expect(offer.connection?.address == "10.0.0.1")
+        #expect(offer.media.map(\.formats) == [["8", "101"]])
+        #expect(answered.requests(.ack, to: "198.51.100.12").isEmpty, "the answer comes in the caller's ACK")
+        // Carrier A's refusal did not count against it: it still takes the next call.
+        let next = harness.receive(B2BUAHarness.invite(callID: "call-2@192.0.2.10", branch: "z9hG4bKpl2", sdp: false))
+        #expect(next.requests(.invite, to: Self.carrier).count == 1)
+    }
+
     @Test func holdReInviteKeepsPortsAndDirectionsAndSwitchesToTheHoldTimeout() throws {
         var harness = try B2BUAHarness(media: Self.media)
         let (invite, ok, aTag) = try Self.establish(&harness)
