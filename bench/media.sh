@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SwiftSBC media-relay benchmark: N concurrent G.711 calls (50 packets/s per direction, 172-byte RTP
 # packets) through the SBC's media relay, and the same load through rtpengine (Debian
-# rtpengine-daemon, userspace) and optionally a minimal C relay, in the same run.
+# rtpengine-daemon, userspace) and optionally two minimal C relays, in the same run.
 #
 # For each N in CALLS and each system in SYSTEMS: set up N calls (SIP through the SBC with
 # media/sipcalls.py; NG offer/answer with media/ngctl.py for rtpengine), run media/rtpgen.c at
@@ -16,7 +16,8 @@
 # the relays and helpers it started, by their PIDs and no others.
 #
 # Environment (all optional):
-#   SYSTEMS           systems to measure, in order: sbc, rtpengine, udprelay (default "sbc rtpengine")
+#   SYSTEMS           systems to measure, in order: sbc, rtpengine, udprelay (C, one socket for
+#                     everything), portrelay (C, a socket per port like the SBC) (default "sbc rtpengine")
 #   CALLS             concurrent-call steps (default "100 200 300 400 500 600 800 1000 1200")
 #   STEP_SECONDS      send duration of each step (default 10)
 #   WARMUP_SECONDS    first seconds of a step excluded from loss/latency (default 2)
@@ -80,17 +81,18 @@ SBC_GEN_A=127.0.51.20:20000; SBC_GEN_B=127.0.51.21:20000
 RTPE_IP=127.0.52.1; RTPE_NG="$RTPE_IP:2223"
 PEER_GEN_A=127.0.52.20:20000; PEER_GEN_B=127.0.52.21:20000
 UDPRELAY_LISTEN=127.0.52.2:20000
+PORTRELAY_IP=127.0.52.3; PORTRELAY_BASE=21000
 
 die() { echo "media.sh: $*" >&2; exit 1; }
 [ -r /proc/self/stat ] || die "needs Linux /proc for CPU figures"
-command -v gcc >/dev/null || die "gcc not found (needed to build rtpgen and udprelay)"
+command -v gcc >/dev/null || die "gcc not found (needed to build rtpgen and the C relays)"
 command -v python3 >/dev/null || die "python3 not found"
 PYTHON="$(python3 -c 'import sys; print(sys.executable)')"   # the interpreter itself, not a shim: its PID is the process's
 for s in $SYSTEMS; do
     case "$s" in
-    sbc | udprelay) ;;
+    sbc | udprelay | portrelay) ;;
     rtpengine) command -v rtpengine >/dev/null || die "rtpengine not found (apt-get install rtpengine-daemon)" ;;
-    *) die "unknown system '$s' in SYSTEMS (sbc, rtpengine, udprelay)" ;;
+    *) die "unknown system '$s' in SYSTEMS (sbc, rtpengine, udprelay, portrelay)" ;;
     esac
 done
 if [ "$PIN" = 1 ]; then command -v taskset >/dev/null || die "PIN=1 needs taskset (util-linux)"; fi
@@ -110,9 +112,10 @@ WORK="$(mktemp -d "${TMPDIR:-/tmp}/swiftsbc-media.XXXXXX")"
 mkdir -p "$WORK/state"
 gcc -O2 -Wall -pthread -o "$WORK/rtpgen" "$SRC/rtpgen.c" -lm
 gcc -O2 -Wall -o "$WORK/udprelay" "$SRC/udprelay.c"
+gcc -O2 -Wall -o "$WORK/portrelay" "$SRC/portrelay.c"
 
 # ---------------------------------------------------------------- process bookkeeping (own PIDs only)
-SBC_PID=""; RTPE_PID=""; UDPRELAY_PID=""; CALLS_PID=""; RTPGEN_PID=""; WATCHDOG_PID=""
+SBC_PID=""; RTPE_PID=""; UDPRELAY_PID=""; PORTRELAY_PID=""; CALLS_PID=""; RTPGEN_PID=""; WATCHDOG_PID=""
 stop_pid() { # stop_pid PID [grace_s]: SIGTERM, wait, SIGKILL
     local pid="$1" grace="${2:-5}" i
     [ -n "$pid" ] || return 0
@@ -127,6 +130,7 @@ cleanup() {
     stop_pid "$RTPGEN_PID" 2
     stop_pid "$CALLS_PID" 8          # first SIGTERM: it BYEs its calls (second one: it quits)
     stop_pid "$UDPRELAY_PID" 2
+    stop_pid "$PORTRELAY_PID" 2
     stop_pid "$RTPE_PID" 5
     stop_pid "$SBC_PID" 10
     stop_pid "$WATCHDOG_PID" 1
@@ -432,6 +436,27 @@ step_udprelay() {
     [ "$verdict" = ok ]
 }
 
+step_portrelay() {
+    local n="$1" tag="portrelay-$1" verdict k
+    reset_rg
+    # shellcheck disable=SC2046
+    $(pin_cmd) "$WORK/portrelay" -l "$PORTRELAY_IP" -P "$PORTRELAY_BASE" -n "$n" -a "$PEER_GEN_A" -b "$PEER_GEN_B" \
+        -t $((STEP_SECONDS + 20)) >"$WORK/$tag.portrelay.log" 2>&1 &
+    PORTRELAY_PID=$!
+    # N two-way calls as the SBC relays them: the A generator socket sends to each session's
+    # A-side port, the B generator socket to its B-side port.
+    for ((k = 0; k < n; k++)); do
+        echo "0 $PORTRELAY_IP $((PORTRELAY_BASE + 4 * k))"
+        echo "1 $PORTRELAY_IP $((PORTRELAY_BASE + 4 * k + 2))"
+    done >"$WORK/$tag.streams"
+    sleep 0.3
+    run_rtpgen "$tag" "$PORTRELAY_PID" "$WORK/$tag.streams" -b "$PEER_GEN_A" -b "$PEER_GEN_B"
+    stop_pid "$PORTRELAY_PID" 2; PORTRELAY_PID=""
+    verdict=$(verdict_of "$n" "$n")
+    record portrelay "$n" "$n" "$verdict" "a socket per port, recvmmsg/sendmmsg 32"
+    [ "$verdict" = ok ]
+}
+
 # ---------------------------------------------------------------- run
 echo "== work dir $WORK; $(nproc) CPUs, kernel $(uname -r); SBC on 127.0.51.0/24, peers on 127.0.52.0/24"
 echo "== load: $PPS pps per stream per direction, $PAYLOAD-byte payload, ${STEP_SECONDS} s per step (first ${WARMUP_SECONDS} s warm-up), healthy below ${MAX_LOSS_PCT}% loss$([ "$MAX_P99_MS" != 0 ] && echo " and p99 ${MAX_P99_MS} ms"); generator: $([ "$PER_CALL_SOCKETS" = 1 ] && echo "one socket per call leg" || echo "one socket per side"), batch $RTPGEN_BATCH; PIN=$PIN"
@@ -508,6 +533,12 @@ if [ -n "$common" ]; then
     fi
     if measured_has sbc && measured_has udprelay; then
         echo "   SBC / minimal C relay (udprelay) CPU per packet: $(ratio sbc udprelay)x   (reference: ~4.1 us/packet)"
+    fi
+    if measured_has sbc && measured_has portrelay; then
+        echo "   SBC / C relay with the SBC's socket layout (portrelay) CPU per packet: $(ratio sbc portrelay)x"
+    fi
+    if measured_has portrelay && measured_has udprelay; then
+        echo "   portrelay / udprelay CPU per packet: $(ratio portrelay udprelay)x   (what a socket per port costs in the kernel)"
     fi
     if measured_has rtpengine && measured_has udprelay; then
         echo "   rtpengine / udprelay CPU per packet: $(ratio rtpengine udprelay)x"

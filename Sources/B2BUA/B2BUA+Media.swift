@@ -115,30 +115,47 @@ extension B2BUA {
 
     /// The callee's 2xx carried an offer (the caller's INVITE had none) that the SBC cannot relay:
     /// no codec its trunks allow, a body it cannot parse, no ports. A 2xx cannot be refused, so
-    /// RFC 3261 13.2.2.4 applies: ACK it with a valid answer that rejects every stream (RFC 3264
-    /// §6, port 0), then BYE. Relaying the 2xx without its offer instead would leave the caller
-    /// with an answered call and no media. The attempt then fails with the refusal's status:
-    /// like a trunk skipped for its codecs on an early offer, the next candidate gets the call
-    /// (except when ports ran out, which no other trunk changes); the trunk's health is not
-    /// charged, since it answered.
+    /// RFC 3261 13.2.2.4 applies: ACK it with an answer that declines every stream, then BYE.
+    /// Relaying the 2xx without its offer instead would leave the caller with an answered call
+    /// and no media. The attempt then fails: like a trunk skipped for its codecs on an early
+    /// offer, the next candidate gets the call (except when ports ran out, which no other trunk
+    /// changes), and the trunk's health is not charged, since it answered. The caller, if no
+    /// trunk is left, gets 488 for codecs, 503 for ports, and 502 for a body it never sent.
     mutating func refuseOfferInAnswer(_ response: SIPMessage, call: Call, side: LegSide, status: Int, reason: String,
                                       now: Duration)
     {
-        guard let pending = call.pendingInvite else { return }
-        var ack = makeAck(for: pending.clientRequest, on: call, side: side)
-        if var answer = try? SessionDescription(parsing: response.body) {
-            SDPRelayRewriter.rewrite(&answer, endpoints: [])
-            var origin = newOrigin(in: call[side].zone)
-            origin.stamp(&answer)
-            ack.setBody(answer.serialized(), contentType: "application/sdp")
-        }
-        send(ack, to: call[side].peer)
+        guard let invite = call.pendingInvite?.clientRequest else { return }
+        acknowledgeUnwantedAnswer(response, with: makeAckDecliningOffer(of: response, to: invite, call: call, side: side),
+                                  to: call[side].peer)
         logger.warning("offer in answer refused", metadata: metadata(call).merging([
             "trunk": "\(call[side].trunk.name)", "status": "\(status)", "why": "\(reason)",
         ]) { a, _ in a })
-        sendBye(callID: call.id, side: side, reason: "SIP;cause=\(status);text=\"\(reason)\"", now: now)
-        attemptFailed(call, status: status, reason: reason, outcome: .rejected, trigger: status != 503,
+        // The carrier gets a fixed text: the detailed reason may quote its SDP and names our trunks.
+        let text = switch status {
+        case 488: "Offer not acceptable: no allowed codec"
+        case 503: "Offer not acceptable: no media ports left"
+        default: "Offer not acceptable: SDP not relayable"
+        }
+        sendBye(callID: call.id, side: side, reason: "SIP;cause=\(status);text=\"\(text)\"", now: now)
+        attemptFailed(call, status: status == 400 || status == 415 ? 502 : status,
+                      reason: "Offer in 200 OK refused: \(reason)", outcome: .rejected, trigger: status != 503,
                       chargesTrunk: false, response: nil, now: now)
+    }
+
+    /// The ACK for a 2xx the SBC will not keep whose body is an offer: it answers by declining
+    /// every stream (RFC 3264 §6). A body that is not SDP the SBC can parse gets no answer.
+    mutating func makeAckDecliningOffer(of response: SIPMessage, to invite: SIPMessage, call: Call,
+                                        side: LegSide) -> SIPMessage
+    {
+        var ack = makeAck(for: invite, on: call, side: side)
+        guard Self.bodyKind(of: response) == .sdp, let offer = try? SessionDescription(parsing: response.body) else {
+            return ack
+        }
+        var answer = SessionDescription.rejecting(offer)
+        var origin = call.media?.origins[side] ?? newOrigin(in: call[side].zone)
+        origin.stamp(&answer)
+        ack.setBody(answer.serialized(), contentType: "application/sdp")
+        return ack
     }
 
     /// An offer was refused before it crossed: the call's media is put back as it was, and

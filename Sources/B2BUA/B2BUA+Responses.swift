@@ -29,10 +29,11 @@ extension B2BUA {
     /// without a BYE it may bill a call nobody hears (RFC 3261 13.2.2.4 and 15). Only trunks get
     /// this; every copy of the 2xx is ACKed, but each dialog gets one BYE.
     mutating func releaseStrayAnswer(_ response: SIPMessage, from source: SIPEndpoint, now: Duration) {
+        if resendUnwantedAnswerAck(for: response) { return }
         guard routing.sourceTrunk(zone: source.zone, address: source.host) != nil,
               let zone = settings.zones[source.zone], let cseq = response.cseq, let callID = response.callID,
-              let from = response.firstValue(.from), let to = response.firstValue(.to), let toTag = response.to?.tag,
-              let target = response.contacts.first?.uri
+              let from = response.firstValue(.from), let to = response.firstValue(.to),
+              let dialog = Self.dialogID(of: response), let target = response.contacts.first?.uri
         else { return }
         func request(_ method: SIPMethod, _ number: UInt32) -> SIPMessage {
             var message = SIPMessage.request(method, uri: target)
@@ -46,7 +47,6 @@ extension B2BUA {
             return message
         }
         send(request(.ack, cseq.number), to: source)
-        let dialog = "\(callID);\(toTag)"
         guard !releasedStrayDialogs.contains(dialog) else { return }
         if releasedStrayDialogs.count >= 4096 { releasedStrayDialogs.removeAll(keepingCapacity: true) }
         releasedStrayDialogs.insert(dialog)
@@ -57,6 +57,33 @@ extension B2BUA {
         bye.add(.reason, "SIP;cause=200;text=\"Call completed elsewhere\"")
         let context = TransactionContext(destination: source, callID: nil, purpose: .fireAndForget)
         handle(transactions.startClient(bye, reliable: source.isReliable, context: context, now: now), now: now)
+    }
+
+    /// RFC 3261 12's dialog ID (Call-ID and both tags) of a response: with `call_id: preserve`
+    /// every attempt of a call shares the Call-ID, and two carriers may pick the same To-tag.
+    static func dialogID(of response: SIPMessage) -> String? {
+        guard let callID = response.callID, let fromTag = response.from?.tag, let toTag = response.to?.tag else {
+            return nil
+        }
+        return "\(callID);\(fromTag);\(toTag)"
+    }
+
+    /// Sends `ack` for the 2xx `answer` the SBC does not keep, and remembers it for the 2xx's
+    /// retransmissions (see `unwantedAnswerAcks`).
+    mutating func acknowledgeUnwantedAnswer(_ answer: SIPMessage, with ack: SIPMessage, to peer: SIPEndpoint) {
+        send(ack, to: peer)
+        guard let dialog = Self.dialogID(of: answer) else { return }
+        if unwantedAnswerAcks.count >= 4096 { unwantedAnswerAcks.removeAll(keepingCapacity: true) }
+        unwantedAnswerAcks[dialog] = (ack, peer)
+    }
+
+    /// A retransmitted 2xx the SBC already ACKed without keeping it: the same ACK again.
+    mutating func resendUnwantedAnswerAck(for response: SIPMessage) -> Bool {
+        guard let status = response.statusCode, (200..<300).contains(status), let dialog = Self.dialogID(of: response),
+              let remembered = unwantedAnswerAcks[dialog]
+        else { return false }
+        send(remembered.ack, to: remembered.peer)
+        return true
     }
 
     /// A response delivered by one of our client transactions.
@@ -82,10 +109,14 @@ extension B2BUA {
     private mutating func inviteResponse(_ response: SIPMessage, status: Int, key: TransactionKey, target: LegSide,
                                          callID id: Int, now: Duration)
     {
+        if resendUnwantedAnswerAck(for: response) { return }
         guard let call = calls[id] else { return }
         guard var pending = call.pendingInvite, pending.clientKey == key else {
-            // 2xx retransmission after the INVITE was settled: repeat our ACK.
-            if (200..<300).contains(status), let ack = call.lastAck[target] {
+            // 2xx retransmission after the INVITE was settled: repeat our ACK, if it is this
+            // leg's dialog (not one the call failed over from).
+            if (200..<300).contains(status), response.to?.tag == call[target].remoteTag,
+               let ack = call.lastAck[target]
+            {
                 send(ack, to: call[target].peer)
             }
             return
@@ -131,16 +162,20 @@ extension B2BUA {
                 }
                 anchoredOffer = out
             }
-            let ack = makeAck(for: pending.clientRequest, on: call, side: target)
-            if initial { recordAnswer(call, status: status, now: now) }
             if call.phase == .cancelling {
                 // The callee answered as the caller's CANCEL crossed: confirm and hang up (RFC 3261 15).
-                send(ack, to: call[target].peer)
+                recordAnswer(call, status: status, now: now)
+                let ack = pending.awaitingOriginAck
+                    ? makeAckDecliningOffer(of: response, to: pending.clientRequest, call: call, side: target)
+                    : makeAck(for: pending.clientRequest, on: call, side: target)
+                acknowledgeUnwantedAnswer(response, with: ack, to: call[target].peer)
                 logger.info("answer crossed CANCEL, releasing callee", metadata: metadata(call))
                 sendBye(callID: id, side: target, reason: "SIP;cause=487;text=\"Caller cancelled\"", now: now)
                 removeCall(id, now: now)
                 return
             }
+            let ack = makeAck(for: pending.clientRequest, on: call, side: target)
+            if initial { recordAnswer(call, status: status, now: now) }
             if pending.awaitingOriginAck {
                 call.lastAck[target] = nil
             } else {

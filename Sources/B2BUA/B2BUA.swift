@@ -57,9 +57,13 @@ public struct B2BUA {
     var nextMediaSession: UInt64 = 1
     /// Summaries of ended calls waiting for their media statistics from the relay.
     var awaitingMediaStatistics: [MediaSessionID: AwaitedStatistics] = [:]
-    /// "Call-ID;To-tag" of unwanted answers already ACKed and hung up (bounded; see
+    /// Dialog IDs of unwanted answers already ACKed and hung up (bounded; see
     /// `releaseStrayAnswer`), so their retransmissions do not each start another BYE.
     var releasedStrayDialogs: Set<String> = []
+    /// ACKs the SBC sent to 2xx answers it did not keep (an offer it refused, an answer that
+    /// crossed CANCEL), by dialog ID: every retransmission of such a 2xx gets the same
+    /// ACK again (RFC 3261 13.2.2.4), wherever the call has gone since. Bounded like the set above.
+    var unwantedAnswerAcks: [String: (ack: SIPMessage, peer: SIPEndpoint)] = [:]
     private var drainExpired = false
 
     struct DialogKey: Hashable, Sendable {

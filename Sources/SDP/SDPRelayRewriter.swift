@@ -32,7 +32,7 @@ public enum SDPRelayRewriter {
         stripTransportCandidates(&description.sessionLines)
         let relayed = description.media.indices.lazy.compactMap { $0 < endpoints.count ? endpoints[$0] : nil }
         let sessionConnection = relayed.first?.connection
-            ?? SDPConnection.unspecified(addressType: originalAddressType(description))
+            ?? SDPConnection.unspecified(addressType: description.senderAddressType)
         description.connection = sessionConnection
 
         for index in description.media.indices {
@@ -65,12 +65,5 @@ public enum SDPRelayRewriter {
         let nameLength = utf8.firstIndex(of: SDPGrammar.colon).map { utf8.distance(from: utf8.startIndex, to: $0) }
             ?? utf8.count
         return transportCandidateAttributes.contains { $0.utf8.count == nameLength && line.isAttribute(named: $0) }
-    }
-
-    /// The address family the sender used, for the placeholder address of an all-rejected body.
-    private static func originalAddressType(_ description: SessionDescription) -> String {
-        description.connection?.addressType
-            ?? description.media.lazy.compactMap(\.connection).first?.addressType
-            ?? "IP4"
     }
 }

@@ -208,8 +208,10 @@ import Testing
         #expect(rejection.media.map(\.port) == [0])
         #expect(rejection.connection?.address == "0.0.0.0")
         #expect(rejection.origin.address == "10.0.1.1")
+        #expect(rejection.media[0].formats == ["18", "101"] && rejection.media[0].lines.isEmpty,
+                "the declined stream keeps its formats and nothing else")
         let bye = try #require(refused.requests(.bye, to: Self.carrier).first)
-        #expect(bye.firstValue(.reason)?.hasPrefix("SIP;cause=488;text=\"Not Acceptable Here") == true)
+        #expect(bye.firstValue(.reason) == "SIP;cause=488;text=\"Offer not acceptable: no allowed codec\"")
         #expect(bye.callID == toA.callID && bye.to?.tag == "crtag", "the BYE ends the refused dialog")
         #expect(Self.applied(harness.b2bua.takeMediaInstructions()).isEmpty, "nothing was relayed")
 
@@ -217,12 +219,18 @@ import Testing
         // offers nothing carrier B's policy allows either: the caller gets the 488.
         let toB = try #require(refused.requests(.invite, to: "198.51.100.12").first)
         #expect(toB.body.isEmpty, "still a late offer")
+        // Carrier A did not get the ACK: its retransmitted 200 gets the same ACK, and only A does.
+        let again = harness.receive(B2BUAHarness.response(200, "OK", to: toA, sdpBody: g729), from: B2BUAHarness.carrierA)
+        #expect(again.requests(.ack, to: Self.carrier).map { $0.serialized() } == [ack.serialized()])
+        #expect(again.count == 1, "no second BYE, nothing to carrier B or the caller")
         let last = harness.receive(B2BUAHarness.response(200, "OK", to: toB, sdpBody: g729),
                                    from: B2BUAHarness.carrierB)
         #expect(try Self.sdp(of: #require(last.requests(.ack, to: "198.51.100.12").first)).media.map(\.port) == [0])
         #expect(last.requests(.bye, to: "198.51.100.12").count == 1)
         let final = try #require(last.responses(488, to: Self.platform).first)
         #expect(final.body.isEmpty)
+        #expect(harness.receive(B2BUAHarness.response(200, "OK", to: toA, sdpBody: g729), from: B2BUAHarness.carrierA)
+            .requests(.ack, to: Self.carrier).count == 1, "re-ACKed after the call is gone too")
         let summary = try #require(harness.b2bua.takeFinishedCalls().first)
         #expect(summary.attempts.map(\.outcome) == [.failedOver, .rejected])
         #expect(summary.attempts.map(\.responseCode) == [488, 488])
@@ -246,6 +254,23 @@ import Testing
         // Carrier A's refusal did not count against it: it still takes the next call.
         let next = harness.receive(B2BUAHarness.invite(callID: "call-2@192.0.2.10", branch: "z9hG4bKpl2", sdp: false))
         #expect(next.requests(.invite, to: Self.carrier).count == 1)
+    }
+
+    @Test func aLateOfferAnswerCrossingTheCallersCancelIsAckedWithADecliningAnswer() throws {
+        var harness = try B2BUAHarness(media: Self.media)
+        let toA = try #require(harness.receive(B2BUAHarness.invite(sdp: false)).requests(.invite, to: Self.carrier).first)
+        harness.receive(B2BUAHarness.response(180, "Ringing", to: toA), from: B2BUAHarness.carrierA)
+        harness.receive(CancelAndPolicyTests.cancel())
+        let crossed = harness.receive(B2BUAHarness.response(200, "OK", to: toA, sdpBody: Self.answer),
+                                      from: B2BUAHarness.carrierA)
+        let ack = try #require(crossed.requests(.ack, to: Self.carrier).first)
+        #expect(try Self.sdp(of: ack).media.map(\.port) == [0], "RFC 3261 13.2.2.4: the ACK answers the offer")
+        #expect(crossed.requests(.bye, to: Self.carrier).count == 1)
+        #expect(crossed.responses(200, to: Self.platform).isEmpty)
+        let again = harness.receive(B2BUAHarness.response(200, "OK", to: toA, sdpBody: Self.answer),
+                                    from: B2BUAHarness.carrierA)
+        #expect(again.requests(.ack, to: Self.carrier).map { $0.serialized() } == [ack.serialized()])
+        #expect(harness.b2bua.activeCalls == 0)
     }
 
     @Test func holdReInviteKeepsPortsAndDirectionsAndSwitchesToTheHoldTimeout() throws {

@@ -202,4 +202,20 @@ import Testing
     @Test func noContentTypeIsNotSDP() {
         #expect(!SessionDescription.looksLikeSDP(contentType: nil))
     }
+
+    @Test func rejectingAnOfferDeclinesEveryStreamAndCarriesNothingElse() throws {
+        let offer = try SDPFixtures.parse(SDPFixtures.webRTC)
+        let answer = SessionDescription.rejecting(offer)
+        #expect(answer.origin == offer.origin, "o= is the caller's to stamp")
+        #expect(answer.connection == SDPConnection(addressType: "IP4", address: "0.0.0.0"))
+        #expect(answer.sessionLines == [SDPLine(type: "s", value: "-"), SDPLine(type: "t", value: "0 0")],
+                "no BUNDLE or msid-semantic of the offer comes back")
+        let audio = try #require(answer.media.first)
+        #expect(answer.media.count == 1 && audio.port == 0 && audio.connection == nil)
+        #expect(audio.type == "audio" && audio.proto == "UDP/TLS/RTP/SAVPF" && audio.formats == offer.media[0].formats)
+        #expect(audio.lines.isEmpty, "no fingerprint, setup, candidate or rtpmap of the offer comes back")
+        #expect(try SessionDescription(parsing: answer.serialized()) == answer)
+        let v6 = try SDPFixtures.parse("v=0\no=- 1 1 IN IP6 ::1\ns=-\nt=0 0\nm=audio 4000 RTP/AVP 0\nc=IN IP6 ::1\n")
+        #expect(SessionDescription.rejecting(v6).connection == SDPConnection(addressType: "IP6", address: "::"))
+    }
 }
