@@ -89,9 +89,12 @@ struct CDRCommand: ParsableCommand {
     }
 
     /// `    media a platform: rx 1500 pkts / 258000 B, fwd 1498, dropped 3, lost 2, jitter 1.4 ms, rtcp 6, from 127.0.0.10:6000`
+    /// RFC 3550's loss goes negative when more arrived than was sent (duplicates, such as
+    /// repeated RFC 4733 end packets): shown as `lost 0, duplicated N` rather than a negative loss.
     static func line(for leg: CallMediaLeg) -> String {
         var line = "    media \(leg.side) \(leg.trunk ?? "-"): rx \(leg.packetsReceived) pkts / \(leg.bytesReceived) B"
-        line += ", fwd \(leg.packetsForwarded), dropped \(leg.packetsDropped), lost \(leg.packetsLost)"
+        line += ", fwd \(leg.packetsForwarded), dropped \(leg.packetsDropped)"
+        line += leg.packetsLost < 0 ? ", lost 0, duplicated \(-leg.packetsLost)" : ", lost \(leg.packetsLost)"
         line += String(format: ", jitter %.1f ms", leg.jitterMs)
         line += ", rtcp \(leg.rtcpPackets), from \(leg.latchedSource ?? "-")"
         return line

@@ -74,6 +74,9 @@ import Testing
             #expect((carrierLeg["packets_received"] as? Int ?? 0) >= 100)
             #expect((platformLeg["packets_forwarded"] as? Int ?? 0) >= 100)
             #expect(carrierLeg["latched_source"] as? String == carrierRTP.local.description)
+            let listing = try await lab.callDetailRecordsText()
+            #expect(listing.contains("media a platform: rx ") && listing.contains("media b carrier-a: rx "), "\(listing)")
+            #expect(listing.contains("from \(carrierRTP.local)") && !listing.contains("lost -"), "\(listing)")
         }
     }
 
