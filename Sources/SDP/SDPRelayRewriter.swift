@@ -43,6 +43,8 @@ public enum SDPRelayRewriter {
                 let connection = endpoint.connection
                 section.port = endpoint.rtpPort
                 section.connection = connection == sessionConnection ? nil : connection
+                // Every a=rtcp goes (a peer may send several); the relay's own, if any, replaces them.
+                section.rtcp = nil
                 section.rtcp = endpoint.rtcpPort.map { SDPRTCPAttribute(port: $0, connection: connection) }
             } else {
                 section.port = 0

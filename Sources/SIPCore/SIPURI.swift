@@ -56,7 +56,9 @@ public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
               schemeText.utf8.allSatisfy({ SIPGrammar.isAlphanumeric($0) || $0 == 0x2B || $0 == 0x2D || $0 == 0x2E })
         else { return nil }
         let rest = Array(bytes[(colon + 1)...])
-        guard !rest.isEmpty, !rest.contains(where: { $0 <= 0x20 || $0 >= 0x7F }) else { return nil }
+        // RFC 3986 characters only: a `<`, `>` or `"` here would let a URI we echo back (To,
+        // Contact) close its name-addr early, and the SBC would send headers it cannot parse.
+        guard !rest.isEmpty, rest.allSatisfy(SIPGrammar.isURIChar) else { return nil }
         scheme = schemeText
         user = nil
         password = nil

@@ -208,4 +208,13 @@ import Testing
 
         """))
     }
+
+    @Test func everyRTCPAttributeOfThePeerIsReplaced() throws {
+        let twice = "a=rtcp:6001 IN IP4 127.0.1.1\n"
+        var sdp = try SDPFixtures.parse(SDPFixtures.sipp + twice + twice)
+        SDPRelayRewriter.rewrite(&sdp, endpoints: [Self.relay])
+        // Found by fuzzing: the second a=rtcp used to survive and leak the peer's address.
+        #expect(sdp.media[0].attributeLines.filter { $0.value.hasPrefix("rtcp:") }
+            == [SDPLine(type: "a", value: "rtcp:30001 IN IP4 10.0.0.1")])
+    }
 }

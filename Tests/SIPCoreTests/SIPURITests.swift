@@ -29,7 +29,10 @@ import Testing
         #expect(!other.isSIP)
     }
 
-    @Test(arguments: ["sip:", "sip:@host", "sip:user@ host", "sip:host:99999", "sip:host;;lr", "nocolon", "sip:a@b c"])
+    // The last three came from fuzzing: a URI holding `<`, `>` or `"` made the SBC echo a To
+    // header (`To: <x:y>>;tag=...`) that no parser, its own included, accepts.
+    @Test(arguments: ["sip:", "sip:@host", "sip:user@ host", "sip:host:99999", "sip:host;;lr", "nocolon", "sip:a@b c",
+                      "x:y>", "tel:+1<2", "sip:a\"b@host"])
     func malformedURIsAreRefused(text: String) {
         #expect(SIPURI(parsing: text) == nil)
     }
