@@ -278,12 +278,12 @@ extension B2BUA {
         case .latched(let session, let side, let source):
             if let id = mediaSessions[session], let call = calls[id] {
                 logger.debug("media latched", metadata: metadata(call).merging([
-                    "side": "\(call[side == .a ? .a : .b].trunk.name)", "source": "\(source)",
+                    "side": "\(call[LegSide(side)].trunk.name)", "source": "\(source)",
                 ]) { a, _ in a })
             }
         case .timeout(let session, let side, let silence):
             if let id = mediaSessions[session], let call = calls[id], call.phase == .confirmed {
-                mediaTimedOut(call, silentSide: side == .a ? .a : .b, silence: silence, now: now)
+                mediaTimedOut(call, silentSide: LegSide(side), silence: silence, now: now)
             }
         case .failed(let session, let reason, let port):
             if let port {

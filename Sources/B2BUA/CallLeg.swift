@@ -1,3 +1,4 @@
+import Media
 import SBCConfig
 import SIPCore
 
@@ -6,6 +7,9 @@ import SIPCore
 public enum LegSide: Sendable, Hashable {
     case a, b
     var other: LegSide { self == .a ? .b : .a }
+
+    /// The relay's name for the same side.
+    init(_ side: MediaSide) { self = side == .a ? .a : .b }
 }
 
 /// One dialog of a call, seen from the SBC (RFC 3261 12): the identifiers, the remote target and

@@ -23,12 +23,7 @@ extension RelayWorker {
             return
         }
         let statistics = self.statistics(of: session)
-        closeSockets(of: session)
-        for stream in session.streams {
-            retire(leg: 2 * stream.slot)
-            retire(leg: 2 * stream.slot + 1)
-            legs.releaseStream(stream.slot)
-        }
+        for stream in session.streams { removeStream(stream.slot) }
         sessions[Int(slot)] = nil
         freeSessionSlots.append(slot)
         sessionSlots[id] = nil
@@ -70,10 +65,7 @@ extension RelayWorker {
                 try addStream(streamSpec, to: session)
             } catch {
                 // No partial session: whatever was bound for it is closed again.
-                closeSockets(of: session)
-                for stream in session.streams {
-                    legs.releaseStream(stream.slot)
-                }
+                for stream in session.streams { removeStream(stream.slot) }
                 freeSessionSlots.append(slot)
                 fail(session, error)
                 return
@@ -113,9 +105,7 @@ extension RelayWorker {
                 try openSockets(leg: 2 * slot + Int32(side.rawValue), spec: spec[side])
             }
         } catch {
-            closeSockets(leg: 2 * slot)
-            closeSockets(leg: 2 * slot + 1)
-            legs.releaseStream(slot)
+            removeStream(slot)
             throw error
         }
         session.streams.append(RelaySession.Stream(index: spec.index, slot: slot, spec: spec))
@@ -127,6 +117,11 @@ extension RelayWorker {
         leg.session = session.slot
         leg.stream = Int32(truncatingIfNeeded: stream)
         leg.clockRate = spec.clockRate == 0 ? 8000 : spec.clockRate
+        reopenLatches(&leg, for: spec, session: session)
+    }
+
+    /// Both latches learn afresh, expecting the party where `spec` says it is.
+    private func reopenLatches(_ leg: inout RelayLeg, for spec: MediaLegSpec, session: RelaySession) {
         leg.rtpLatch.reopen(signalled: endpoint(spec.remoteRTP, session: session))
         leg.rtcpLatch.reopen(signalled: RelayWorker.rtcpSignalled(spec).flatMap { endpoint($0, session: session) })
     }
@@ -161,11 +156,7 @@ extension RelayWorker {
             for side in MediaSide.allCases {
                 session.retiredStatistics[side].accumulate(legs.leg(2 * stream.slot + Int32(side.rawValue)).pointee.statistics)
             }
-            closeSockets(leg: 2 * stream.slot)
-            closeSockets(leg: 2 * stream.slot + 1)
-            retire(leg: 2 * stream.slot)
-            retire(leg: 2 * stream.slot + 1)
-            legs.releaseStream(stream.slot)
+            removeStream(stream.slot)
         }
         session.streams.removeAll { !kept.contains($0.index) }
 
@@ -233,8 +224,7 @@ extension RelayWorker {
         if old.local != new.local {
             // A new local port is a new socket: the old latch belonged to the old port.
             closeSockets(leg: legIndex)
-            leg.pointee.rtpLatch.reopen(signalled: endpoint(new.remoteRTP, session: session))
-            leg.pointee.rtcpLatch.reopen(signalled: RelayWorker.rtcpSignalled(new).flatMap { endpoint($0, session: session) })
+            reopenLatches(&leg.pointee, for: new, session: session)
             try openSockets(leg: legIndex, spec: new)
             return true
         }
@@ -338,6 +328,16 @@ extension RelayWorker {
             closeSockets(leg: 2 * stream.slot)
             closeSockets(leg: 2 * stream.slot + 1)
         }
+    }
+
+    /// A stream leaves the worker: its sockets close, its counters go into the worker's totals
+    /// and its leg slots are free again. Its per-session figures must be taken before.
+    private func removeStream(_ slot: Int32) {
+        for legIndex in 2 * slot...2 * slot + 1 {
+            closeSockets(leg: legIndex)
+            retire(leg: legIndex)
+        }
+        legs.releaseStream(slot)
     }
 
     // MARK: - Destinations
