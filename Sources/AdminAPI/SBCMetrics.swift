@@ -19,6 +19,13 @@ import Prometheus
 ///   malformed, nowhere to send yet): a rising drop rate is RTP injection or a broken latch.
 /// - `sbc_media_bytes_total`: bytes relayed.
 /// - `sbc_media_timeouts_total`: sides that fell silent past the media timeout.
+/// - `sbc_mid_call_failovers_total{trunk,trigger}`: critical calls whose carrier leg on `trunk`
+///   died of `trigger` and was replaced (or tried to be).
+/// - `sbc_mid_call_failover_failures_total`: mid-call failovers that found no replacement.
+/// - `sbc_mid_call_failover_audio_gap_seconds`: histogram, from the dead carrier's last packet
+///   (or the trigger) to the new carrier's first.
+/// - `sbc_mid_call_failover_reaction_seconds`: histogram, from the trigger to the new INVITE
+///   handed to the kernel (pacing included).
 public final class SBCMetrics: Sendable {
     /// The underlying registry, for wiring further collectors (e.g. a swift-metrics factory).
     public let registry: PrometheusCollectorRegistry
@@ -30,6 +37,7 @@ public final class SBCMetrics: Sendable {
         var attempted: Counter?
         var answered: Counter?
         var failovers: [String: Counter] = [:]
+        var midCallFailovers: [String: Counter] = [:]
     }
 
     // Descriptors are computed because `MetricNameDescriptor` is not `Sendable`.
@@ -40,6 +48,9 @@ public final class SBCMetrics: Sendable {
     private let mediaDropped: Counter
     private let mediaBytes: Counter
     private let mediaTimeouts: Counter
+    private let midCallFailures: Counter
+    private let midCallGap: DurationHistogram
+    private let midCallReaction: DurationHistogram
     /// The relay's cumulative totals at the last `setMedia`, so counters advance by the difference.
     private let lastMedia = LockedState<(relayed: UInt64, dropped: UInt64, bytes: UInt64, timeouts: UInt64)>((0, 0, 0, 0))
 
@@ -74,6 +85,10 @@ public final class SBCMetrics: Sendable {
         )
     }
 
+    private static func midCallName(_ name: String, unit: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "sbc", subsystem: "mid_call", metricName: name, unitName: unit, helpText: help)
+    }
+
     private static func mediaName(_ name: String, unit: String = "", _ help: String) -> MetricNameDescriptor {
         MetricNameDescriptor(namespace: "sbc", subsystem: "media", metricName: name, unitName: unit, helpText: help)
     }
@@ -90,7 +105,38 @@ public final class SBCMetrics: Sendable {
         mediaBytes = registry.makeCounter(descriptor: Self.mediaName("bytes", unit: "total", "Bytes relayed"))
         mediaTimeouts = registry.makeCounter(
             descriptor: Self.mediaName("timeouts", unit: "total", "Call sides that fell silent past the media timeout"))
+        midCallFailures = registry.makeCounter(descriptor: Self.midCallName(
+            "failover_failures", unit: "total", "Mid-call failovers that found no replacement carrier leg"))
+        midCallGap = registry.makeDurationHistogram(
+            descriptor: Self.midCallName("failover_audio_gap", unit: "seconds",
+                                         "From the dead carrier's last packet to the new carrier's first"),
+            buckets: [.milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(4),
+                      .seconds(6), .seconds(8), .seconds(12), .seconds(20)])
+        midCallReaction = registry.makeDurationHistogram(
+            descriptor: Self.midCallName("failover_reaction", unit: "seconds",
+                                         "From a mid-call failover trigger to the new INVITE handed to the kernel"),
+            buckets: [.microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2),
+                      .milliseconds(5), .milliseconds(10), .milliseconds(50), .milliseconds(250), .seconds(1),
+                      .seconds(5)])
     }
+
+    /// A critical call's carrier leg on `trunk` died of `trigger`.
+    public func midCallFailover(from trunk: String, trigger: String) {
+        let counter = trunks.withLock { all in
+            if let counter = all[trunk]?.midCallFailovers[trigger] { return counter }
+            let counter = registry.makeCounter(
+                descriptor: Self.midCallName("failovers", unit: "total",
+                                             "Critical calls whose carrier leg died and was replaced, by trigger"),
+                labels: [("trunk", trunk), ("trigger", trigger)])
+            all[trunk, default: TrunkSeries()].midCallFailovers[trigger] = counter
+            return counter
+        }
+        counter.increment()
+    }
+
+    public func midCallFailoverFailed() { midCallFailures.increment() }
+    public func midCallAudioGap(_ gap: Duration) { midCallGap.record(gap) }
+    public func midCallReaction(_ reaction: Duration) { midCallReaction.record(reaction) }
 
     /// The media relay's current sessions and cumulative totals.
     public func setMedia(sessions: Int, relayed: UInt64, dropped: UInt64, bytes: UInt64, timeouts: UInt64) {

@@ -17,7 +17,11 @@ extension B2BUA {
             respond(to: request, key: key, status: 481, now: now)
             return
         }
-        let origin = entry.side
+        guard let origin = call.activeSide(entry.leg) else {
+            // A carrier leg the call moved away from: it is answered here, never relayed.
+            respond(to: request, key: key, status: method == .bye ? 200 : 481, now: now)
+            return
+        }
         let target = origin.other
         if let remoteTag = call[origin].remoteTag, remoteTag != request.from?.tag {
             respond(to: request, key: key, status: 481, now: now)
@@ -34,8 +38,12 @@ extension B2BUA {
             respond(to: request, key: key, status: 501, now: now)
             return
         }
-        if call.phase == .terminating {
+        if call.isTerminating {
             respond(to: request, key: key, status: method == .bye ? 200 : 481, now: now)
+            return
+        }
+        if case .failingOver = call.phase {
+            requestDuringFailover(request, key: key, call: call, origin: origin, now: now)
             return
         }
         if method == .invite, call.pendingInvite != nil {
@@ -56,9 +64,9 @@ extension B2BUA {
                 return
             }
             let before = call.media
-            if case .refused(let status, let reason) = anchorMedia(&relayed, call: call, from: origin, offer: true, now: now) {
+            if case .refused(let refusal) = anchorMedia(&relayed, call: call, from: origin, offer: true, now: now) {
                 revertMedia(of: call, to: before, now: now)
-                respond(to: request, key: key, status: status, reason: reason, now: now)
+                respond(to: request, key: key, status: refusal.status ?? 500, reason: refusal.reason, now: now)
                 return
             }
             call.pendingOffer = (key, before)
@@ -71,13 +79,17 @@ extension B2BUA {
         } else {
             purpose = .relay(serverKey: key, origin: origin)
         }
+        if target == .b, method == .invite || method == .update, let clientKey = TransactionKey.client(for: relayed) {
+            armReinviteTimer(call, clientKey: clientKey, now: now)
+        }
         if method == .bye {
+            stopCarrierTimers(of: call)
             call.phase = .terminating
             call.endedBy = origin == .a ? "caller" : "callee"
             logger.info("hangup", metadata: metadata(call).merging(["by": "\(origin == .a ? "caller" : "callee")"]) { a, _ in a })
         }
         let peer = call[target].peer
-        let context = TransactionContext(destination: peer, callID: call.id, purpose: purpose)
+        let context = TransactionContext(destination: peer, call: call.handle, purpose: purpose)
         handle(transactions.startClient(relayed, reliable: peer.isReliable, context: context, now: now), now: now)
     }
 
@@ -85,70 +97,85 @@ extension B2BUA {
     mutating func dialogAck(_ ack: SIPMessage, now: Duration) {
         guard let callID = ack.callID, let tag = ack.to?.tag,
               let entry = dialogs[DialogKey(callID: callID, localTag: tag)], let call = calls[entry.call],
-              let pending = call.pendingInvite, pending.origin == entry.side
+              let side = call.activeSide(entry.leg), let pending = call.pendingInvite, pending.origin == side
         else { return }
-        let target = entry.side.other
-        if pending.awaitingOriginAck, call.lastAck[target] == nil {
+        let target = side.other
+        if pending.awaitingOriginAck, call[target].lastAck == nil {
             var forwarded = makeAck(for: pending.clientRequest, on: call, side: target)
             HeaderFilter.copyEndToEnd(from: ack, into: &forwarded)
-            anchorResponseMedia(&forwarded, call: call, from: entry.side, offer: false, now: now)
+            anchorResponseMedia(&forwarded, call: call, from: side, offer: false, now: now)
             forwarded.set(.contentLength, String(forwarded.body.count))
             send(forwarded, to: call[target].peer)
-            call.lastAck[target] = forwarded
+            call[target].lastAck = forwarded
         }
         call.pendingInvite = nil
     }
 
-    /// A BYE the SBC originates itself (shutdown, ACK timeout, answer crossing a CANCEL).
-    mutating func sendBye(callID id: Int, side: LegSide, reason: String, now: Duration) {
-        guard let call = calls[id] else { return }
-        var bye = call[side].request(.bye, branch: ids.branch(), maxForwards: settings.maxForwards)
+    /// A BYE the SBC originates itself (shutdown, ACK timeout, answer crossing a CANCEL, a
+    /// carrier leg replaced mid-call).
+    mutating func sendBye(call handle: CallHandle, side: LegSide, reason: String, now: Duration) {
+        guard let call = calls[handle] else { return }
+        sendBye(call: call, leg: side == .a ? .a : .carrier(call.carrierLegs.count - 1), reason: reason, now: now)
+    }
+
+    mutating func sendBye(call: Call, leg: LegReference, reason: String, now: Duration) {
+        var bye = call[leg].request(.bye, branch: ids.branch(), maxForwards: settings.maxForwards)
         bye.add(.reason, reason)
-        let peer = call[side].peer
-        let context = TransactionContext(destination: peer, callID: id, purpose: .fireAndForget)
+        let peer = call[leg].peer
+        let context = TransactionContext(destination: peer, call: call.handle, purpose: .fireAndForget)
         handle(transactions.startClient(bye, reliable: peer.isReliable, context: context, now: now), now: now)
     }
 
     /// Ends a call from the SBC's side: BYE to answered legs, a final response to a caller still
     /// waiting, CANCEL to a callee that is ringing.
-    mutating func terminate(call id: Int, reason: String, disposition: CallSummary.Disposition? = nil, now: Duration) {
-        guard let call = calls[id] else { return }
+    mutating func terminate(call handle: CallHandle, reason: String, disposition: CallSummary.Disposition? = nil,
+                            now: Duration) {
+        guard let call = calls[handle] else { return }
         logger.info("closing call", metadata: metadata(call).merging(["reason": "\(reason)"]) { a, _ in a })
         call.endedBy = "sbc"
-        if call.phase == .confirmed || call.phase == .terminating {
-            sendBye(callID: id, side: .a, reason: reason, now: now)
-            sendBye(callID: id, side: .b, reason: reason, now: now)
-        } else if let pending = call.pendingInvite {
-            if call.phase == .proceeding, let request = transactions.request(of: pending.serverKey),
-               transactions.isServerInviteProceeding(pending.serverKey)
-            {
-                call.finalStatus = 503
-                respond(to: request, key: pending.serverKey, status: 503, reason: "Service Unavailable",
-                        toTag: call[pending.origin].localTag, now: now)
+        switch call.phase {
+        case .established, .terminating:
+            sendBye(call: handle, side: .a, reason: reason, now: now)
+            sendBye(call: handle, side: .b, reason: reason, now: now)
+        case .failingOver:
+            abandonReplacement(call, reason: reason, now: now)
+            sendBye(call: handle, side: .a, reason: reason, now: now)
+        case .proceeding, .cancelling:
+            if let pending = call.pendingInvite {
+                if call.isProceeding, let request = transactions.request(of: pending.serverKey),
+                   transactions.isServerInviteProceeding(pending.serverKey)
+                {
+                    call.finalStatus = 503
+                    respond(to: request, key: pending.serverKey, status: 503, reason: "Service Unavailable",
+                            toTag: call[pending.origin].localTag, now: now)
+                }
+                if pending.provisionalSeen { sendCancel(call: handle, now: now) }
             }
-            if pending.provisionalSeen { sendCancel(callID: id, now: now) }
         }
-        removeCall(id, now: now, disposition: disposition ?? (drainDeadline != nil ? .shutdown : nil))
+        removeCall(handle, now: now, disposition: disposition ?? (drainDeadline != nil ? .shutdown : nil))
     }
 
     /// Forgets a call and reports its summary; the one place a call ends.
-    mutating func removeCall(_ id: Int, now: Duration, disposition: CallSummary.Disposition? = nil) {
-        guard let call = calls.removeValue(forKey: id) else { return }
-        dialogs[DialogKey(callID: call.a.callID, localTag: call.a.localTag)] = nil
-        if let legB = call.legB { dialogs[DialogKey(callID: legB.callID, localTag: legB.localTag)] = nil }
+    mutating func removeCall(_ handle: CallHandle, now: Duration, disposition: CallSummary.Disposition? = nil) {
+        guard let call = calls.removeValue(forKey: handle) else { return }
+        for leg in [call.a] + call.carrierLegs { dialogs[DialogKey(callID: leg.callID, localTag: leg.localTag)] = nil }
         if let trunk = call.activeTrunk { availability.callEnded(on: trunk.name) }
+        stopCarrierTimers(of: call)
+        withdrawFromPacing(call)
         var attempts = call.attempts
-        for index in attempts.indices where attempts[index].outcome == .pending {
-            attempts[index].outcome = call.phase == .cancelling ? .cancelled : .rejected
+        for index in attempts.indices {
+            if attempts[index].outcome == .pending { attempts[index].outcome = call.isCancelling ? .cancelled : .rejected }
+            if attempts[index].endedAt == nil { attempts[index].endedAt = now }
         }
         let resolved: CallSummary.Disposition = disposition
-            ?? (call.answeredAt != nil ? .answered : call.phase == .cancelling ? .cancelled : .failed)
+            ?? (call.answeredAt != nil ? .answered : call.isCancelling ? .cancelled : .failed)
+        let answeredTrunk = call.attempts.last { $0.outcome == .answered }?.trunk
         let summary = CallSummary(
-            callID: call.a.callID, legBCallID: call.legB?.callID, fromURI: "\(call.a.remoteAddress.uri)",
+            callID: call.a.callID, legBCallID: call.carrierLegs.last?.callID, fromURI: "\(call.a.remoteAddress.uri)",
             toURI: "\(call.a.localAddress.uri)", ingressTrunk: call.a.trunk.name, route: call.routeName,
             startedAt: call.startedAt, answeredAt: call.answeredAt, endedAt: now, disposition: resolved,
-            finalStatus: call.finalStatus ?? (call.answeredAt != nil ? 200 : call.phase == .cancelling ? 487 : nil),
-            finalTrunk: call.answeredAt != nil ? call.legB?.trunk.name : call.attempts.last?.trunk,
+            finalStatus: call.finalStatus ?? (call.answeredAt != nil ? 200 : call.isCancelling ? 487 : nil),
+            finalTrunk: call.answeredAt != nil ? answeredTrunk : call.attempts.last?.trunk,
             endedBy: call.endedBy, attempts: attempts)
         if let ready = releaseMedia(of: call, summary: summary, now: now) { finishedCalls.append(ready) }
     }

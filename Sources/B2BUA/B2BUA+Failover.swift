@@ -10,23 +10,25 @@ import SIPTransaction
 extension B2BUA {
     /// What a per-call timer is for.
     struct CallTimer: Sendable {
-        enum Kind: Sendable { case firstProvisional, answer }
-        let callID: Int
+        enum Kind: Sendable {
+            case firstProvisional, answer
+            /// A relayed re-INVITE or UPDATE on a critical call (`reinvite_timeout_ms`).
+            case reinvite(TransactionKey)
+            /// The next in-dialog OPTIONS to a critical call's carrier leg.
+            case keepalive
+        }
+        let call: CallHandle
         let kind: Kind
     }
 
     /// Starts an INVITE to the next candidate that is available; false when none is left.
+    /// Serves the initial routing and mid-call failover alike: the phase holds the candidates.
     mutating func startNextAttempt(_ call: Call, now: Duration) -> Bool {
-        while !call.remainingCandidates.isEmpty {
-            let trunk = call.remainingCandidates.removeFirst()
+        while let trunk = call.popCandidate() {
             let refusal = healthRefusal(of: trunk, in: call.route.group)
                 ?? availability.unavailability(of: trunk, now: now)?.description
             if let refusal {
-                call.attempts.append(CallAttemptSummary(trunk: trunk.name, startedAt: now, responseCode: nil,
-                                                        reason: refusal, responseTime: nil, outcome: .skipped))
-                logger.info("trunk skipped", metadata: metadata(call).merging([
-                    "trunk": "\(trunk.name)", "why": "\(refusal)",
-                ]) { a, _ in a })
+                skip(trunk, of: call, because: Refusal(status: nil, reason: refusal), now: now)
                 continue
             }
             guard let zone = settings.zones[trunk.zone] else { continue }
@@ -34,64 +36,83 @@ extension B2BUA {
             switch makeAttempt(call, trunk: trunk, zone: zone, now: now) {
             case .ready(let message):
                 invite = message
-            case .refused(let reason, let status):
-                call.attempts.append(CallAttemptSummary(trunk: trunk.name, startedAt: now, responseCode: status,
-                                                        reason: reason, responseTime: nil, outcome: .skipped))
-                if let status { call.refusal = (status, reason) }
-                logger.info("trunk skipped", metadata: metadata(call).merging([
-                    "trunk": "\(trunk.name)", "why": "\(reason)",
-                ]) { a, _ in a })
+            case .refused(let refusal):
+                skip(trunk, of: call, because: refusal, now: now)
+                if refusal.status != nil, case .proceeding(var proceeding) = call.phase {
+                    proceeding.refusal = refusal
+                    call.phase = .proceeding(proceeding)
+                }
                 continue
             }
             guard let clientKey = TransactionKey.client(for: invite) else { continue }
-            call.pendingInvite = Call.PendingInvite(origin: .a, serverKey: call.callerKey, clientKey: clientKey,
-                                                    clientRequest: invite,
-                                                    awaitingOriginAck: call.callerInvite?.body.isEmpty ?? false)
+            let serverKey = heldOrCallerKey(of: call)
+            call.pendingInvite = Call.PendingInvite(origin: .a, serverKey: serverKey, clientKey: clientKey,
+                                                    clientRequest: invite, awaitingOriginAck: invite.body.isEmpty)
             call.attempts.append(CallAttemptSummary(trunk: trunk.name, startedAt: now, responseCode: nil, reason: nil,
                                                     responseTime: nil, outcome: .pending))
             call.activeTrunk = trunk
             availability.callStarted(on: trunk.name)
-            call.provisionalTimer = callTimers.push(CallTimer(callID: call.id, kind: .firstProvisional),
-                                                    at: now + trunk.firstProvisionalTimeout)
-            call.answerTimer = callTimers.push(CallTimer(callID: call.id, kind: .answer), at: now + trunk.answerTimeout)
+            call.attempt = Call.Attempt(
+                provisionalTimer: callTimers.push(CallTimer(call: call.handle, kind: .firstProvisional),
+                                                  at: now + trunk.firstProvisionalTimeout),
+                answerTimer: callTimers.push(CallTimer(call: call.handle, kind: .answer), at: now + trunk.answerTimeout))
             compactCallTimers()
             logger.info("INVITE to trunk", metadata: metadata(call).merging([
                 "trunk": "\(trunk.name)", "attempt": "\(call.attempts.count)", "b_call_id": "\(call[.b].callID)",
             ]) { a, _ in a })
             let peer = call[.b].peer
-            let context = TransactionContext(destination: peer, callID: call.id, purpose: .invite(target: .b))
+            let context = TransactionContext(destination: peer, call: call.handle, purpose: .invite(target: .b))
             handle(transactions.startClient(invite, reliable: peer.isReliable, context: context, now: now), now: now)
             return true
         }
         return false
     }
 
+    /// The server transaction a new carrier leg's final response settles: the caller's INVITE,
+    /// or during a mid-call failover the caller's request the dead leg refused (if any).
+    private func heldOrCallerKey(of call: Call) -> TransactionKey {
+        if case .failingOver(let failover) = call.phase, let held = failover.heldRequest { return held }
+        return call.callerKey
+    }
+
+    private mutating func skip(_ trunk: TrunkSettings, of call: Call, because refusal: Refusal, now: Duration) {
+        call.attempts.append(CallAttemptSummary(trunk: trunk.name, startedAt: now, responseCode: refusal.status,
+                                                reason: refusal.reason, responseTime: nil, outcome: .skipped,
+                                                endedAt: now))
+        logger.info("trunk skipped", metadata: metadata(call).merging([
+            "trunk": "\(trunk.name)", "why": "\(refusal.reason)",
+        ]) { a, _ in a })
+    }
+
     /// An attempt's INVITE, or why this trunk cannot take the call.
     enum AttemptBuild {
         case ready(SIPMessage)
-        /// `status` is what the caller gets if no other trunk can take the call either (488 when
-        /// no trunk allows a codec of the offer); nil when the refusal says nothing to the caller.
-        case refused(reason: String, status: Int?)
+        case refused(Refusal)
     }
 
-    /// A fresh B-leg (new tag, fresh CSeq, Call-ID per trunk policy) and its INVITE, built from
-    /// the caller's INVITE with topology hidden and its SDP anchored on the relay.
+    /// A fresh carrier leg (new tag, fresh CSeq, Call-ID per trunk policy) and its INVITE, built
+    /// from the caller's INVITE with topology hidden and its SDP anchored on the relay. A mid-call
+    /// failover's INVITE carries the caller's last SDP instead of the INVITE's own.
     private mutating func makeAttempt(_ call: Call, trunk: TrunkSettings, zone: ZoneIdentity, now: Duration) -> AttemptBuild {
-        guard let request = call.callerInvite, let from = request.from, let to = request.to, let cseq = request.cseq
-        else { return .refused(reason: "caller's INVITE lacks From, To or CSeq", status: nil) }
+        guard let request = call.candidates?.callerInvite, let from = request.from, let to = request.to,
+              let cseq = request.cseq
+        else { return .refused(Refusal(status: nil, reason: "caller's INVITE lacks From, To or CSeq")) }
         let requestUser = request.requestURI?.user
         let peer = SIPEndpoint(host: trunk.address, port: trunk.port, transport: trunk.transport, zone: trunk.zone)
         let number = cseq.number &+ UInt32(call.attempts.count)
-        var leg = CallLeg(
+        let leg = CallLeg(
             side: .b, callID: trunk.callIDPolicy == .preserve ? call.a.callID : ids.callID(), localTag: ids.tag(),
             remoteTag: nil,
             localAddress: SIPNameAddress(displayName: from.displayName, uri: SIPURI(user: from.uri.user, host: zone.host)),
             remoteAddress: SIPNameAddress(displayName: to.displayName, uri: SIPURI(user: to.uri.user, host: trunk.address)),
             remoteTarget: SIPURI(user: requestUser, host: trunk.address, port: trunk.port == 5060 ? nil : trunk.port),
             routeSet: [], localCSeq: number, remoteCSeq: nil, peer: peer, trunk: trunk, zone: zone)
-        var invite = leg.request(.invite, branch: ids.branch(), maxForwards: forwardedMaxForwards(request), cseq: number)
+        var legCopy = leg
+        var invite = legCopy.request(.invite, branch: ids.branch(), maxForwards: forwardedMaxForwards(request), cseq: number)
         invite.add(.contact, leg.localContact)
         HeaderFilter.copyEndToEnd(from: request, into: &invite)
+        let replaying = call.isAnswered
+        if replaying { replaceOffer(in: &invite, call: call) }
         if let profile = settings.outboundProfile(for: trunk, routeOverride: call.route.profileOverride) {
             do {
                 try profile.apply(to: &invite, context: ProfileContext(message: request, trunkName: trunk.name))
@@ -100,18 +121,22 @@ extension B2BUA {
                 logger.error("header profile produced invalid SIP", metadata: metadata(call).merging([
                     "trunk": "\(trunk.name)", "error": "\(error)",
                 ]) { a, _ in a })
-                return .refused(reason: "header profile produced invalid SIP: \(error)", status: nil)
+                return .refused(Refusal(status: nil, reason: "header profile produced invalid SIP: \(error)"))
             }
         }
-        let previous = call.legB
-        call.legB = leg
-        startNewBLeg(of: call)
-        if case .refused(let status, let reason) = anchorMedia(&invite, call: call, from: .a, offer: true, now: now) {
-            call.legB = previous
-            return .refused(reason: reason, status: status)
+        let previous = call.carrierLegs.last
+        call.carrierLegs.append(leg)
+        startNewBLeg(of: call, now: now)
+        let anchored = anchorMedia(&invite, call: call, from: .a, offer: true,
+                                   record: replaying ? .targetOnly : .both, now: now)
+        if case .refused(let refusal) = anchored {
+            call.carrierLegs.removeLast()
+            return .refused(refusal)
         }
-        if let old = previous { dialogs[DialogKey(callID: old.callID, localTag: old.localTag)] = nil }
-        dialogs[DialogKey(callID: leg.callID, localTag: leg.localTag)] = (call.id, .b)
+        // A failed initial attempt's dialog is forgotten (its late answers are strays); a leg that
+        // died mid-call keeps its entry so that its own BYE still gets a 200.
+        if let old = previous, !replaying { dialogs[DialogKey(callID: old.callID, localTag: old.localTag)] = nil }
+        dialogs[DialogKey(callID: leg.callID, localTag: leg.localTag)] = (call.handle, .carrier(call.carrierLegs.count - 1))
         return .ready(invite)
     }
 
@@ -122,56 +147,75 @@ extension B2BUA {
     mutating func attemptFailed(_ call: Call, status: Int?, reason: String, outcome: CallAttemptSummary.Outcome,
                                 trigger: Bool, chargesTrunk: Bool = true, response: SIPMessage?, now: Duration)
     {
-        call.provisionalTimer = nil
-        call.answerTimer = nil
+        let earlyMedia = call.attempt?.earlyMedia ?? false
+        call.attempt = Call.Attempt()
         call.pendingInvite = nil
         if let trunk = call.activeTrunk {
-            availability.callEnded(on: trunk.name)
             call.activeTrunk = nil
-            // 503 and 429 are overload signals whatever the group fails over on: right after a
-            // fail-back a burst of them sends the trunk straight back down (probation).
-            if chargesTrunk, trigger || status == 503 || status == 429 {
-                record(health[trunk.name]?.passiveFailure(detail: "\(status.map(String.init) ?? outcome.rawValue) on a call",
-                                                          now: now) ?? [])
-            }
-            if chargesTrunk, trigger {
-                if let change = availability.recordFailure(trunk, now: now) {
-                    report(change, call: call)
-                    record(health[trunk.name]?.passiveDown(detail: "\(trunk.passiveFailureThreshold) failures within "
-                        + "\(trunk.passiveFailureWindow.components.seconds) s", now: now) ?? [])
-                }
-            }
-            if chargesTrunk, status == 503, let group = call.route.group {
-                let duration = group.quarantine(retryAfter: response?.retryAfter.map { Int($0.seconds) })
-                if let change = availability.quarantine(trunk.name, for: duration, now: now) {
-                    report(change, call: call)
-                    record(health[trunk.name]?.quarantine(until: now + duration,
-                                                          detail: "503 Retry-After \(duration.components.seconds) s",
-                                                          now: now) ?? [])
-                }
-            }
+            chargeFailure(of: trunk, call: call, status: status, outcome: outcome.rawValue, trigger: trigger,
+                          chargesTrunk: chargesTrunk, retryAfter: response?.retryAfter, now: now)
         }
-        let failover = trigger && !call.earlyMedia && call.phase == .proceeding
+        let failover = trigger && !earlyMedia
         let index = call.attempts.lastIndex { $0.outcome == .pending }
         if let index {
             call.attempts[index].responseCode = status
             call.attempts[index].reason = reason
             call.attempts[index].responseTime = now - call.attempts[index].startedAt
             call.attempts[index].outcome = outcome
+            call.attempts[index].endedAt = now
         }
         logger.info("attempt failed", metadata: metadata(call).merging([
             "trunk": "\(index.map { call.attempts[$0].trunk } ?? "-")", "status": "\(status.map(String.init) ?? "-")",
             "reason": "\(reason)", "failover": "\(failover)",
         ]) { a, _ in a })
-        if failover, startNextAttempt(call, now: now) {
-            if let index { call.attempts[index].outcome = .failedOver }
-            failovers += 1
-            return
-        }
-        if call.phase == .cancelling {
-            removeCall(call.id, now: now)
-        } else {
+        switch call.phase {
+        case .proceeding:
+            if failover, startNextAttempt(call, now: now) {
+                if let index { call.attempts[index].outcome = .failedOver }
+                failovers += 1
+                return
+            }
             failCall(call, status: status ?? 500, reason: reason, response: response, now: now)
+        case .failingOver:
+            // The replacement leg failed: the next member, whatever the response (the caller's
+            // dialog is up, so nothing is relayed to it but the end of the call).
+            if startNextAttempt(call, now: now) {
+                if let index { call.attempts[index].outcome = .failedOver }
+                return
+            }
+            midCallFailoverFailed(call, cause: "no trunk answered (last: \(status.map(String.init) ?? reason))",
+                                  now: now)
+        case .cancelling, .established, .terminating:
+            removeCall(call.handle, now: now)
+        }
+    }
+
+    /// Feeds a failed attempt (or a carrier leg that died mid-call) to the trunk's passive
+    /// health and Retry-After quarantine, and releases its call-limit slot.
+    mutating func chargeFailure(of trunk: TrunkSettings, call: Call, status: Int?, outcome: String, trigger: Bool,
+                                chargesTrunk: Bool, retryAfter: SIPRetryAfter?, now: Duration)
+    {
+        availability.callEnded(on: trunk.name)
+        guard chargesTrunk else { return }
+        // 503 and 429 are overload signals whatever the group fails over on: right after a
+        // fail-back a burst of them sends the trunk straight back down (probation).
+        if trigger || status == 503 || status == 429 {
+            record(health[trunk.name]?.passiveFailure(detail: "\(status.map(String.init) ?? outcome) on a call",
+                                                      now: now) ?? [])
+        }
+        if trigger, let change = availability.recordFailure(trunk, now: now) {
+            report(change, call: call)
+            record(health[trunk.name]?.passiveDown(detail: "\(trunk.passiveFailureThreshold) failures within "
+                + "\(trunk.passiveFailureWindow.components.seconds) s", now: now) ?? [])
+        }
+        if status == 503, let group = call.route.group {
+            let duration = group.quarantine(retryAfter: retryAfter.map { Int($0.seconds) })
+            if let change = availability.quarantine(trunk.name, for: duration, now: now) {
+                report(change, call: call)
+                record(health[trunk.name]?.quarantine(until: now + duration,
+                                                      detail: "503 Retry-After \(duration.components.seconds) s",
+                                                      now: now) ?? [])
+            }
         }
     }
 
@@ -194,7 +238,7 @@ extension B2BUA {
         logger.info("call failed", metadata: metadata(call).merging([
             "status": "\(call.finalStatus.map(String.init) ?? "-")", "attempts": "\(call.attempts.count)",
         ]) { a, _ in a })
-        removeCall(call.id, now: now)
+        removeCall(call.handle, now: now)
     }
 
     /// Cancelled call timers stay in the heap until they surface (answer timers: minutes); once
@@ -203,29 +247,29 @@ extension B2BUA {
         guard callTimers.count > 1024, callTimers.count > 8 * calls.count else { return }
         let calls = self.calls
         callTimers.removeAll { entry in
-            guard let call = calls[entry.payload.callID] else { return true }
-            let live = entry.payload.kind == .firstProvisional ? call.provisionalTimer : call.answerTimer
-            return live != entry.sequence
+            guard let call = calls[entry.payload.call] else { return true }
+            return !call.isLive(entry.payload.kind, sequence: entry.sequence)
         }
     }
 
-    /// First-provisional and answer timers of the current attempt.
+    /// Per-call timers: the attempt's first-provisional and answer timers, and a critical call's
+    /// re-INVITE and keepalive timers.
     mutating func fire(_ timer: CallTimer, sequence: UInt64, now: Duration) {
-        guard let call = calls[timer.callID], let pending = call.pendingInvite, call.phase == .proceeding,
-              let trunk = call.activeTrunk
-        else { return }
+        guard let call = calls[timer.call], call.isLive(timer.kind, sequence: sequence) else { return }
         switch timer.kind {
-        case .firstProvisional:
-            guard call.provisionalTimer == sequence, !pending.provisionalSeen else { return }
-            handle(transactions.abandonClient(pending.clientKey), now: now)
-            let limit = trunk.firstProvisionalTimeout.components.seconds * 1000
-                + trunk.firstProvisionalTimeout.components.attoseconds / 1_000_000_000_000_000
-            attemptFailed(call, status: 408, reason: "No provisional response within \(limit) ms", outcome: .timeout,
-                          trigger: call.route.group?.failoverOn.onTimeout ?? false, response: nil, now: now)
-        case .answer:
-            guard call.answerTimer == sequence else { return }
+        case .firstProvisional, .answer:
+            guard let pending = call.pendingInvite, let trunk = call.activeTrunk else { return }
+            if case .firstProvisional = timer.kind {
+                guard !pending.provisionalSeen else { return }
+                handle(transactions.abandonClient(pending.clientKey), now: now)
+                let limit = trunk.firstProvisionalTimeout.components.seconds * 1000
+                    + trunk.firstProvisionalTimeout.components.attoseconds / 1_000_000_000_000_000
+                attemptFailed(call, status: 408, reason: "No provisional response within \(limit) ms", outcome: .timeout,
+                              trigger: call.route.group?.failoverOn.onTimeout ?? false, response: nil, now: now)
+                return
+            }
             if pending.provisionalSeen {
-                sendCancel(callID: call.id, now: now)
+                sendCancel(call: call.handle, now: now)
             } else {
                 handle(transactions.abandonClient(pending.clientKey), now: now)
             }
@@ -233,6 +277,10 @@ extension B2BUA {
             // network for the same call is worse than ending it.
             attemptFailed(call, status: 408, reason: "No answer within \(trunk.answerTimeout.components.seconds) s",
                           outcome: .timeout, trigger: false, response: nil, now: now)
+        case .reinvite(let clientKey):
+            reinviteTimedOut(call, clientKey: clientKey, now: now)
+        case .keepalive:
+            sendKeepalive(call, now: now)
         }
     }
 
@@ -242,13 +290,13 @@ extension B2BUA {
     public mutating func transportFailed(to destination: SIPEndpoint, now: Duration) -> [SIPOutbound] {
         outbox.removeAll(keepingCapacity: true)
         let affected = calls.values.compactMap { call -> TransactionKey? in
-            guard call.phase == .proceeding, let pending = call.pendingInvite, pending.origin == .a,
-                  let peer = call.legB?.peer, peer.host == destination.host, peer.port == destination.port,
-                  peer.transport == destination.transport
+            guard call.isProceeding, let pending = call.pendingInvite, pending.origin == .a,
+                  call[.b].peer.sameTransportAddress(as: destination)
             else { return nil }
             return pending.clientKey
         }
         for key in affected { handle(transactions.transportFailed(key, now: now), now: now) }
+        carrierTransportLost(destination, now: now)
         for (name, probe) in pendingProbes {
             guard let trunk = routing.trunk(named: name), trunk.address == destination.host,
                   trunk.port == destination.port, trunk.transport == destination.transport

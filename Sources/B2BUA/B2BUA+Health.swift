@@ -94,7 +94,7 @@ extension B2BUA {
         pendingProbes[name] = PendingProbe(key: key, sentAt: now, timeoutSequence: timeout)
         health[name]?.probeSent(now: now)
         let peer = SIPEndpoint(host: trunk.address, port: trunk.port, transport: trunk.transport, zone: trunk.zone)
-        let context = TransactionContext(destination: peer, callID: nil, purpose: .probe(trunk: name))
+        let context = TransactionContext(destination: peer, call: nil, purpose: .probe(trunk: name))
         handle(transactions.startClient(options, reliable: peer.isReliable, context: context, now: now), now: now)
     }
 

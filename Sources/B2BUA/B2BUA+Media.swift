@@ -12,17 +12,31 @@ extension B2BUA {
     enum MediaAnchorOutcome: Equatable {
         /// Rewritten for the relay (or there was nothing to anchor).
         case anchored
-        /// Refused: answer the request with this status (488 no codec in common, 503 no ports).
-        case refused(status: Int, reason: String)
+        /// Refused: answer the request with the refusal's status (488 no codec in common, 503 no ports).
+        case refused(Refusal)
     }
+
+    /// Which legs' offer/answer negotiators a body crossing the SBC moves. Normally both: the
+    /// origin sent it, the target receives the rewritten copy. A mid-call failover replays the
+    /// caller's last SDP to a new carrier leg (the caller sent nothing new: `targetOnly`), and
+    /// takes the new carrier's answer without necessarily passing it on (`originOnly`).
+    enum NegotiationRecord { case both, targetOnly, originOnly }
 
     /// A message carrying SDP from `origin` to the other leg. `offer` is RFC 3264's role of the
     /// body: offers get the trunks' codec policies and may add streams; answers only update
     /// where the answering side receives.
     mutating func anchorMedia(_ message: inout SIPMessage, call: Call, from origin: LegSide, offer: Bool,
-                              now: Duration) -> MediaAnchorOutcome
+                              record: NegotiationRecord = .both, now: Duration) -> MediaAnchorOutcome
     {
-        guard let settings = settings.media, !message.body.isEmpty else { return .anchored }
+        guard !message.body.isEmpty else { return .anchored }
+        guard let settings = settings.media else {
+            // Without the relay the body crosses as it is; only a critical call, which may need
+            // to offer it to another carrier, pays for parsing it.
+            if call.route.critical, let sdp = try? SessionDescription(parsing: message.body) {
+                recordNegotiation(call, from: origin, offer: offer, received: sdp, sent: sdp, record: record)
+            }
+            return .anchored
+        }
         switch Self.bodyKind(of: message) {
         case .sdp:
             break
@@ -30,20 +44,22 @@ extension B2BUA {
             return .anchored
         case .embeddedSDP:
             // SDP the relay cannot rewrite would leak addresses and bypass the relay.
-            return .refused(status: 415, reason: "Unsupported Media Type (SDP inside multipart is not relayed)")
+            return .refused(Refusal(status: 415, reason: "Unsupported Media Type (SDP inside multipart is not relayed)"))
         }
         var sdp: SessionDescription
         do {
             sdp = try SessionDescription(parsing: message.body)
         } catch {
-            return .refused(status: 400, reason: "Bad Request (\(error))")
+            return .refused(Refusal(status: 400, reason: "Bad Request (\(error))"))
         }
+        let received = sdp
         let target = origin.other
         if offer {
             for trunk in [call[origin].trunk, call[target].trunk] {
                 guard let policy = settings.codecPolicies[trunk.name] else { continue }
                 if policy.apply(to: &sdp) == .noCommonCodec {
-                    return .refused(status: 488, reason: "Not Acceptable Here (no codec allowed by trunk \(trunk.name))")
+                    return .refused(Refusal(status: 488,
+                                            reason: "Not Acceptable Here (no codec allowed by trunk \(trunk.name))"))
                 }
             }
         }
@@ -57,12 +73,12 @@ extension B2BUA {
                 }
                 guard let a = ports.allocate(now: now, worker: media.worker) else {
                     call.media = media
-                    return .refused(status: 503, reason: "Service Unavailable (media ports exhausted)")
+                    return .refused(Self.portsExhausted)
                 }
                 guard let b = ports.allocate(now: now, worker: media.worker) else {
                     ports.release(a, now: now)
                     call.media = media
-                    return .refused(status: 503, reason: "Service Unavailable (media ports exhausted)")
+                    return .refused(Self.portsExhausted)
                 }
                 media.streams.append(CallMedia.Stream(ports: [.a: a, .b: b]))
             }
@@ -81,8 +97,23 @@ extension B2BUA {
         media.origins[target]?.stamp(&sdp)
         call.media = media
         message.setBody(sdp.serialized(), contentType: message.firstValue(.contentType) ?? "application/sdp")
+        recordNegotiation(call, from: origin, offer: offer, received: received, sent: sdp, record: record)
         applyMedia(call)
         return .anchored
+    }
+
+    static let portsExhausted = Refusal(status: 503, reason: "Service Unavailable (media ports exhausted)")
+
+    private func recordNegotiation(_ call: Call, from origin: LegSide, offer: Bool, received: SessionDescription,
+                                   sent: SessionDescription, record: NegotiationRecord)
+    {
+        if record != .targetOnly {
+            if offer { call[origin].negotiation.receivedOffer(received) } else { call[origin].negotiation.receivedAnswer(received) }
+        }
+        if record != .originOnly {
+            let target = origin.other
+            if offer { call[target].negotiation.sentOffer(sent) } else { call[target].negotiation.sentAnswer(sent) }
+        }
     }
 
     enum BodyKind { case sdp, embeddedSDP, other }
@@ -103,10 +134,12 @@ extension B2BUA {
     /// SDP in a response or an ACK cannot be refused with a status of its own: a body the SBC
     /// cannot anchor is dropped rather than relayed, so the far side's addresses never leak.
     mutating func anchorResponseMedia(_ message: inout SIPMessage, call: Call, from origin: LegSide, offer: Bool,
-                                      now: Duration)
+                                      record: NegotiationRecord = .both, now: Duration)
     {
-        guard case .refused(_, let reason) = anchorMedia(&message, call: call, from: origin, offer: offer, now: now)
+        guard case .refused(let refusal) = anchorMedia(&message, call: call, from: origin, offer: offer, record: record,
+                                                       now: now)
         else { return }
+        let reason = refusal.reason
         logger.error("SDP not relayed", metadata: metadata(call).merging([
             "from": "\(call[origin].trunk.name)", "why": "\(reason)",
         ]) { a, _ in a })
@@ -121,9 +154,10 @@ extension B2BUA {
     /// offer, the next candidate gets the call (except when ports ran out, which no other trunk
     /// changes), and the trunk's health is not charged, since it answered. The caller, if no
     /// trunk is left, gets 488 for codecs, 503 for ports, and 502 for a body it never sent.
-    mutating func refuseOfferInAnswer(_ response: SIPMessage, call: Call, side: LegSide, status: Int, reason: String,
+    mutating func refuseOfferInAnswer(_ response: SIPMessage, call: Call, side: LegSide, refusal: Refusal,
                                       now: Duration)
     {
+        let status = refusal.status ?? 500, reason = refusal.reason
         guard let invite = call.pendingInvite?.clientRequest else { return }
         acknowledgeUnwantedAnswer(response, with: makeAckDecliningOffer(of: response, to: invite, call: call, side: side),
                                   to: call[side].peer)
@@ -136,7 +170,7 @@ extension B2BUA {
         case 503: "Offer not acceptable: no media ports left"
         default: "Offer not acceptable: SDP not relayable"
         }
-        sendBye(callID: call.id, side: side, reason: "SIP;cause=\(status);text=\"\(text)\"", now: now)
+        sendBye(call: call.handle, side: side, reason: "SIP;cause=\(status);text=\"\(text)\"", now: now)
         attemptFailed(call, status: status == 400 || status == 415 ? 502 : status,
                       reason: "Offer in 200 OK refused: \(reason)", outcome: .rejected, trigger: status != 503,
                       chargesTrunk: false, response: nil, now: now)
@@ -165,6 +199,13 @@ extension B2BUA {
         for pair in call.media?.allPorts ?? [] where !kept.contains(pair) { ports.release(pair, now: now) }
         if before == nil, let created = call.media { mediaSessions[created.session] = nil }
         call.media = before
+        rollbackNegotiation(of: call)
+    }
+
+    /// A refused offer leaves both dialogs' offer/answer state as it was (RFC 3264 §8).
+    func rollbackNegotiation(of call: Call) {
+        call.a.negotiation.rollback()
+        if !call.carrierLegs.isEmpty { call[.b].negotiation.rollback() }
     }
 
     /// The in-dialog request on `serverKey` got its final answer: an offer it carried is settled
@@ -172,6 +213,7 @@ extension B2BUA {
     mutating func settleOffer(of call: Call, serverKey: TransactionKey, accepted: Bool) {
         guard let offer = call.pendingOffer, offer.serverKey == serverKey else { return }
         call.pendingOffer = nil
+        if !accepted { rollbackNegotiation(of: call) }
         guard !accepted, let before = offer.before, var media = call.media else { return }
         // Streams the offer added keep their ports until the call ends (they are still in the
         // SDP both sides hold); what the sides signalled reverts.
@@ -216,8 +258,8 @@ extension B2BUA {
         guard let settings = settings.media else { return nil }
         let session = MediaSessionID(rawValue: nextMediaSession)
         nextMediaSession &+= 1
-        mediaSessions[session] = call.id
-        let origins = [LegSide.a: newOrigin(in: call.a.zone), .b: newOrigin(in: (call.legB ?? call.a).zone)]
+        mediaSessions[session] = call.handle
+        let origins = [LegSide.a: newOrigin(in: call.a.zone), .b: newOrigin(in: (call.carrierLegs.last ?? call.a).zone)]
         return CallMedia(session: session, worker: Int(session.rawValue % UInt64(settings.workers)), origins: origins)
     }
 
@@ -227,9 +269,12 @@ extension B2BUA {
     }
 
     /// Tells the relay the call's current media state.
+    /// While a carrier leg is being replaced the relay keeps the old one's state: the caller's
+    /// media keeps its path, and the new leg's ports go live only once it answers.
     mutating func applyMedia(_ call: Call) {
         guard let settings = settings.media, var media = call.media else { return }
-        let spec = media.spec(logID: call.logID, zones: (call.a.zone.mediaBind, (call.legB?.zone ?? call.a.zone).mediaBind),
+        if case .failingOver = call.phase { return }
+        let spec = media.spec(logID: call.logID, zones: (call.a.zone.mediaBind, (call.carrierLegs.last ?? call.a).zone.mediaBind),
                               timeouts: settings.timeouts)
         media.applied = true
         call.media = media
@@ -238,11 +283,29 @@ extension B2BUA {
 
     /// A new attempt goes to another carrier: what the previous one signalled no longer holds
     /// (the relay must not send the caller's media to it), and the new dialog gets an SDP session
-    /// of its own, named after its zone's media address.
-    mutating func startNewBLeg(of call: Call) {
-        guard var media = call.media, let zone = call.legB?.zone else { return }
-        for index in media.streams.indices { media.streams[index].remote[.b] = nil }
+    /// of its own, named after its zone's media address. A leg replacing one that died mid-call
+    /// also gets ports of its own: the dead leg's stay with the relay (and its late packets with
+    /// them) until the new leg answers, then retire.
+    mutating func startNewBLeg(of call: Call, now: Duration) {
+        guard var media = call.media, let zone = call.carrierLegs.last?.zone else { return }
+        let replacing = call.isAnswered
+        for index in media.streams.indices {
+            media.streams[index].remote[.b] = nil
+            guard replacing, let old = media.streams[index].ports[.b],
+                  let fresh = ports.allocate(now: now, worker: media.worker)
+            else { continue }
+            media.retiring.append(old)
+            media.streams[index].ports[.b] = fresh
+        }
         media.origins[.b] = newOrigin(in: zone)
+        call.media = media
+    }
+
+    /// The replacement leg answered and the relay was told: the dead leg's ports go back.
+    mutating func retireReplacedPorts(of call: Call, now: Duration) {
+        guard var media = call.media, !media.retiring.isEmpty else { return }
+        for pair in media.retiring { ports.release(pair, now: now) }
+        media.retiring.removeAll()
         call.media = media
     }
 
@@ -257,7 +320,7 @@ extension B2BUA {
     /// complete the call's summary (held back until then; see `mediaEvent`).
     mutating func releaseMedia(of call: Call, summary: CallSummary, now: Duration) -> CallSummary? {
         guard let media = call.media else { return summary }
-        for pair in media.allPorts { ports.release(pair, now: now) }
+        for pair in media.allPorts + media.retiring { ports.release(pair, now: now) }
         guard media.applied else {
             mediaSessions[media.session] = nil
             return summary
@@ -276,14 +339,19 @@ extension B2BUA {
         outbox.removeAll(keepingCapacity: true)
         switch event {
         case .latched(let session, let side, let source):
-            if let id = mediaSessions[session], let call = calls[id] {
+            if let handle = mediaSessions[session], let call = calls[handle] {
                 logger.debug("media latched", metadata: metadata(call).merging([
                     "side": "\(call[LegSide(side)].trunk.name)", "source": "\(source)",
                 ]) { a, _ in a })
+                if side == .b { newCarrierMediaArrived(call, now: now) }
             }
         case .timeout(let session, let side, let silence):
-            if let id = mediaSessions[session], let call = calls[id], call.phase == .confirmed {
+            if let handle = mediaSessions[session], let call = calls[handle], call.isAnswered {
                 mediaTimedOut(call, silentSide: LegSide(side), silence: silence, now: now)
+            }
+        case .unreachable(let session, let side, let errors):
+            if let handle = mediaSessions[session], let call = calls[handle] {
+                carrierMediaUnreachable(call, side: LegSide(side), errors: errors, now: now)
             }
         case .failed(let session, let reason, let port):
             if let port {
@@ -291,9 +359,9 @@ extension B2BUA {
                 ports.quarantine(MediaPortPair(rtp: port & ~1))
                 logger.error("media port quarantined", metadata: ["port": "\(port)", "error": "\(reason)"])
             }
-            if let id = mediaSessions[session], let call = calls[id] {
+            if let handle = mediaSessions[session], let call = calls[handle] {
                 logger.error("media relay failed", metadata: metadata(call).merging(["error": "\(reason)"]) { a, _ in a })
-                terminate(call: id, reason: "SIP;cause=500;text=\"Media relay failure\"", now: now)
+                terminate(call: handle, reason: "SIP;cause=500;text=\"Media relay failure\"", now: now)
             }
         case .closed(let session, let statistics):
             mediaSessions[session] = nil
@@ -305,16 +373,22 @@ extension B2BUA {
         return outbox
     }
 
-    /// No media from one side for the configured time. The call ends with BYE to both legs and
-    /// the `media_timeout` disposition; this is the one place a re-route of the silent leg would
-    /// start instead.
+    /// No media from one side for the configured time. A critical call's silent carrier leg is
+    /// replaced; otherwise the call ends with BYE to both legs and the `media_timeout` disposition.
     mutating func mediaTimedOut(_ call: Call, silentSide side: LegSide, silence: Duration, now: Duration) {
+        if side == .b, case .established(let established) = call.phase,
+           established.reorigination?.settings.onMediaTimeout == true
+        {
+            failOverMidCall(call, trigger: .mediaTimeout, holding: nil, mediaStoppedAt: now - silence, now: now)
+            return
+        }
+        if side == .b, case .failingOver = call.phase { return }
         let party = call[side].trunk.name
         let seconds = silence.components.seconds
         logger.warning("media timeout", metadata: metadata(call).merging([
             "silent_side": "\(party)", "silence_s": "\(seconds)",
         ]) { a, _ in a })
-        terminate(call: call.id, reason: "SIP;cause=408;text=\"Media timeout: no RTP from \(party) for \(seconds) s\"",
+        terminate(call: call.handle, reason: "SIP;cause=408;text=\"Media timeout: no RTP from \(party) for \(seconds) s\"",
                   disposition: .mediaTimeout, now: now)
     }
 

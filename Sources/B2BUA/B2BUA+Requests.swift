@@ -42,7 +42,7 @@ extension B2BUA {
                 return
             }
         }
-        let context = TransactionContext(destination: replyTo, callID: nil, purpose: .answering)
+        let context = TransactionContext(destination: replyTo, call: nil, purpose: .answering)
         switch transactions.receiveRequest(request, reliable: source.isReliable, context: context, now: now) {
         case .retransmission(let events):
             handle(events, now: now)
@@ -121,19 +121,21 @@ extension B2BUA {
             routeSet: request.recordRoutes, localCSeq: 0, remoteCSeq: cseq.number, peer: replyTo,
             trunk: sourceTrunk, zone: aZone)
         let candidates = CandidateOrder.order(decision.candidates, group: decision.group, using: &ids)
-        let id = nextCallID
-        nextCallID += 1
-        let call = Call(id: id, a: a, route: decision, callerInvite: request.compacted, callerKey: key,
-                        remainingCandidates: candidates, startedAt: now)
-        calls[id] = call
-        dialogs[DialogKey(callID: a.callID, localTag: a.localTag)] = (id, .a)
+        let handle = CallHandle(rawValue: nextCallHandle)
+        nextCallHandle += 1
+        let call = Call(handle: handle, a: a, route: decision,
+                        candidates: Call.Candidates(callerInvite: request.compacted, remaining: candidates),
+                        callerKey: key, startedAt: now)
+        calls[handle] = call
+        dialogs[DialogKey(callID: a.callID, localTag: a.localTag)] = (handle, .a)
         logger.info("call started", metadata: metadata(call).merging([
             "from": "\(from.uri)", "to": "\(to.uri)", "ingress": "\(sourceTrunk.name)",
             "candidates": "\(candidates.map(\.name).joined(separator: ","))",
         ]) { a, _ in a })
         if !startNextAttempt(call, now: now) {
-            let (status, reason) = call.refusal ?? (503, "Service Unavailable (no trunk available)")
-            failCall(call, status: status, reason: reason, response: nil, now: now)
+            var refusal = Refusal(status: 503, reason: "Service Unavailable (no trunk available)")
+            if case .proceeding(let proceeding) = call.phase, let refused = proceeding.refusal { refusal = refused }
+            failCall(call, status: refusal.status ?? 503, reason: refusal.reason, response: nil, now: now)
         }
     }
 
@@ -161,15 +163,15 @@ extension B2BUA {
         respond(to: invite, key: inviteKey, status: 487, toTag: call[pending.origin].localTag, now: now)
         pending.cancelRequested = true
         call.pendingInvite = pending
-        if call.phase == .proceeding { call.phase = .cancelling }
+        if call.isProceeding { call.phase = .cancelling }
         logger.info("call cancelled by caller", metadata: metadata(call))
-        if pending.provisionalSeen { sendCancel(callID: call.id, now: now) }
+        if pending.provisionalSeen { sendCancel(call: call.handle, now: now) }
     }
 
     /// CANCEL for the INVITE we sent: same Request-URI, top Via, From, To and Call-ID, and the
     /// INVITE's CSeq number (RFC 3261 9.1).
-    mutating func sendCancel(callID: Int, now: Duration) {
-        guard let call = calls[callID], let pending = call.pendingInvite else { return }
+    mutating func sendCancel(call callHandle: CallHandle, now: Duration) {
+        guard let call = calls[callHandle], let pending = call.pendingInvite else { return }
         let invite = pending.clientRequest
         guard let uri = invite.requestURI, let cseq = invite.cseq else { return }
         var cancel = SIPMessage.request(.cancel, uri: uri)
@@ -181,7 +183,7 @@ extension B2BUA {
         cancel.set(.maxForwards, String(settings.maxForwards))
         cancel.set(.cseq, "\(cseq.number) CANCEL")
         let peer = call[pending.origin.other].peer
-        let context = TransactionContext(destination: peer, callID: callID, purpose: .fireAndForget)
+        let context = TransactionContext(destination: peer, call: callHandle, purpose: .fireAndForget)
         handle(transactions.startClient(cancel, reliable: peer.isReliable, context: context, now: now), now: now)
         // Timer B restarts: a callee that never answers the CANCEL cannot keep the INVITE alive.
         handle(transactions.cancelSent(pending.clientKey, now: now), now: now)

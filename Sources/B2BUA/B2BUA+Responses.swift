@@ -20,8 +20,8 @@ extension B2BUA {
             return
         }
         // No ACK yet (late offer: it waits for the caller's answer): the retransmission is expected.
-        guard let ack = calls[entry.call]?.lastAck[entry.side] else { return }
-        send(ack, to: calls[entry.call]![entry.side].peer)
+        guard let leg = calls[entry.call]?[entry.leg], let ack = leg.lastAck else { return }
+        send(ack, to: leg.peer)
     }
 
     /// A 2xx to an INVITE the SBC no longer wants (an attempt abandoned after its first-provisional
@@ -55,7 +55,7 @@ extension B2BUA {
         ])
         var bye = request(.bye, cseq.number &+ 1)
         bye.add(.reason, "SIP;cause=200;text=\"Call completed elsewhere\"")
-        let context = TransactionContext(destination: source, callID: nil, purpose: .fireAndForget)
+        let context = TransactionContext(destination: source, call: nil, purpose: .fireAndForget)
         handle(transactions.startClient(bye, reliable: source.isReliable, context: context, now: now), now: now)
     }
 
@@ -94,48 +94,61 @@ extension B2BUA {
             if let status = response.statusCode, status >= 200 { probeAnswered(trunk: trunk, status: status, now: now) }
             return
         }
-        guard let id = context.callID, let status = response.statusCode else { return }
+        guard let handle = context.call, let status = response.statusCode else { return }
         switch context.purpose {
         case .invite(let target):
-            inviteResponse(response, status: status, key: key, target: target, callID: id, now: now)
+            inviteResponse(response, status: status, key: key, target: target, call: handle, now: now)
         case .relay(let serverKey, let origin):
             guard status >= 200 else { return }
-            relayFinal(response, status: status, serverKey: serverKey, origin: origin, callID: id, now: now)
+            relayFinal(response, status: status, serverKey: serverKey, origin: origin, call: handle, now: now)
+        case .keepalive:
+            guard status >= 200, let call = calls[handle] else { return }
+            keepaliveAnswered(call, status: status, now: now)
+        case .refresh:
+            guard status >= 200, let call = calls[handle] else { return }
+            refreshAnswered(call, response: response, key: key, now: now)
         case .fireAndForget, .answering, .probe:
             break
         }
     }
 
     private mutating func inviteResponse(_ response: SIPMessage, status: Int, key: TransactionKey, target: LegSide,
-                                         callID id: Int, now: Duration)
+                                         call handle: CallHandle, now: Duration)
     {
         if resendUnwantedAnswerAck(for: response) { return }
-        guard let call = calls[id] else { return }
+        guard let call = calls[handle] else { return }
         guard var pending = call.pendingInvite, pending.clientKey == key else {
             // 2xx retransmission after the INVITE was settled: repeat our ACK, if it is this
             // leg's dialog (not one the call failed over from).
             if (200..<300).contains(status), response.to?.tag == call[target].remoteTag,
-               let ack = call.lastAck[target]
+               let ack = call[target].lastAck
             {
                 send(ack, to: call[target].peer)
             }
             return
         }
         let origin = pending.origin
-        let initial = call.phase == .proceeding || call.phase == .cancelling
+        let initial = call.isProceeding || call.isCancelling
+        var replacing = false
+        if case .failingOver = call.phase { replacing = true }
         if status < 200 {
             // Any provisional, 100 included, proves the trunk alive and allows a CANCEL (RFC 3261 9.1).
             pending.provisionalSeen = true
             call.pendingInvite = pending
-            if initial { call.provisionalTimer = nil }
+            if initial || replacing { call.attempt?.provisionalTimer = nil }
         }
         guard status > 100 else { return }
 
-        if initial, let tag = response.to?.tag { call[target].remoteTag = tag }
+        if initial || replacing, let tag = response.to?.tag { call[target].remoteTag = tag }
+        if replacing {
+            // The caller hears nothing of the replacement until it answers.
+            if status >= 200 { replacementResponded(call, response: response, status: status, now: now) }
+            return
+        }
         if status < 200 {
-            if initial, !response.body.isEmpty, response.mediaType == "application/sdp" { call.earlyMedia = true }
+            if initial, !response.body.isEmpty, response.mediaType == "application/sdp" { call.attempt?.earlyMedia = true }
             if pending.cancelRequested {
-                sendCancel(callID: id, now: now)
+                sendCancel(call: handle, now: now)
             } else if let request = transactions.request(of: pending.serverKey) {
                 var out = relayed(response, to: request, leg: call[origin], contact: true)
                 anchorResponseMedia(&out, call: call, from: target, offer: pending.awaitingOriginAck, now: now)
@@ -150,19 +163,19 @@ extension B2BUA {
             // Late offer: the callee's offer is anchored before anything commits to this answer,
             // because an offer the SBC cannot relay ends the attempt instead.
             var anchoredOffer: SIPMessage?
-            if initial, pending.awaitingOriginAck, call.phase == .proceeding,
+            if initial, pending.awaitingOriginAck, call.isProceeding,
                let request = transactions.request(of: pending.serverKey)
             {
                 var out = relayed(response, to: request, leg: call[origin], contact: true)
                 let before = call.media
-                if case .refused(let refusal, let why) = anchorMedia(&out, call: call, from: target, offer: true, now: now) {
+                if case .refused(let refusal) = anchorMedia(&out, call: call, from: target, offer: true, now: now) {
                     revertMedia(of: call, to: before, now: now)
-                    refuseOfferInAnswer(response, call: call, side: target, status: refusal, reason: why, now: now)
+                    refuseOfferInAnswer(response, call: call, side: target, refusal: refusal, now: now)
                     return
                 }
                 anchoredOffer = out
             }
-            if call.phase == .cancelling {
+            if call.isCancelling {
                 // The callee answered as the caller's CANCEL crossed: confirm and hang up (RFC 3261 15).
                 recordAnswer(call, status: status, now: now)
                 let ack = pending.awaitingOriginAck
@@ -170,19 +183,19 @@ extension B2BUA {
                     : makeAck(for: pending.clientRequest, on: call, side: target)
                 acknowledgeUnwantedAnswer(response, with: ack, to: call[target].peer)
                 logger.info("answer crossed CANCEL, releasing callee", metadata: metadata(call))
-                sendBye(callID: id, side: target, reason: "SIP;cause=487;text=\"Caller cancelled\"", now: now)
-                removeCall(id, now: now)
+                sendBye(call: handle, side: target, reason: "SIP;cause=487;text=\"Caller cancelled\"", now: now)
+                removeCall(handle, now: now)
                 return
             }
             let ack = makeAck(for: pending.clientRequest, on: call, side: target)
             if initial { recordAnswer(call, status: status, now: now) }
+            if target == .b { disarmReinviteTimer(call) }
             if pending.awaitingOriginAck {
-                call.lastAck[target] = nil
+                call[target].lastAck = nil
             } else {
                 send(ack, to: call[target].peer)
-                call.lastAck[target] = ack
+                call[target].lastAck = ack
             }
-            call.phase = .confirmed
             call.pendingInvite = pending
             settleOffer(of: call, serverKey: pending.serverKey, accepted: true)
             if initial { logger.info("call answered", metadata: metadata(call).merging(["status": "\(status)"]) { a, _ in a }) }
@@ -193,18 +206,28 @@ extension B2BUA {
                 anchorResponseMedia(&out, call: call, from: target, offer: pending.awaitingOriginAck, now: now)
                 respond(pending.serverKey, out, now: now)
             }
-            if initial { armMedia(call) }
+            if initial {
+                armMedia(call)
+                watchCarrier(call, now: now)
+            }
             return
         }
 
         // 3xx-6xx: the client transaction has already acknowledged it.
         if initial {
-            let reason: String
-            if case .response(_, let text) = response.startLine { reason = text } else { reason = "" }
-            attemptFailed(call, status: status, reason: reason, outcome: call.phase == .cancelling ? .cancelled : .rejected,
+            attemptFailed(call, status: status, reason: response.reasonPhrase,
+                          outcome: call.isCancelling ? .cancelled : .rejected,
                           trigger: call.route.group?.failoverOn.matches(status: status) ?? false, response: response,
                           now: now)
             return
+        }
+        if target == .b {
+            disarmReinviteTimer(call)
+            if let trigger = inDialogFailureTrigger(call, status: status) {
+                call.pendingInvite = nil
+                failOverMidCall(call, trigger: trigger, holding: pending.serverKey, now: now)
+                return
+            }
         }
         call.pendingInvite = nil
         settleOffer(of: call, serverKey: pending.serverKey, accepted: false)
@@ -214,10 +237,17 @@ extension B2BUA {
     }
 
     private mutating func relayFinal(_ response: SIPMessage, status: Int, serverKey: TransactionKey, origin: LegSide,
-                                     callID id: Int, now: Duration)
+                                     call handle: CallHandle, now: Duration)
     {
-        guard let call = calls[id] else { return }
+        guard let call = calls[handle] else { return }
         if let request = transactions.request(of: serverKey) {
+            if request.method == .update, origin == .a {
+                disarmReinviteTimer(call)
+                if status >= 300, let trigger = inDialogFailureTrigger(call, status: status) {
+                    failOverMidCall(call, trigger: trigger, holding: serverKey, now: now)
+                    return
+                }
+            }
             let refreshes = (200..<300).contains(status) && request.method != .bye
             var out = relayed(response, to: request, leg: call[origin], contact: refreshes)
             if request.method == .update {
@@ -229,7 +259,7 @@ extension B2BUA {
                 logger.info("call ended", metadata: metadata(call).merging([
                     "by": "\(origin == .a ? "caller" : "callee")", "status": "\(status)",
                 ]) { a, _ in a })
-                removeCall(id, now: now)
+                removeCall(handle, now: now)
             }
         }
     }
@@ -241,15 +271,17 @@ extension B2BUA {
         switch context.purpose {
         case .answering:
             // Our 2xx or final response was never acknowledged: the caller is gone.
-            if let (id, call) = calls.first(where: { $0.value.pendingInvite?.serverKey == key }) {
+            if let (handle, call) = calls.first(where: { $0.value.pendingInvite?.serverKey == key }) {
                 logger.warning("no ACK from peer, closing call", metadata: metadata(call))
-                terminate(call: id, reason: "SIP;cause=408;text=\"ACK timeout\"", now: now)
+                terminate(call: handle, reason: "SIP;cause=408;text=\"ACK timeout\"", now: now)
             }
         case .invite:
-            guard let id = context.callID, let call = calls[id], let pending = call.pendingInvite,
+            guard let handle = context.call, let call = calls[handle], let pending = call.pendingInvite,
                   pending.clientKey == key
             else { return }
-            if call.phase == .proceeding || call.phase == .cancelling {
+            var replacing = false
+            if case .failingOver = call.phase { replacing = true }
+            if call.isProceeding || call.isCancelling || replacing {
                 let timedOut = status == 408
                 let triggers = call.route.group?.failoverOn
                 attemptFailed(call, status: status, reason: reason, outcome: timedOut ? .timeout : .transportError,
@@ -261,25 +293,45 @@ extension B2BUA {
                 "status": "\(status)", "reason": "\(reason)", "trunk": "\(call[pending.origin.other].trunk.name)",
             ]) { a, _ in a })
             call.pendingInvite = nil
+            if pending.origin == .a {
+                disarmReinviteTimer(call)
+                if let trigger = inDialogFailureTrigger(call, status: status) {
+                    failOverMidCall(call, trigger: trigger, holding: pending.serverKey, now: now)
+                    return
+                }
+            }
             settleOffer(of: call, serverKey: pending.serverKey, accepted: false)
-            if let request = transactions.request(of: pending.serverKey), call.phase != .cancelling {
+            if let request = transactions.request(of: pending.serverKey), !call.isCancelling {
                 respond(to: request, key: pending.serverKey, status: status, reason: reason,
                         toTag: call[pending.origin].localTag, now: now)
             }
-            if call.phase == .confirmed {
-                terminate(call: id, reason: "SIP;cause=\(status);text=\"re-INVITE failed\"", now: now)
+            if case .established = call.phase {
+                terminate(call: handle, reason: "SIP;cause=\(status);text=\"re-INVITE failed\"", now: now)
             } else {
-                removeCall(id, now: now)
+                removeCall(handle, now: now)
             }
-        case .relay(let serverKey, _):
-            guard let id = context.callID, let call = calls[id], let request = transactions.request(of: serverKey)
+        case .relay(let serverKey, let origin):
+            guard let handle = context.call, let call = calls[handle], let request = transactions.request(of: serverKey)
             else { return }
+            if request.method == .update, origin == .a {
+                disarmReinviteTimer(call)
+                if let trigger = inDialogFailureTrigger(call, status: status) {
+                    failOverMidCall(call, trigger: trigger, holding: serverKey, now: now)
+                    return
+                }
+            }
             settleOffer(of: call, serverKey: serverKey, accepted: false)
             respond(to: request, key: serverKey, status: status, reason: reason, now: now)
             if request.method == .bye {
                 logger.info("call ended", metadata: metadata(call).merging(["status": "\(status)"]) { a, _ in a })
-                removeCall(id, now: now)
+                removeCall(handle, now: now)
             }
+        case .keepalive:
+            guard let handle = context.call, let call = calls[handle] else { return }
+            keepaliveFailed(call, status: status, now: now)
+        case .refresh:
+            guard let handle = context.call, let call = calls[handle] else { return }
+            refreshFailed(call, status: status, now: now)
         case .probe(let trunk):
             probeAnswered(trunk: trunk, status: nil, now: now)
         case .fireAndForget:
@@ -287,27 +339,32 @@ extension B2BUA {
         }
     }
 
-    /// The current attempt answered: it is the call's trunk from now on.
+    /// The current attempt answered: it is the call's trunk from now on. A critical call keeps
+    /// its candidates (and the caller's INVITE) for a mid-call failover; any other call lets them go.
     private func recordAnswer(_ call: Call, status: Int, now: Duration) {
-        call.provisionalTimer = nil
-        call.answerTimer = nil
-        call.callerInvite = nil
-        call.remainingCandidates = []
         call.answeredAt = now
         call.finalStatus = status
-        if let index = call.attempts.lastIndex(where: { $0.outcome == .pending }) {
-            call.attempts[index].responseCode = status
-            call.attempts[index].responseTime = now - call.attempts[index].startedAt
-            call.attempts[index].outcome = call.phase == .cancelling ? .cancelled : .answered
+        recordAttemptAnswered(call, status: status, now: now)
+        guard case .proceeding(let proceeding) = call.phase else { return }
+        var reorigination: Call.Reorigination?
+        if call.route.critical, let group = call.route.group {
+            reorigination = Call.Reorigination(candidates: proceeding.candidates, settings: group.midCallFailover)
         }
+        call.phase = .established(Call.Established(reorigination: reorigination))
+    }
+
+    func recordAttemptAnswered(_ call: Call, status: Int, now: Duration) {
+        guard let index = call.attempts.lastIndex(where: { $0.outcome == .pending }) else { return }
+        call.attempts[index].responseCode = status
+        call.attempts[index].responseTime = now - call.attempts[index].startedAt
+        call.attempts[index].outcome = call.isCancelling ? .cancelled : .answered
     }
 
     /// The far leg's response re-expressed on the origin leg: same status and end-to-end content,
     /// our own tag, and our Contact where the response establishes or refreshes the dialog.
     func relayed(_ response: SIPMessage, to request: SIPMessage, leg: CallLeg, contact: Bool) -> SIPMessage {
         let status = response.statusCode ?? 500
-        let reason: String
-        if case .response(_, let text) = response.startLine { reason = text } else { reason = "" }
+        let reason = response.reasonPhrase
         var out = SIPResponseBuilder.response(to: request, statusCode: status, reason: reason.isEmpty ? nil : reason,
                                               toTag: leg.localTag)
         HeaderFilter.copyEndToEnd(from: response, into: &out)

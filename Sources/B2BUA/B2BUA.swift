@@ -24,10 +24,10 @@ public struct B2BUA {
     var logger: Logger
     var transactions: TransactionManager<TransactionContext>
     var ids: IdentifierGenerator
-    var calls: [Int: Call] = [:]
-    /// (Call-ID, our tag) of each leg -> call and side: how in-dialog requests find their call.
-    var dialogs: [DialogKey: (call: Int, side: LegSide)] = [:]
-    var nextCallID = 1
+    var calls: [CallHandle: Call] = [:]
+    /// (Call-ID, our tag) of each leg -> call and leg: how in-dialog requests find their call.
+    var dialogs: [DialogKey: (call: CallHandle, leg: LegReference)] = [:]
+    var nextCallHandle = 1
     var outbox: [SIPOutbound] = []
     /// Live per-trunk state: Retry-After quarantines, passive failures, call counts.
     public internal(set) var availability = TrunkAvailability()
@@ -53,7 +53,7 @@ public struct B2BUA {
     /// Relay commands produced since the driver last took them.
     var mediaCommands: [MediaInstruction] = []
     /// Relay session -> call, for the relay's events.
-    var mediaSessions: [MediaSessionID: Int] = [:]
+    var mediaSessions: [MediaSessionID: CallHandle] = [:]
     var nextMediaSession: UInt64 = 1
     /// Summaries of ended calls waiting for their media statistics from the relay.
     var awaitingMediaStatistics: [MediaSessionID: AwaitedStatistics] = [:]
@@ -64,6 +64,10 @@ public struct B2BUA {
     /// crossed CANCEL), by dialog ID: every retransmission of such a 2xx gets the same
     /// ACK again (RFC 3261 13.2.2.4), wherever the call has gone since. Bounded like the set above.
     var unwantedAnswerAcks: [String: (ack: SIPMessage, peer: SIPEndpoint)] = [:]
+    /// Per trunk group, mid-call failovers waiting for the group's `max_rate` (see `MidCallPacer`).
+    var midCallPacers: [String: MidCallPacer] = [:]
+    /// Mid-call failovers and audio gaps since the driver last took them (for metrics).
+    var midCallReports: [MidCallFailoverReport] = []
     private var drainExpired = false
 
     struct DialogKey: Hashable, Sendable {
@@ -94,7 +98,8 @@ public struct B2BUA {
     /// Earliest time `advance(to:)` must be called.
     public var nextDeadline: Duration? {
         [transactions.nextDeadline, callTimers.first?.deadline, nextHealthDeadline, drainExpired ? nil : drainDeadline,
-         awaitingMediaStatistics.isEmpty ? nil : awaitingMediaStatistics.values.lazy.map(\.deadline).min()]
+         awaitingMediaStatistics.isEmpty ? nil : awaitingMediaStatistics.values.lazy.map(\.deadline).min(),
+         midCallPacers.isEmpty ? nil : midCallPacers.values.lazy.compactMap(\.nextRelease).min()]
             .compactMap { $0 }.min()
     }
 
@@ -132,6 +137,7 @@ public struct B2BUA {
             }
         }
         advanceHealth(to: now)
+        releasePacedFailovers(now: now)
         expireAwaitedStatistics(now: now)
         if let deadline = drainDeadline, !drainExpired, now >= deadline {
             drainExpired = true

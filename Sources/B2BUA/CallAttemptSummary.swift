@@ -11,6 +11,8 @@ public struct CallAttemptSummary: Sendable, Equatable {
         case cancelled
         /// Not tried: quarantined, down or at its call limit.
         case skipped
+        /// Answered, then replaced by a mid-call failover (`reason` names the trigger).
+        case midCallFailover = "mid_call_failover"
         /// Still running when the summary was taken.
         case pending
     }
@@ -23,4 +25,7 @@ public struct CallAttemptSummary: Sendable, Equatable {
     /// From the INVITE leaving to the final response (or timeout).
     public var responseTime: Duration?
     public var outcome: Outcome
+    /// When the attempt ended (failed, was skipped, or its leg ended with the call or was replaced
+    /// mid-call); nil while it runs.
+    public var endedAt: Duration? = nil
 }

@@ -1,5 +1,6 @@
 import Media
 import SBCConfig
+import SDP
 import SIPCore
 
 /// Which side of a call: `a` is the caller's leg (the dialog the SBC terminates as UAS), `b` the
@@ -31,6 +32,11 @@ struct CallLeg: Sendable {
     var peer: SIPEndpoint
     var trunk: TrunkSettings
     let zone: ZoneIdentity
+    /// RFC 3264 offer/answer on this dialog: the last SDP each end agreed to, for a new carrier
+    /// leg that must be offered what the caller last agreed to.
+    var negotiation = OfferAnswerNegotiator()
+    /// Last ACK sent on this leg, re-sent when the peer retransmits its 2xx.
+    var lastAck: SIPMessage?
 
     /// A request within this dialog (RFC 3261 12.2.1.1): Request-URI is the remote target, the
     /// route set becomes Route, CSeq increments except for ACK/CANCEL which reuse theirs.

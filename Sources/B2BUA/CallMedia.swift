@@ -39,6 +39,9 @@ struct CallMedia: Sendable {
     var armed = false
     /// The relay was told about the session (so it must be told to destroy it).
     var applied = false
+    /// Carrier-side pairs of a carrier leg replaced mid-call, released once the relay moved to
+    /// the new leg's ports (empty outside a mid-call failover).
+    var retiring: [MediaPortPair] = []
 
     init(session: MediaSessionID, worker: Int, origins: [LegSide: SDPOriginState]) {
         self.session = session

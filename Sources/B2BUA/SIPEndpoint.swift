@@ -18,6 +18,11 @@ public struct SIPEndpoint: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { "\(transport.rawValue)/\(host):\(port)@\(zone)" }
     var isReliable: Bool { transport != .udp }
+
+    /// Same host, port and transport (the zone a failure was reported in may differ).
+    func sameTransportAddress(as other: SIPEndpoint) -> Bool {
+        host == other.host && port == other.port && transport == other.transport
+    }
 }
 
 /// The SBC's own presence in a zone: what goes into its Via, Contact and From hosts there.

@@ -11,10 +11,15 @@ public enum MediaEvent: Sendable {
     case failed(MediaSessionID, reason: String, port: UInt16?)
     /// Answer to `destroy`, with the final statistics.
     case closed(MediaSessionID, MediaSessionStatistics)
+    /// ICMP errors (port or host unreachable, from IP_RECVERR) came back for packets this side's
+    /// socket sent to its remote: `errors` since the session's last report of them. The party's
+    /// process or host is gone, which the media timeout would notice only seconds later.
+    case unreachable(MediaSessionID, side: MediaSide, errors: Int)
 
     public var sessionID: MediaSessionID {
         switch self {
-        case .latched(let id, _, _), .timeout(let id, _, _), .failed(let id, _, _), .closed(let id, _):
+        case .latched(let id, _, _), .timeout(let id, _, _), .failed(let id, _, _), .closed(let id, _),
+             .unreachable(let id, _, _):
             return id
         }
     }

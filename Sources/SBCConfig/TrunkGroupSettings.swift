@@ -63,6 +63,10 @@ public struct TrunkGroupSettings: Sendable, Equatable {
     /// are per trunk (`trunks[].health`).
     public var failBack: FailBackPolicy
 
+    /// When and how calls on critical routes re-originate their carrier leg mid-call (key
+    /// `mid_call_failover`, default: every trigger on, see ``MidCallFailoverSettings``).
+    public var midCallFailover: MidCallFailoverSettings
+
     public static let defaultRetryAfterMin: Duration = .seconds(5)
     public static let defaultRetryAfterMax: Duration = .seconds(3600)
     public static let defaultRetryAfterDefault: Duration = .zero
@@ -75,7 +79,7 @@ public struct TrunkGroupSettings: Sendable, Equatable {
                 retryAfterMin: Duration = TrunkGroupSettings.defaultRetryAfterMin,
                 retryAfterMax: Duration = TrunkGroupSettings.defaultRetryAfterMax,
                 retryAfterDefault: Duration = TrunkGroupSettings.defaultRetryAfterDefault,
-                failBack: FailBackPolicy = .auto) {
+                failBack: FailBackPolicy = .auto, midCallFailover: MidCallFailoverSettings = .init()) {
         self.name = name
         self.strategy = strategy
         self.members = members
@@ -85,6 +89,7 @@ public struct TrunkGroupSettings: Sendable, Equatable {
         self.retryAfterMax = retryAfterMax
         self.retryAfterDefault = retryAfterDefault
         self.failBack = failBack
+        self.midCallFailover = midCallFailover
     }
 
     /// The weight of `member` (1 for a member without one, which only a group built in code has).
@@ -108,7 +113,8 @@ public struct TrunkGroupSettings: Sendable, Equatable {
 extension TrunkGroupSettings {
     /// The keys of one `trunk_groups` entry.
     static let keys = ["name", "strategy", "members", "weights", "failover_on",
-                       "retry_after_min_s", "retry_after_max_s", "retry_after_default_s", "fail_back"]
+                       "retry_after_min_s", "retry_after_max_s", "retry_after_default_s", "fail_back",
+                       "mid_call_failover"]
 
     static let weightRange = 1...1000
     static let retryAfterMinRange = 0...3600
@@ -139,6 +145,7 @@ extension TrunkGroupSettings {
         group.failoverOn = FailoverTriggers.read(reader, "failover_on") ?? group.failoverOn
         readRetryAfter(reader, into: &group)
         group.failBack = reader.choice("fail_back") ?? group.failBack
+        group.midCallFailover = MidCallFailoverSettings.read(reader) ?? group.midCallFailover
         return group
     }
 

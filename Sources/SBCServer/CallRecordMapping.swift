@@ -22,7 +22,7 @@ struct CallRecordMapping {
                             responseTimeMs: attempt.responseTime.map {
                                 Double($0.components.seconds) * 1000 + Double($0.components.attoseconds) / 1e15
                             },
-                            outcome: attempt.outcome.rawValue)
+                            outcome: attempt.outcome.rawValue, endedAt: attempt.endedAt.map(wall))
             },
             media: summary.media.map { statistics in
                 [Self.leg("a", trunk: summary.ingressTrunk, statistics.a),

@@ -43,6 +43,11 @@ public final class SignallingServer {
     /// From a carrier's failure response arriving (kernel receive time) to the next candidate's
     /// INVITE handed to the kernel: the SBC's own measure of failover latency.
     private var failoverLatency = LatencyRecorder()
+    /// From a mid-call failover's trigger reaching the loop to the new INVITE handed to the kernel.
+    private var midCallReaction = LatencyRecorder()
+    /// When the loop took the work now being emitted (kernel receive time for a message): the
+    /// start of a mid-call failover's reaction time.
+    private var workStartedAt = MonotonicInstant(nanoseconds: 0)
     /// The RTP/RTCP relay's worker threads; nil when `media.enabled` is false.
     private var mediaRelay: MediaRelay?
 
@@ -152,6 +157,11 @@ public final class SignallingServer {
                 "failovers": "\(failoverLatency.count)", "latency": "\(failoverLatency.summary)",
             ])
         }
+        if midCallReaction.count > 0 {
+            logger.notice("mid-call failover reaction", metadata: [
+                "failovers": "\(midCallReaction.count)", "reaction": "\(midCallReaction.summary)",
+            ])
+        }
         logger.notice("SBC stopped")
     }
 
@@ -162,6 +172,7 @@ public final class SignallingServer {
                                  transport: TransportKind(rawValue: message.transport.rawValue) ?? .udp,
                                  zone: message.zone)
         let failoversBefore = b2bua.failovers
+        workStartedAt = message.receivedAt
         emit(b2bua.receive(message.bytes, from: source, now: now))
         if b2bua.failovers != failoversBefore { failoverLatency.record(loop.now - message.receivedAt) }
     }
@@ -171,6 +182,7 @@ public final class SignallingServer {
         let destination = SIPEndpoint(host: failure.destination.host, port: failure.destination.port,
                                       transport: TransportKind(rawValue: failure.transport.rawValue) ?? .udp,
                                       zone: failure.zone)
+        workStartedAt = loop.now
         emit(b2bua.transportFailed(to: destination, now: now))
     }
 
@@ -188,6 +200,7 @@ public final class SignallingServer {
 
     /// An event from a media worker, on the loop thread.
     func mediaEvent(_ event: MediaEvent) {
+        workStartedAt = loop.now
         emit(b2bua.mediaEvent(event, now: now))
     }
 
@@ -206,7 +219,25 @@ public final class SignallingServer {
         }
         recordFinishedCalls()
         recordHealthEvents()
+        recordMidCallReports()
         rearm()
+    }
+
+    private func recordMidCallReports() {
+        for report in b2bua.takeMidCallReports() {
+            switch report {
+            case .triggered(let trunk, let trigger):
+                metrics.midCallFailover(from: trunk, trigger: "\(trigger)")
+            case .invited(_, let waited):
+                let reaction = waited + (loop.now - workStartedAt)
+                midCallReaction.record(reaction)
+                metrics.midCallReaction(reaction)
+            case .audioGap(let gap):
+                metrics.midCallAudioGap(gap)
+            case .failed:
+                metrics.midCallFailoverFailed()
+            }
+        }
     }
 
     private func recordFinishedCalls() {
@@ -285,6 +316,7 @@ public final class SignallingServer {
         timer = loop.schedule(at: wanted) { [unowned self] in
             self.timer = nil
             self.timerDeadline = nil
+            self.workStartedAt = self.loop.now
             self.emit(self.b2bua.advance(to: self.now))
         }
     }

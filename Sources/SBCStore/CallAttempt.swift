@@ -18,14 +18,18 @@ public struct CallAttempt: Sendable, Equatable, Codable {
     /// "transport_error", "cancelled", "skipped_quarantine", ... (free text, so new outcomes
     /// need no migration).
     public var outcome: String
+    /// Unix seconds when the attempt ended: its failure, or for an answered carrier leg the end
+    /// of the call or of the leg (replaced by a mid-call failover). Nil in files from before.
+    public var endedAt: Double?
 
     public init(trunk: String, startedAt: Double, responseCode: Int? = nil, reason: String? = nil,
-                responseTimeMs: Double? = nil, outcome: String) {
+                responseTimeMs: Double? = nil, outcome: String, endedAt: Double? = nil) {
         self.trunk = trunk
         self.startedAt = startedAt
         self.responseCode = responseCode
         self.reason = reason
         self.responseTimeMs = responseTimeMs
         self.outcome = outcome
+        self.endedAt = endedAt
     }
 }

@@ -20,10 +20,11 @@ public enum CallRecordQuery {
         if callID != nil { sql += " WHERE call_id = ?2" }
         sql += " ORDER BY started_at DESC, id DESC LIMIT ?1"
         let calls = try database.prepare(sql)
-        let attempts = try database.prepare(CallRecordSchema.selectAttempts)
+        let attempts = try database.prepare(CallRecordSchema.selectAttempts(
+            withEnd: exists(CallRecordSchema.attemptEndExists, in: database)))
         // A file no SBC of this version has opened yet (read-only, so not migrated) has no
         // call_media table; its calls have no media legs, and `sbc cdr` must still read them.
-        let media = try hasMediaTable(database) ? database.prepare(CallRecordSchema.selectMedia) : nil
+        let media = try exists(CallRecordSchema.mediaTableExists, in: database) ? database.prepare(CallRecordSchema.selectMedia) : nil
         defer {
             calls.finalize()
             attempts.finalize()
@@ -61,7 +62,8 @@ public enum CallRecordQuery {
                     responseCode: attempts.optionalInt(at: 2),
                     reason: attempts.optionalString(at: 3),
                     responseTimeMs: attempts.optionalDouble(at: 4),
-                    outcome: attempts.string(at: 5)))
+                    outcome: attempts.string(at: 5),
+                    endedAt: attempts.optionalDouble(at: 6)))
             }
             attempts.reset()
             if let media {
@@ -86,8 +88,9 @@ public enum CallRecordQuery {
         return records
     }
 
-    private static func hasMediaTable(_ database: SQLiteDatabase) throws(SQLiteError) -> Bool {
-        let check = try database.prepare(CallRecordSchema.mediaTableExists)
+    /// Whether `query` (a schema check) finds a row.
+    private static func exists(_ query: String, in database: SQLiteDatabase) throws(SQLiteError) -> Bool {
+        let check = try database.prepare(query)
         defer { check.finalize() }
         return try check.step()
     }

@@ -15,8 +15,8 @@ enum CallRecordSchema {
 
     static let insertAttempt = """
         INSERT INTO call_attempts (call_id, attempt, trunk, started_at, response_code, reason,
-                                   response_time_ms, outcome)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                                   response_time_ms, outcome, ended_at)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
         """
 
     static let insertMedia = """
@@ -32,10 +32,17 @@ enum CallRecordSchema {
         FROM calls
         """
 
-    static let selectAttempts = """
-        SELECT trunk, started_at, response_code, reason, response_time_ms, outcome
+    /// Columns 0...6; a file from before migration 4 (read-only readers do not migrate) reads
+    /// NULL for `ended_at`.
+    static func selectAttempts(withEnd: Bool) -> String {
+        """
+        SELECT trunk, started_at, response_code, reason, response_time_ms, outcome, \(withEnd ? "ended_at" : "NULL")
         FROM call_attempts WHERE call_id = ?1 ORDER BY attempt
         """
+    }
+
+    /// A row when `call_attempts` has had migration 4.
+    static let attemptEndExists = "SELECT 1 FROM pragma_table_info('call_attempts') WHERE name = 'ended_at'"
 
     /// Columns 0...9, in the order `CallRecordQuery` reads them; `id` breaks ties so two legs
     /// with the same side (should a caller ever record them) still read back in insert order.

@@ -46,6 +46,7 @@ final class CallRecordWriter: StoreBatchWriter {
             try insertAttempt.bind(attempt.reason, at: 6)
             try insertAttempt.bind(attempt.responseTimeMs, at: 7)
             try insertAttempt.bind(attempt.outcome, at: 8)
+            try insertAttempt.bind(attempt.endedAt, at: 9)
             try insertAttempt.step()
         }
         for leg in record.media {

@@ -111,5 +111,8 @@ enum StateSchema {
         -- order) and every ON DELETE CASCADE use it instead of scanning the whole table.
         CREATE INDEX call_media_call_id ON call_media(call_id, side);
         """,
+        // 4: when each attempt ended: an answered carrier leg can die mid-call and be replaced
+        // (mid-call failover), so the response time alone no longer says when a leg stopped.
+        "ALTER TABLE call_attempts ADD COLUMN ended_at REAL;",
     ]
 }

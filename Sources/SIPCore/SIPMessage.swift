@@ -56,6 +56,12 @@ public struct SIPMessage: Sendable, Equatable {
         return nil
     }
 
+    /// A response's reason phrase ("" for a request).
+    public var reasonPhrase: String {
+        if case .response(_, let text) = startLine { return text }
+        return ""
+    }
+
     public var requestURIText: String? {
         if case .request(_, let uri) = startLine { return uri }
         return nil

@@ -78,13 +78,18 @@ struct CDRCommand: ParsableCommand {
         return fields.joined(separator: "  ")
     }
 
-    /// `    #1 +0.010s carrier-a  503 Service Unavailable  12.5 ms  failed_over`
+    /// `    #1 +0.010s carrier-a  503 Service Unavailable  12.5 ms  failed_over`, and for a leg
+    /// that was answered and later replaced, when it ended:
+    /// `    #1 +0.010s carrier-a  200 media_timeout  35.2 ms  mid_call_failover  ended +14.021s`
     static func line(for attempt: CallAttempt, number: Int, callStart: Double) -> String {
         var fields = [String(format: "    #%d +%.3fs %@", number, attempt.startedAt - callStart, attempt.trunk)]
         let status = [attempt.responseCode.map(String.init), attempt.reason].compactMap { $0 }.joined(separator: " ")
         fields.append(status.isEmpty ? "-" : status)
         fields.append(attempt.responseTimeMs.map { String(format: "%.1f ms", $0) } ?? "-")
         fields.append(attempt.outcome)
+        if attempt.outcome == "mid_call_failover", let ended = attempt.endedAt {
+            fields.append(String(format: "ended +%.3fs", ended - callStart))
+        }
         return fields.joined(separator: "  ")
     }
 

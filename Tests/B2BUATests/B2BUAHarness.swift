@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Media
 import Routing
 import SBCConfig
 import SIPCore
@@ -18,9 +19,9 @@ struct B2BUAHarness {
           - {name: carrier-b, zone: carrier, address: 198.51.100.12, port: 5060 CODECS_B}
         trunk_groups:
           - {name: pstn-out, members: [carrier-a, carrier-b], failover_on: [503, 408, timeout, transport],
-             retry_after_min_s: 1, retry_after_max_s: 600}
+             retry_after_min_s: 1, retry_after_max_s: 600MIDCALL}
         routes:
-          - {name: out, from_trunk: platform, trunk_group: pstn-out}
+          - {name: out, from_trunk: platform, trunk_group: pstn-out, critical: CRITICAL}
           - {name: in, from_zone: carrier, trunk: platform}
         shutdown: {drain_s: 10}
         media: MEDIA
@@ -37,14 +38,18 @@ struct B2BUAHarness {
     /// `media` turns media anchoring on (SDP rewritten, relay instructions produced); the
     /// signalling tests keep it off so they see SDP as the peers sent it. `codecsA`/`codecsB`
     /// are the carriers' codec policies.
+    /// `critical` marks the platform's route critical (mid-call failover on), `midCallFailover`
+    /// is the group's `mid_call_failover` mapping.
     init(callIDPolicy: String = "preserve", carrierAMaxCalls: Int = 0, media: String = "{enabled: false}",
-         codecsA: [String] = [], codecsB: [String] = []) throws {
+         codecsA: [String] = [], codecsB: [String] = [], critical: Bool = false, midCallFailover: String? = nil) throws {
         func codecs(_ list: [String]) -> String { list.isEmpty ? "" : ", codecs: [\(list.joined(separator: ", "))]" }
         let yaml = Self.yaml.replacingOccurrences(of: "CALLID", with: callIDPolicy)
             .replacingOccurrences(of: "MAXCALLS", with: "max_calls: \(carrierAMaxCalls)")
             .replacingOccurrences(of: " CODECS_A", with: codecs(codecsA))
             .replacingOccurrences(of: " CODECS_B", with: codecs(codecsB))
             .replacingOccurrences(of: "MEDIA", with: media)
+            .replacingOccurrences(of: "CRITICAL", with: "\(critical)")
+            .replacingOccurrences(of: "MIDCALL", with: midCallFailover.map { ", mid_call_failover: \($0)" } ?? "")
         let config = try ConfigLoader.parse(yaml: yaml, source: "test.yaml")
         b2bua = B2BUA(settings: B2BUASettings(configuration: config, productName: "SwiftSBC/test"),
                       routing: RoutingTable(configuration: config), logger: Logger(label: "test"),
@@ -56,6 +61,14 @@ struct B2BUAHarness {
     mutating func receive(_ text: String, from source: SIPEndpoint = platform) -> [SIPOutbound] {
         let bytes = Array(text.replacingOccurrences(of: "\n", with: "\r\n").utf8)
         let out = b2bua.receive(bytes, from: source, now: now)
+        sent += out
+        return out
+    }
+
+    /// Feeds one media relay event.
+    @discardableResult
+    mutating func media(_ event: MediaEvent) -> [SIPOutbound] {
+        let out = b2bua.mediaEvent(event, now: now)
         sent += out
         return out
     }

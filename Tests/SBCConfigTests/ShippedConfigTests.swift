@@ -41,7 +41,9 @@ struct ShippedConfigTests {
         #expect(config.trunkGroups == [
             TrunkGroupSettings(name: "pstn-out", strategy: .priority, members: ["carrier-a", "carrier-b"],
                                failoverOn: FailoverTriggers(codes: [503, 408], onTimeout: true, onTransportError: true),
-                               failBack: .auto),
+                               failBack: .auto,
+                               // LAB.md: every mid-call failover trigger on for the critical route.
+                               midCallFailover: MidCallFailoverSettings(keepaliveInterval: .seconds(10))),
         ])
         // LAB.md: admin API on http://127.0.0.1:8080, token "lab-admin-token" with every scope, given
         // by its SHA-256 (printf %s lab-admin-token | sha256sum).

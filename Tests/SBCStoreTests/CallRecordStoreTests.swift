@@ -122,6 +122,27 @@ import Testing
         #expect(read.first?.legBCallID == "")  // empty string is not NULL
     }
 
+    @Test func aLegReplacedMidCallKeepsWhenItEnded() throws {
+        let dir = StoreFixtures.temporaryDirectory()
+        defer { StoreFixtures.remove(dir) }
+        let path = dir + "/cdr.sqlite"
+        let store = try CallRecordStore(path: path, logger: StoreFixtures.logger)
+        let record = CallRecord(
+            callID: "critical@platform", legBCallID: "critical@platform", fromURI: "sip:+1555@platform",
+            toURI: "sip:+19995550100@sbc", ingressTrunk: "platform", route: "critical-lines",
+            startedAt: 1_700_000_000, answeredAt: 1_700_000_000.5, endedAt: 1_700_000_060, disposition: "answered",
+            finalStatus: 200, finalTrunk: "carrier-b",
+            attempts: [
+                CallAttempt(trunk: "carrier-a", startedAt: 1_700_000_000.01, responseCode: 200, reason: "media_timeout",
+                            responseTimeMs: 480, outcome: "mid_call_failover", endedAt: 1_700_000_030),
+                CallAttempt(trunk: "carrier-b", startedAt: 1_700_000_030, responseCode: 200, responseTimeMs: 120,
+                            outcome: "answered", endedAt: 1_700_000_060),
+            ])
+        store.record(record)
+        store.close()
+        #expect(try CallRecordQuery.recent(path: path, limit: 1) == [record])
+    }
+
     @Test func queryByCallIDReturnsOnlyThatCallNewestFirst() throws {
         let dir = StoreFixtures.temporaryDirectory()
         defer { StoreFixtures.remove(dir) }

@@ -70,7 +70,12 @@ enum StoreFixtures {
     /// For upgrade tests on files left by older releases; `media` is ignored.
     static func writeLegacy(_ records: [CallRecord], to database: SQLiteDatabase) throws {
         let insertCall = try database.prepare(CallRecordSchema.insertCall)
-        let insertAttempt = try database.prepare(CallRecordSchema.insertAttempt)
+        // The attempt columns of migration 1 (`ended_at` came with migration 4).
+        let insertAttempt = try database.prepare("""
+            INSERT INTO call_attempts (call_id, attempt, trunk, started_at, response_code, reason,
+                                       response_time_ms, outcome)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+            """)
         defer {
             insertCall.finalize()
             insertAttempt.finalize()

@@ -1,0 +1,38 @@
+/// What killed an established call's carrier leg, as CDRs, metrics and the BYE's Reason name it.
+public enum MidCallTrigger: Sendable, Equatable, CustomStringConvertible {
+    /// The carrier answered a relayed re-INVITE or UPDATE with a failover code or 481.
+    case reinviteRefused(status: Int)
+    /// A relayed re-INVITE or UPDATE got no final answer in `reinvite_timeout_ms`.
+    case reinviteTimeout
+    /// No RTP from the carrier for the media timeout.
+    case mediaTimeout
+    /// ICMP unreachable errors came back for the carrier's media.
+    case icmpUnreachable
+    /// The carrier's signalling transport failed (ICMP for its SIP, a TCP connection that could
+    /// not be re-established).
+    case transportLoss
+    /// In-dialog OPTIONS got 481, or no answer `keepalive_failures` times.
+    case keepaliveFailed(status: Int?)
+
+    /// The label in CDRs (attempt reason) and metrics (`trigger`).
+    public var description: String {
+        switch self {
+        case .reinviteRefused(let status): "reinvite_\(status)"
+        case .reinviteTimeout: "reinvite_timeout"
+        case .mediaTimeout: "media_timeout"
+        case .icmpUnreachable: "icmp_unreachable"
+        case .transportLoss: "transport_loss"
+        case .keepaliveFailed(let status): status.map { "keepalive_\($0)" } ?? "keepalive_timeout"
+        }
+    }
+
+    /// The cause of the dead leg's BYE `Reason` (RFC 3326).
+    var cause: Int {
+        switch self {
+        case .reinviteRefused(let status): status
+        case .reinviteTimeout, .mediaTimeout, .keepaliveFailed(nil): 408
+        case .keepaliveFailed(let status?): status
+        case .icmpUnreachable, .transportLoss: 503
+        }
+    }
+}
