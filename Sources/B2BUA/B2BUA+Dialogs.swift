@@ -80,7 +80,7 @@ extension B2BUA {
             purpose = .relay(serverKey: key, origin: origin)
         }
         if target == .b, method == .invite || method == .update, let clientKey = TransactionKey.client(for: relayed) {
-            armReinviteTimer(call, clientKey: clientKey, now: now)
+            armReinviteTimer(call, client: clientKey, server: key, now: now)
         }
         if method == .bye {
             stopCarrierTimers(of: call)

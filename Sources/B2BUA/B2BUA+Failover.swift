@@ -12,8 +12,9 @@ extension B2BUA {
     struct CallTimer: Sendable {
         enum Kind: Sendable {
             case firstProvisional, answer
-            /// A relayed re-INVITE or UPDATE on a critical call (`reinvite_timeout_ms`).
-            case reinvite(TransactionKey)
+            /// A relayed re-INVITE or UPDATE on a critical call (`reinvite_timeout_ms`): our
+            /// request's transaction and the caller's.
+            case reinvite(client: TransactionKey, server: TransactionKey)
             /// The next in-dialog OPTIONS to a critical call's carrier leg.
             case keepalive
         }
@@ -277,8 +278,8 @@ extension B2BUA {
             // network for the same call is worse than ending it.
             attemptFailed(call, status: 408, reason: "No answer within \(trunk.answerTimeout.components.seconds) s",
                           outcome: .timeout, trigger: false, response: nil, now: now)
-        case .reinvite(let clientKey):
-            reinviteTimedOut(call, clientKey: clientKey, now: now)
+        case .reinvite(let client, let server):
+            reinviteTimedOut(call, client: client, server: server, now: now)
         case .keepalive:
             sendKeepalive(call, now: now)
         }

@@ -26,30 +26,25 @@ extension B2BUA {
     }
 
     /// A re-INVITE or UPDATE left for a critical call's carrier: it must be answered in time.
-    mutating func armReinviteTimer(_ call: Call, clientKey: TransactionKey, now: Duration) {
+    mutating func armReinviteTimer(_ call: Call, client: TransactionKey, server: TransactionKey, now: Duration) {
         guard case .established(let established) = call.phase,
               let settings = established.reorigination?.settings, settings.onReinviteFailure
         else { return }
-        call.liveness?.reinviteTimer = callTimers.push(CallTimer(call: call.handle, kind: .reinvite(clientKey)),
-                                                       at: now + settings.reinviteTimeout)
+        call.liveness?.reinviteTimer = callTimers.push(
+            CallTimer(call: call.handle, kind: .reinvite(client: client, server: server)), at: now + settings.reinviteTimeout)
     }
 
     func disarmReinviteTimer(_ call: Call) {
         call.liveness?.reinviteTimer = nil
     }
 
-    /// The carrier sat on a relayed re-INVITE or UPDATE for `reinvite_timeout_ms`.
-    mutating func reinviteTimedOut(_ call: Call, clientKey: TransactionKey, now: Duration) {
+    /// The carrier sat on a relayed re-INVITE or UPDATE for `reinvite_timeout_ms`: the caller's
+    /// request is held for the new leg to answer.
+    mutating func reinviteTimedOut(_ call: Call, client: TransactionKey, server: TransactionKey, now: Duration) {
         call.liveness?.reinviteTimer = nil
-        var held: TransactionKey?
-        if let pending = call.pendingInvite, pending.clientKey == clientKey {
-            held = pending.serverKey
-            call.pendingInvite = nil
-        } else if let offer = call.pendingOffer {
-            held = offer.serverKey
-        }
-        handle(transactions.abandonClient(clientKey), now: now)
-        failOverMidCall(call, trigger: .reinviteTimeout, holding: held, now: now)
+        if call.pendingInvite?.clientKey == client { call.pendingInvite = nil }
+        handle(transactions.abandonClient(client), now: now)
+        failOverMidCall(call, trigger: .reinviteTimeout, holding: server, now: now)
     }
 
     /// Whether a carrier's refusal of (or failure to answer) a relayed re-INVITE or UPDATE fails a
@@ -163,6 +158,13 @@ extension B2BUA {
         guard case .established(let established) = call.phase, let reorigination = established.reorigination else {
             return
         }
+        var holding = holding
+        if holding == nil, let pending = call.pendingInvite, pending.origin == .a {
+            // The caller's re-INVITE was on its way to the dead leg: the new leg answers it.
+            handle(transactions.abandonClient(pending.clientKey), now: now)
+            holding = pending.serverKey
+        }
+        call.pendingInvite = nil
         let dead = call[.b]
         logger.warning("mid-call failover", metadata: metadata(call).merging([
             "trunk": "\(dead.trunk.name)", "trigger": "\(trigger)", "failovers": "\(reorigination.failovers)",
@@ -265,29 +267,38 @@ extension B2BUA {
         var answer = response
         let originBefore = call.media?.origins[.a]
         let held = failover.heldRequest.flatMap { key in transactions.request(of: key).map { (key, $0) } }
+        // A held request with an offer gets the new leg's answer; otherwise the caller is only
+        // told about the new leg if its codecs changed.
+        let answersHeldOffer = held.map { !$0.1.body.isEmpty } ?? false
         if !answer.body.isEmpty {
-            anchorResponseMedia(&answer, call: call, from: .b, offer: false, record: held == nil ? .originOnly : .both,
-                                now: now)
+            anchorResponseMedia(&answer, call: call, from: .b, offer: false,
+                                record: answersHeldOffer ? .both : .originOnly, now: now)
         }
         call.phase = .established(Call.Established(reorigination: failover.reorigination, gapStart: failover.gapStart))
+        call.pendingInvite = nil
         applyMedia(call)
         retireReplacedPorts(of: call, now: now)
         if let (key, request) = held {
-            // The caller's own request gets the new leg's answer; a re-INVITE's ACK then settles
-            // the INVITE (see `dialogAck`), an UPDATE needs none.
             settleOffer(of: call, serverKey: key, accepted: true)
-            if request.method != .invite { call.pendingInvite = nil }
             var out = relayed(answer, to: request, leg: call.a, contact: true)
-            if answer.body.isEmpty { out.setBody([], contentType: nil) }
+            if !answersHeldOffer {
+                // Our 200 to a re-INVITE without an offer would have to carry one: the caller's
+                // session as last agreed, unchanged (its ACK's answer then confirms it).
+                if request.method == .invite, let agreed = call.a.negotiation.negotiated?.local {
+                    out.setBody(agreed.serialized(), contentType: "application/sdp")
+                } else {
+                    out.setBody([], contentType: nil)
+                }
+            }
             respond(key, out, now: now)
-        } else {
-            call.pendingInvite = nil
+        }
+        if !answersHeldOffer {
             if let sdp = try? SessionDescription(parsing: answer.body),
                let agreed = call.a.negotiation.negotiated?.local, sdp.changesFormats(from: agreed)
             {
                 refreshCaller(call, offer: sdp, now: now)
             } else if let originBefore {
-                // Nothing reaches the caller, so its SDP session's version must not move either.
+                // Nothing new reaches the caller, so its SDP session's version must not move either.
                 call.media?.origins[.a] = originBefore
             }
         }
@@ -317,8 +328,11 @@ extension B2BUA {
             return
         }
         send(makeAck(for: invite, on: call, side: .a), to: call.a.peer)
+        // The caller's answer moves its media; the carrier is not told, so its SDP version stays.
+        let carrierOrigin = call.media?.origins[.b]
         var answer = response
         anchorResponseMedia(&answer, call: call, from: .a, offer: false, record: .originOnly, now: now)
+        if let carrierOrigin { call.media?.origins[.b] = carrierOrigin }
     }
 
     /// The caller refused the new codecs: the call goes on (the caller may still decode them),

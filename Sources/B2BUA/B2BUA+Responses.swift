@@ -118,12 +118,15 @@ extension B2BUA {
         if resendUnwantedAnswerAck(for: response) { return }
         guard let call = calls[handle] else { return }
         guard var pending = call.pendingInvite, pending.clientKey == key else {
-            // 2xx retransmission after the INVITE was settled: repeat our ACK, if it is this
-            // leg's dialog (not one the call failed over from).
-            if (200..<300).contains(status), response.to?.tag == call[target].remoteTag,
-               let ack = call[target].lastAck
-            {
-                send(ack, to: call[target].peer)
+            // A 2xx to an INVITE no longer pending (a retransmission after it was settled, or one
+            // a mid-call failover left behind): ACK it, if it is this leg's dialog (not one the
+            // call failed over from), with our ACK for its CSeq.
+            if (200..<300).contains(status), response.to?.tag == call[target].remoteTag {
+                if let ack = call[target].lastAck, ack.cseq?.number == response.cseq?.number {
+                    send(ack, to: call[target].peer)
+                } else if let invite = transactions.request(of: key) {
+                    send(makeAck(for: invite, on: call, side: target), to: call[target].peer)
+                }
             }
             return
         }

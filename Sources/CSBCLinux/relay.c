@@ -123,16 +123,31 @@ int csbc_relay_recv(int fd, csbc_relay_batch *b) {
     return n;
 }
 
+/// The errnos an ICMP error sets on a socket with IP_RECVERR (sk_err) until a receive or a send
+/// takes it.
+static inline int is_pending_icmp_error(int error) {
+    return error == ECONNREFUSED || error == EHOSTUNREACH || error == ENETUNREACH || error == EHOSTDOWN;
+}
+
 /// Sends headers [0, m) from fd; returns how many went out and adds their bytes.
 static int send_run(int fd, struct mmsghdr *headers, int m, uint64_t *bytes_sent) {
     int sent = 0;
     int offset = 0;
+    int retried = -1;
     while (offset < m) {
         int r = sendmmsg(fd, headers + offset, (unsigned int)(m - offset), MSG_DONTWAIT | MSG_NOSIGNAL);
         if (r < 0) {
             if (errno == EINTR) continue;
             if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) break;
-            offset++;  // this datagram was refused (e.g. EINVAL, EPERM); go on with the rest
+            // With IP_RECVERR an ICMP error for an earlier datagram (perhaps to a party this
+            // socket no longer sends to) fails the next send once and is cleared by it: this
+            // datagram was never tried, so it gets one more go. The error itself stays on the
+            // error queue for the worker.
+            if (is_pending_icmp_error(errno) && retried != offset) {
+                retried = offset;
+                continue;
+            }
+            offset++;  // this datagram was refused (e.g. EINVAL, EPERM, no route); go on with the rest
             continue;
         }
         for (int k = offset; k < offset + r; k++) *bytes_sent += headers[k].msg_len;
@@ -204,6 +219,19 @@ int csbc_relay_destination_set(csbc_relay_destination *d, int fd, int family,
 void csbc_relay_destination_clear(csbc_relay_destination *d) {
     memset(d, 0, sizeof(*d));
     d->fd = -1;
+}
+
+int csbc_relay_destination_matches(const csbc_relay_destination *d,
+                                   const struct sockaddr_storage *address, socklen_t length) {
+    if (d->address_length == 0 || address->ss_family != d->address.v4.sin_family) return 0;
+    if (d->address.v4.sin_family == AF_INET) {
+        const struct sockaddr_in *a = (const struct sockaddr_in *)address;
+        return length >= sizeof(*a) && a->sin_port == d->address.v4.sin_port &&
+               a->sin_addr.s_addr == d->address.v4.sin_addr.s_addr;
+    }
+    const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)address;
+    return length >= sizeof(*a) && a->sin6_port == d->address.v6.sin6_port &&
+           memcmp(&a->sin6_addr, &d->address.v6.sin6_addr, sizeof(a->sin6_addr)) == 0;
 }
 
 int csbc_relay_open_udp(const struct sockaddr *address, socklen_t length, int buffer_bytes) {

@@ -30,6 +30,8 @@ const uint32_t CSBC_EPOLLET = EPOLLET;
 const int CSBC_EPOLL_CTL_ADD = EPOLL_CTL_ADD;
 const int CSBC_EPOLL_CTL_MOD = EPOLL_CTL_MOD;
 const int CSBC_EPOLL_CTL_DEL = EPOLL_CTL_DEL;
+const uint8_t CSBC_SO_EE_ORIGIN_ICMP = SO_EE_ORIGIN_ICMP;
+const uint8_t CSBC_SO_EE_ORIGIN_ICMP6 = SO_EE_ORIGIN_ICMP6;
 
 // MARK: - epoll
 
@@ -260,13 +262,7 @@ int csbc_recv_error_queue(int fd, csbc_socket_error_info *info) {
     h.msg_iovlen = 1;
     h.msg_control = control;
     h.msg_controllen = sizeof(control);
-    ssize_t n;
-    do {
-        n = recvmsg(fd, &h, MSG_ERRQUEUE | MSG_DONTWAIT);
-    } while (n < 0 && errno == EINTR);
-    if (n < 0) {
-        return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
-    }
+    if (recvmsg(fd, &h, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) return -1;
     info->destination_length = h.msg_namelen;
     for (struct cmsghdr *c = CMSG_FIRSTHDR(&h); c != NULL; c = CMSG_NXTHDR(&h, c)) {
         int v4 = c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR;

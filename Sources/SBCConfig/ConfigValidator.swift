@@ -233,6 +233,13 @@ struct ConfigValidator {
                 } else {
                     checkReference(trunk, at: "\(path).trunk", noun: "trunk", known: trunkNames)
                 }
+                if route.critical {
+                    // Mid-call failover needs another member to move to; without one `critical`
+                    // would silently do nothing.
+                    problems.report("\(path).critical",
+                                    "critical: true needs a trunk_group to fail over within; route \"\(route.name)\" "
+                                        + "sends to the single trunk \"\(trunk)\"")
+                }
             case let (nil, group?):
                 if !group.isEmpty, !groupNames.names.contains(group), trunkNames.names.contains(group) {
                     problems.report("\(path).trunk_group", "\"\(group)\" is a trunk, not a trunk group; write trunk: \(group)")

@@ -52,7 +52,8 @@ public struct RouteSettings: Sendable, Equatable {
     /// on for them, so when their carrier fails during the call (503 to a re-INVITE, media stops,
     /// dialog dies) the B-leg is re-originated on the next member of the group. Why not for every
     /// call: re-originating costs a second carrier call leg and may briefly interrupt media, which
-    /// only calls that must not drop justify.
+    /// only calls that must not drop justify. The triggers are the group's `mid_call_failover`; a
+    /// critical route to a single trunk is refused by ``ConfigValidator`` (nothing to fail over to).
     public var critical: Bool
 
     /// Header profile for calls on this route (key `profile`, optional, must exist). It replaces the

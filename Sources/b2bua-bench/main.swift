@@ -20,6 +20,7 @@ let config = try ConfigLoader.parse(yaml: """
       - {name: carrier-a, zone: carrier, address: 198.51.100.11}
     routes:
       - {name: out, from_trunk: platform, trunk: carrier-a}
+    media: {enabled: false}   # signalling only: SDP crosses as it is, no relay ports to run out of
     """, source: "bench")
 var logger = Logger(label: "bench")
 logger.logLevel = .warning  // per-call info lines would measure the log handler, not SIP

@@ -18,7 +18,6 @@ struct RouteMatchConfigTests {
                 from_user_prefix: "+4420"
                 from_user_regex: "^\\\\+44"
                 header: {name: X-Skill, equals: billing}
-                critical: true
                 profile: special
             profiles:
               - name: special
@@ -28,10 +27,24 @@ struct RouteMatchConfigTests {
         let route = try #require(config.route(named: "all"))
         #expect(route == RouteSettings(name: "all", requestUserRegex: "^\\+1999\\d{7}$", fromUserPrefix: "+4420",
                                        fromUserRegex: "^\\+44", header: HeaderMatch(name: "X-Skill", equals: "billing"),
-                                       critical: true, profile: "special", trunk: "peer"))
+                                       profile: "special", trunk: "peer"))
         #expect(!route.isDefault)
         let trunk = try #require(config.trunk(named: "peer"))
         #expect(config.outboundProfile(route: route, trunk: trunk)?.name == "special")
+    }
+
+    @Test("critical: true is read on a route to a trunk group")
+    func criticalOnAGroup() throws {
+        let yaml = FailoverConfigTests.yaml().replacingOccurrences(of: "    trunk_group: g", with: "    trunk_group: g\n    critical: true")
+        let route = try #require(TestSupport.load(yaml)?.route(named: "all"))
+        #expect(route.critical)
+    }
+
+    @Test("critical: true on a route to a single trunk is an error: there is nothing to fail over to")
+    func criticalNeedsAGroup() {
+        TestSupport.expectSingleProblem(Self.route("    critical: true"), keyPath: "routes[0].critical", line: 12,
+                                        containing: "critical: true needs a trunk_group to fail over within; "
+                                            + "route \"all\" sends to the single trunk \"peer\"")
     }
 
     @Test("defaults: not critical, no profile, and a route with no match keys is a default route")
@@ -108,7 +121,8 @@ struct RouteMatchConfigTests {
         ("    header: {name: X-Skill, present: true}", "    header: {name: x-skill, equals: billing}", true),
         ("    header: {name: X-Skill, equals: billing}", "    header: {name: X-Skill, equals: sales}", false),
         ("    header: {name: X-Skill, present: true}", "    header: {name: X-Skill, present: false}", false),
-        ("    critical: true\n    from_trunk: peer", "    from_trunk: peer\n    from_user_prefix: \"1\"", true),
+        // (critical is no match key; `false` because a critical route to a single trunk is refused)
+        ("    critical: false\n    from_trunk: peer", "    from_trunk: peer\n    from_user_prefix: \"1\"", true),
     ])
     func reachability(earlier: String, later: String, unreachable: Bool) {
         let yaml = """

@@ -112,11 +112,16 @@ typedef struct {
     struct sockaddr_storage offender;
 } csbc_socket_error_info;
 
+/// `csbc_socket_error_info.origin` of an entry an ICMP (ICMPv6) message caused, as opposed to
+/// one the local stack raised itself (SO_EE_ORIGIN_LOCAL, e.g. a datagram over the path MTU).
+extern const uint8_t CSBC_SO_EE_ORIGIN_ICMP;
+extern const uint8_t CSBC_SO_EE_ORIGIN_ICMP6;
+
 /// Turns on IP_RECVERR / IPV6_RECVERR. Without it Linux silently drops ICMP errors for
 /// unconnected UDP sockets, and carrier failover would have to wait for a SIP timeout.
 int csbc_enable_recverr(int fd, int family);
-/// Reads one error-queue entry. Returns 1 when `info` was filled, 0 when the queue is empty,
-/// -1 with errno on failure.
+/// One nonblocking recvmsg(MSG_ERRQUEUE). Returns 1 when `info` was filled, or -1 with errno
+/// (EAGAIN: the queue is empty; EINTR is left to the caller, i.e. `Syscall.retrying`).
 int csbc_recv_error_queue(int fd, csbc_socket_error_info *info);
 
 // MARK: - sockets

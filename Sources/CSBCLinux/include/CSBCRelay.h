@@ -55,9 +55,10 @@ int csbc_relay_batch_count(const csbc_relay_batch *batch);
 int csbc_relay_recv(int fd, csbc_relay_batch *batch);
 
 /// Sends the first `count` packets that have a destination, one sendmmsg per distinct source
-/// socket, from the receive buffers. A packet the kernel refuses is skipped; a full socket
-/// buffer (EAGAIN/ENOBUFS) drops the rest for that socket. Returns packets sent and adds their
-/// bytes to *bytes_sent.
+/// socket, from the receive buffers. A packet the kernel refuses is skipped (after one retry
+/// when the refusal is an ICMP error left pending by an earlier datagram, see relay.c); a full
+/// socket buffer (EAGAIN/ENOBUFS) drops the rest for that socket. Returns packets sent and adds
+/// their bytes to *bytes_sent.
 int csbc_relay_send(csbc_relay_batch *batch, int count, uint64_t *bytes_sent);
 
 /// Encodes `ip` (16 bytes as high/low, IPv4-mapped for IPv4) and `port` for sending from `fd`,
@@ -66,6 +67,10 @@ int csbc_relay_send(csbc_relay_batch *batch, int count, uint64_t *bytes_sent);
 int csbc_relay_destination_set(csbc_relay_destination *destination, int fd, int family,
                                uint64_t high, uint64_t low, uint16_t port);
 void csbc_relay_destination_clear(csbc_relay_destination *destination);
+/// 1 when `address` (e.g. the original destination an ICMP error names) is where `destination`
+/// sends: same family, IP and port; 0 otherwise, and always for a cleared destination.
+int csbc_relay_destination_matches(const csbc_relay_destination *destination,
+                                   const struct sockaddr_storage *address, socklen_t length);
 
 /// A nonblocking, close-on-exec UDP socket bound to `address`, with SO_RCVBUF/SO_SNDBUF set to
 /// `buffer_bytes` (best effort: the kernel caps them). Returns the fd or -1 with errno; nothing
