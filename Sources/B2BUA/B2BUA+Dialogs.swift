@@ -46,6 +46,12 @@ extension B2BUA {
             requestDuringFailover(request, key: key, call: call, origin: origin, now: now)
             return
         }
+        if method == .invite || method == .update, origin == .a, call.liveness?.refresh != nil {
+            // The SBC's own re-INVITE to the caller (codecs changed by a mid-call failover) is
+            // in flight: the caller's offer would cross it (RFC 3261 14.2).
+            respond(to: request, key: key, status: 491, now: now)
+            return
+        }
         if method == .invite, call.pendingInvite != nil {
             respond(to: request, key: key, status: 491, now: now)
             return

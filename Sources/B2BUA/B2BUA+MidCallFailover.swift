@@ -140,10 +140,12 @@ extension B2BUA {
         guard case .established(var established) = call.phase, let threshold = established.reorigination?.settings.icmpErrors,
               threshold > 0
         else { return }
+        if established.liveness.icmpErrors == 0 { established.liveness.firstICMPError = now }
         established.liveness.icmpErrors += errors
         call.phase = .established(established)
         if established.liveness.icmpErrors >= threshold {
-            failOverMidCall(call, trigger: .icmpUnreachable, holding: nil, now: now)
+            failOverMidCall(call, trigger: .icmpUnreachable, holding: nil,
+                            mediaStoppedAt: established.liveness.firstICMPError, now: now)
         }
     }
 

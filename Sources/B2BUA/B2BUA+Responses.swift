@@ -298,7 +298,7 @@ extension B2BUA {
             call.pendingInvite = nil
             if pending.origin == .a {
                 disarmReinviteTimer(call)
-                if let trigger = inDialogFailureTrigger(call, status: status) {
+                if let trigger = inDialogFailureTrigger(call, status: status, failed: true) {
                     failOverMidCall(call, trigger: trigger, holding: pending.serverKey, now: now)
                     return
                 }
@@ -318,7 +318,7 @@ extension B2BUA {
             else { return }
             if request.method == .update, origin == .a {
                 disarmReinviteTimer(call)
-                if let trigger = inDialogFailureTrigger(call, status: status) {
+                if let trigger = inDialogFailureTrigger(call, status: status, failed: true) {
                     failOverMidCall(call, trigger: trigger, holding: serverKey, now: now)
                     return
                 }

@@ -28,7 +28,8 @@ final class Call {
         case cancelling
         case established(Established)
         /// The active carrier leg died under an established call; a new one is being originated.
-        case failingOver(FailingOver)
+        /// Boxed: it is rare, and inline its data would make every call larger.
+        indirect case failingOver(FailingOver)
         /// A BYE is in flight or the call is being closed; no new requests are relayed.
         case terminating
     }
@@ -76,6 +77,9 @@ final class Call {
     /// How the active carrier leg has been doing, for the mid-call failover triggers.
     struct CarrierLiveness: Sendable {
         var icmpErrors = 0
+        /// When the first of `icmpErrors` came back: about when the carrier's media stopped, the
+        /// start of the audio gap for the `icmp_unreachable` trigger.
+        var firstICMPError: Duration?
         var keepaliveFailures = 0
         var keepaliveTimer: UInt64?
         /// A relayed re-INVITE or UPDATE's `reinvite_timeout_ms` timer.

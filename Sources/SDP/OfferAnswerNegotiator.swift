@@ -25,7 +25,9 @@ public struct OfferAnswerNegotiator: Sendable, Equatable {
         public var codec: SDPCodec?
     }
 
-    public enum State: Sendable, Equatable {
+    /// Indirect: every leg of every call holds a negotiator, and inline the states' SDP values
+    /// would add about half a kilobyte to each leg; boxed, an idle negotiator costs a pointer.
+    public indirect enum State: Sendable, Equatable {
         /// No SDP exchanged yet.
         case idle
         /// The SBC offered; the peer's answer is awaited.

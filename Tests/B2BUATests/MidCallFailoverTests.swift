@@ -168,9 +168,15 @@ import Testing
         let (_, _, _, spec) = try Self.establish(&harness)
         #expect(harness.media(.unreachable(spec.id, side: .b, errors: 2)).requests(.invite, to: Self.carrierB).isEmpty)
         #expect(harness.media(.unreachable(spec.id, side: .a, errors: 5)).isEmpty, "the platform's side is not a carrier")
+        harness.now += .milliseconds(40)
         let out = harness.media(.unreachable(spec.id, side: .b, errors: 1))
-        #expect(out.requests(.invite, to: Self.carrierB).count == 1)
+        let inviteB = try #require(out.requests(.invite, to: Self.carrierB).first)
         #expect(out.requests(.bye, to: Self.carrierA).first?.firstValue(.reason)?.contains("icmp_unreachable") == true)
+        harness.receive(B2BUAHarness.response(200, "OK", to: inviteB, sdpBody: Self.answerB), from: B2BUAHarness.carrierB)
+        harness.now += .milliseconds(20)
+        harness.media(.latched(spec.id, side: .b, source: MediaAddress(host: Self.carrierB, port: 6000)))
+        #expect(harness.b2bua.takeMidCallReports().contains(.audioGap(.milliseconds(60))),
+                "the gap runs from the first ICMP error, about when the carrier's media stopped")
     }
 
     @Test func icmpErrorsAreIgnoredWhenConfiguredOff() throws {
@@ -238,6 +244,10 @@ import Testing
         #expect(offer.media.first?.port == platformPort)
         let originBefore = try MediaAnchorTests.sdp(of: ok).origin
         #expect(offer.origin.sessionVersion == originBefore.sessionVersion + 1, "one version up from the last SDP")
+
+        let glare = harness.receive(B2BUAHarness.platformRequest("INVITE", toTag: aTag, cseq: 2, branch: "z9hG4bKgl",
+                                                                 sdpBody: MediaAnchorTests.offer))
+        #expect(glare.responses(491, to: Self.platform).count == 1, "the platform's offer would cross ours")
 
         let answer = MediaAnchorTests.offer.replacingOccurrences(of: "4000 RTP/AVP 0 8 101", with: "4000 RTP/AVP 0 101")
         let acked = harness.receive(B2BUAHarness.response(200, "OK", to: reinvite, sdpBody: answer),
