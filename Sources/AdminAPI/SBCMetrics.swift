@@ -19,6 +19,8 @@ import Prometheus
 ///   malformed, nowhere to send yet): a rising drop rate is RTP injection or a broken latch.
 /// - `sbc_media_bytes_total`: bytes relayed.
 /// - `sbc_media_timeouts_total`: sides that fell silent past the media timeout.
+/// - `sbc_media_icmp_errors_total`: ICMP unreachable errors for packets the relay sent (a dead
+///   party's process or host; those for a call's current party also reach the B2BUA).
 /// - `sbc_mid_call_failovers_total{trunk,trigger}`: critical calls whose carrier leg on `trunk`
 ///   died of `trigger` and was replaced (or tried to be).
 /// - `sbc_mid_call_failover_failures_total`: mid-call failovers that found no replacement.
@@ -48,11 +50,13 @@ public final class SBCMetrics: Sendable {
     private let mediaDropped: Counter
     private let mediaBytes: Counter
     private let mediaTimeouts: Counter
+    private let mediaICMPErrors: Counter
     private let midCallFailures: Counter
     private let midCallGap: DurationHistogram
     private let midCallReaction: DurationHistogram
     /// The relay's cumulative totals at the last `setMedia`, so counters advance by the difference.
-    private let lastMedia = LockedState<(relayed: UInt64, dropped: UInt64, bytes: UInt64, timeouts: UInt64)>((0, 0, 0, 0))
+    private let lastMedia = LockedState<(relayed: UInt64, dropped: UInt64, bytes: UInt64, timeouts: UInt64, icmp: UInt64)>(
+        (0, 0, 0, 0, 0))
 
     private static var stateName: MetricNameDescriptor {
         MetricNameDescriptor(
@@ -105,6 +109,8 @@ public final class SBCMetrics: Sendable {
         mediaBytes = registry.makeCounter(descriptor: Self.mediaName("bytes", unit: "total", "Bytes relayed"))
         mediaTimeouts = registry.makeCounter(
             descriptor: Self.mediaName("timeouts", unit: "total", "Call sides that fell silent past the media timeout"))
+        mediaICMPErrors = registry.makeCounter(
+            descriptor: Self.mediaName("icmp_errors", unit: "total", "ICMP unreachable errors for packets the relay sent"))
         midCallFailures = registry.makeCounter(descriptor: Self.midCallName(
             "failover_failures", unit: "total", "Mid-call failovers that found no replacement carrier leg"))
         midCallGap = registry.makeDurationHistogram(
@@ -139,10 +145,11 @@ public final class SBCMetrics: Sendable {
     public func midCallReaction(_ reaction: Duration) { midCallReaction.record(reaction) }
 
     /// The media relay's current sessions and cumulative totals.
-    public func setMedia(sessions: Int, relayed: UInt64, dropped: UInt64, bytes: UInt64, timeouts: UInt64) {
+    public func setMedia(sessions: Int, relayed: UInt64, dropped: UInt64, bytes: UInt64, timeouts: UInt64,
+                         icmpErrors: UInt64 = 0) {
         mediaSessions.set(Double(sessions))
         let last = lastMedia.withLock { last in
-            defer { last = (relayed, dropped, bytes, timeouts) }
+            defer { last = (relayed, dropped, bytes, timeouts, icmpErrors) }
             return last
         }
         func advance(_ counter: Counter, _ now: UInt64, _ before: UInt64) {
@@ -152,6 +159,7 @@ public final class SBCMetrics: Sendable {
         advance(mediaDropped, dropped, last.dropped)
         advance(mediaBytes, bytes, last.bytes)
         advance(mediaTimeouts, timeouts, last.timeouts)
+        advance(mediaICMPErrors, icmpErrors, last.icmp)
     }
 
     /// Marks `state` as the trunk's current state (1) and every state it was in before as 0.

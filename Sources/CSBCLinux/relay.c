@@ -1,7 +1,7 @@
 // The media relay's batched receive/forward path (see CSBCRelay.h).
 #define _GNU_SOURCE 1
 
-#include "CSBCRelay.h"
+#include "CSBCLinux.h"  // and with it CSBCRelay.h
 
 #ifdef __linux__
 
@@ -123,12 +123,6 @@ int csbc_relay_recv(int fd, csbc_relay_batch *b) {
     return n;
 }
 
-/// The errnos an ICMP error sets on a socket with IP_RECVERR (sk_err) until a receive or a send
-/// takes it.
-static inline int is_pending_icmp_error(int error) {
-    return error == ECONNREFUSED || error == EHOSTUNREACH || error == ENETUNREACH || error == EHOSTDOWN;
-}
-
 /// Sends headers [0, m) from fd; returns how many went out and adds their bytes.
 static int send_run(int fd, struct mmsghdr *headers, int m, uint64_t *bytes_sent) {
     int sent = 0;
@@ -143,7 +137,7 @@ static int send_run(int fd, struct mmsghdr *headers, int m, uint64_t *bytes_sent
             // socket no longer sends to) fails the next send once and is cleared by it: this
             // datagram was never tried, so it gets one more go. The error itself stays on the
             // error queue for the worker.
-            if (is_pending_icmp_error(errno) && retried != offset) {
+            if (csbc_is_unreachable_errno(errno) && retried != offset) {
                 retried = offset;
                 continue;
             }

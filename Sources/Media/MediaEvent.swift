@@ -14,6 +14,11 @@ public enum MediaEvent: Sendable {
     /// ICMP errors (port or host unreachable, from IP_RECVERR) came back for packets this side's
     /// socket sent to its remote: `errors` since the session's last report of them. The party's
     /// process or host is gone, which the media timeout would notice only seconds later.
+    ///
+    /// Only errors naming the side's current RTP destination count, and a new remote starts from
+    /// zero; one already on its way when signalling moved the side may still arrive after the
+    /// move. At most one per side per worker tick, the first as soon as the error is read, so
+    /// a threshold of errors is met within about a tick of the packet that completes it.
     case unreachable(MediaSessionID, side: MediaSide, errors: Int)
 
     public var sessionID: MediaSessionID {

@@ -2,10 +2,10 @@ import Logging
 import Media
 
 /// A session's bookkeeping on its worker: the spec it was last applied with, which stream slots
-/// its m= lines occupy, and the per-side silence trackers.
+/// its m= lines occupy, the per-side silence trackers and unreported ICMP errors.
 ///
 /// A class because the worker's tables refer to it by slot and it is only touched on commands,
-/// latches and timeout ticks, never per packet: per-packet state lives in `RelayLeg`.
+/// latches, ICMP errors and timeout ticks, never per packet: per-packet state lives in `RelayLeg`.
 final class RelaySession {
     struct Stream {
         /// The m= line index from the spec.
@@ -26,6 +26,12 @@ final class RelaySession {
     var retiredStatistics = MediaSessionStatistics()
     /// Latest batch time seen per side when the trackers were last fed (monotonic ns).
     var lastFedNanoseconds: [UInt64] = [0, 0]
+    /// ICMP unreachable errors for each side's remote not yet reported (by `MediaSide.rawValue`).
+    var unreachableErrors = [0, 0]
+    /// The worker tick in which each side last reported them (0 = never): the rate limit.
+    var unreachableReportedTick: [UInt64] = [0, 0]
+    /// In the worker's `unreachableSessions`.
+    var unreachableQueued = false
     let createdAt: Duration
 
     init(spec: MediaSessionSpec, slot: Int32, logger: Logger, now: Duration) {

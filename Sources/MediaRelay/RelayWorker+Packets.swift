@@ -24,7 +24,16 @@ extension RelayWorker {
         while batches < RelayWorker.maxBatchesPerWake {
             batches += 1
             let count = Int(csbc_relay_recv(fd, batch))
-            guard count > 0 else { break }
+            guard count > 0 else {
+                // With IP_RECVERR an ICMP error that arrived after epoll_wait fails one receive
+                // (and is cleared by it) while datagrams may still be queued: take the error
+                // queue and receive again rather than leave them until the next wake-up.
+                if count < 0, csbc_is_unreachable_errno(csbc_errno()) != 0 {
+                    takeSocketErrors(leg: index, isRTCPSocket: isRTCPSocket)
+                    continue
+                }
+                break
+            }
             let now = csbc_monotonic_now_ns()
             let arrival = RTPReceiveStatistics.arrivalUnits(nanoseconds: now, clockRate: leg.pointee.clockRate)
             var sawRTP = false

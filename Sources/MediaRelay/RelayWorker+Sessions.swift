@@ -23,6 +23,7 @@ extension RelayWorker {
             return
         }
         let statistics = self.statistics(of: session)
+        forgetUnreachable(session)
         for stream in session.streams { removeStream(stream.slot) }
         sessions[Int(slot)] = nil
         freeSessionSlots.append(slot)
@@ -199,6 +200,10 @@ extension RelayWorker {
                 tracker.restart(now: now)
             }
             session.silence[side.rawValue] = tracker
+            if remoteChanged[side.rawValue] {
+                // Counted against the party signalling just replaced: not news about the new one.
+                session.unreachableErrors[side.rawValue] = 0
+            }
         }
         if let failure {
             fail(session, failure)
@@ -282,6 +287,16 @@ extension RelayWorker {
             }
         }
         failedPort = nil
+        do throws(SystemError) {
+            // Without it Linux drops ICMP errors for unconnected UDP sockets, and a party whose
+            // process or host is gone would only be noticed by the media timeout, seconds later.
+            try Syscall.checked("setsockopt", context: "IP_RECVERR udp \(address)") {
+                csbc_enable_recverr(fd, address.family)
+            }
+        } catch {
+            _ = Glibc.close(fd)
+            throw error
+        }
         return (fd, address.family)
     }
 

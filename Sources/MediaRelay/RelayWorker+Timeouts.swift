@@ -4,7 +4,8 @@ import Media
 
 extension RelayWorker {
     /// Every `timeoutCheckInterval`: feed each side's silence tracker with the newest packet
-    /// time of its streams, report sides that went quiet, and publish the counters.
+    /// time of its streams, report sides that went quiet, report ICMP errors held back since the
+    /// last tick, and publish the counters.
     ///
     /// The packet path only stamps `lastRTPNanoseconds` per leg per batch; folding those into
     /// the session-level trackers here keeps per-packet work to one store.
@@ -28,6 +29,10 @@ extension RelayWorker {
                 ])
                 events(.timeout(session.id, side: side, silence: silence))
             }
+        }
+        tickNumber &+= 1
+        if !unreachableSessions.isEmpty {
+            reportUnreachable()
         }
         publishCounters()
     }

@@ -23,6 +23,9 @@ final class RelayWorker: @unchecked Sendable {
     static let maxEpollEvents: Int32 = 64
     /// Batches one socket may take per wake-up before the others get their turn (256 packets).
     static let maxBatchesPerWake = 8
+    /// Error-queue entries one socket may hand over per wake-up; like `maxBatchesPerWake`, a
+    /// flood waits for the next wake-up (EPOLLERR stays raised) instead of starving the others.
+    static let maxErrorsPerWake = 64
 
     let index: Int
     let settings: MediaRelaySettings
@@ -51,6 +54,12 @@ final class RelayWorker: @unchecked Sendable {
     /// The port of the last bind that failed, reported with the `.failed` event it causes.
     var failedPort: UInt16?
     var timeoutCount: UInt64 = 0
+    /// Unreachable-class ICMP errors taken from the worker's sockets, whatever their destination.
+    var icmpErrorCount: UInt64 = 0
+    /// Counts ticks (from 1), so a session side remembers in which tick it last reported errors.
+    var tickNumber: UInt64 = 1
+    /// Slots of sessions with ICMP errors not yet reported (each once, see `unreachableQueued`).
+    var unreachableSessions: [Int32] = []
 
     init(index: Int, settings: MediaRelaySettings, logger: Logger,
          events: @escaping @Sendable (MediaEvent) -> Void, mailbox: RelayMailbox) throws(SystemError) {
@@ -70,6 +79,7 @@ final class RelayWorker: @unchecked Sendable {
         self.batch = batch
         packets = csbc_relay_batch_packets(batch)
         epollEvents = .allocate(capacity: Int(RelayWorker.maxEpollEvents))
+        unreachableSessions.reserveCapacity(64)
         do throws(SystemError) {
             try Syscall.checked("epoll_ctl", context: "media worker \(index) mailbox") {
                 csbc_epoll_ctl(epollFD, CSBC_EPOLL_CTL_ADD, mailbox.eventFD, CSBC_EPOLLIN, RelayEpollToken.mailbox)
@@ -114,8 +124,17 @@ final class RelayWorker: @unchecked Sendable {
                 let leg = legBase + Int(token.leg)
                 let current = token.isRTCP ? leg.pointee.rtcpGeneration : leg.pointee.rtpGeneration
                 guard current == token.generation else { continue }
+                if epollEvents[i].events & CSBC_EPOLLERR != 0 {
+                    // Level-triggered: EPOLLERR stays up while the error queue holds anything
+                    // (or sk_err is set, which the receive below takes), so ignoring it would
+                    // turn epoll_wait into a busy loop.
+                    takeSocketErrors(leg: token.leg, isRTCPSocket: token.isRTCP)
+                }
                 relayReadable(leg: leg, index: token.leg, isRTCPSocket: token.isRTCP,
                               peerRTP: destinationBase + 2 * Int(token.leg ^ 1))
+            }
+            if !unreachableSessions.isEmpty {
+                reportUnreachable()
             }
             let after = csbc_monotonic_now_ns()
             if after >= nextTick {
@@ -151,6 +170,7 @@ final class RelayWorker: @unchecked Sendable {
         var totals = retiredTotals
         totals.sessions = sessionSlots.count
         totals.timeouts = timeoutCount
+        totals.icmpErrors = icmpErrorCount
         for index in 0..<legs.legLimit {
             let leg = legs.legs + index
             guard leg.pointee.session >= 0 else { continue }

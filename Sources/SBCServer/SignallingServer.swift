@@ -194,7 +194,7 @@ public final class SignallingServer {
         guard let mediaRelay else { return }
         let counters = mediaRelay.counters()
         metrics.setMedia(sessions: counters.sessions, relayed: counters.packetsRelayed, dropped: counters.packetsDropped,
-                         bytes: counters.bytesRelayed, timeouts: counters.timeouts)
+                         bytes: counters.bytesRelayed, timeouts: counters.timeouts, icmpErrors: counters.icmpErrors)
         _ = loop.schedule(after: Self.mediaCounterInterval) { [unowned self] in self.publishMediaCounters() }
     }
 

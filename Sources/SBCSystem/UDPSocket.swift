@@ -167,8 +167,7 @@ public final class UDPSocket {
         var info = csbc_socket_error_info()
         var count = 0
         while count < limit {
-            let rc = csbc_recv_error_queue(fd, &info)
-            guard rc == 1 else { break }
+            guard (try? SocketErrorQueue.take(fd, into: &info)) == true else { break }
             count += 1
             let destination = SocketAddress(storage: info.destination)
             let reporter = info.has_offender != 0 ? SocketAddress(storage: info.offender) : nil

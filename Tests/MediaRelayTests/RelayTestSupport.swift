@@ -117,7 +117,8 @@ enum RelayTest {
     /// A one-stream session: side a on `base` (+1 RTCP), side b on `base + 2` (+3 RTCP, or
     /// rtcp-mux), parties as given.
     static func spec(id: UInt64, base: UInt16, a: MediaAddress?, b: MediaAddress?, bMux: Bool = false,
-                     timeouts: MediaTimeouts = .disabled, armed: Bool = false) -> MediaSessionSpec {
+                     timeouts: MediaTimeouts = .disabled, armed: Bool = false,
+                     relayHost: String = RelayTest.relayHost) -> MediaSessionSpec {
         let aLeg = MediaLegSpec(local: MediaAddress(host: relayHost, port: base), localRTCPPort: base + 1,
                                 remoteRTP: a, remoteRTCP: a.map { MediaAddress(host: $0.host, port: $0.port + 1) })
         let bLeg = MediaLegSpec(local: MediaAddress(host: relayHost, port: base + 2),
@@ -130,7 +131,7 @@ enum RelayTest {
 
     /// Sends RTP packets with consecutive sequence numbers from `peer`.
     static func sendRTP(from peer: TestPeer, to port: UInt16, count: Int, firstSequence: UInt16 = 1,
-                        ssrc: UInt32 = 0x1111) throws {
+                        ssrc: UInt32 = 0x1111, relayHost: String = RelayTest.relayHost) throws {
         for i in 0..<count {
             let sequence = firstSequence &+ UInt16(i)
             try peer.send(rtp(sequence: sequence, ssrc: ssrc), to: relayHost, port)

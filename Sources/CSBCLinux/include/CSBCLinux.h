@@ -9,6 +9,7 @@
 
 #ifdef __linux__
 
+#include <errno.h>
 #include <stdint.h>
 #include <stddef.h>
 #include <signal.h>
@@ -116,6 +117,13 @@ typedef struct {
 /// one the local stack raised itself (SO_EE_ORIGIN_LOCAL, e.g. a datagram over the path MTU).
 extern const uint8_t CSBC_SO_EE_ORIGIN_ICMP;
 extern const uint8_t CSBC_SO_EE_ORIGIN_ICMP6;
+
+/// The errnos ICMP destination-unreachable messages become (port: ECONNREFUSED; host, network,
+/// unknown host: EHOSTUNREACH, ENETUNREACH, EHOSTDOWN). With IP_RECVERR the latest one is also
+/// left pending on the socket and fails its next receive or send once.
+static inline int csbc_is_unreachable_errno(int error) {
+    return error == ECONNREFUSED || error == EHOSTUNREACH || error == ENETUNREACH || error == EHOSTDOWN;
+}
 
 /// Turns on IP_RECVERR / IPV6_RECVERR. Without it Linux silently drops ICMP errors for
 /// unconnected UDP sockets, and carrier failover would have to wait for a SIP timeout.
