@@ -43,6 +43,9 @@ let package = Package(
         .target(name: "SDP", swiftSettings: crossModuleOptimization),
         // Media session model, port allocator, RTP views, latching, silence tracking.
         .target(name: "Media", swiftSettings: crossModuleOptimization),
+        // libsrtp2 contexts (SRTPContext) built off the packet path, used by the media workers;
+        // suites and keys are SDP's SDES values. Kept out of Media, which links no C library.
+        .target(name: "SRTP", dependencies: ["CSBCSRTP", "SDP"], swiftSettings: crossModuleOptimization),
         .target(name: "B2BUA", dependencies: [
             "SIPCore", "SIPTransaction", "SBCTimers", "Routing", "SBCConfig", "SIPProfiles", "SDP", "Media",
             .product(name: "Logging", package: "swift-log"),
@@ -84,10 +87,11 @@ let package = Package(
         .testTarget(name: "SIPTransactionTests", dependencies: ["SIPTransaction", "SIPCore"]),
         .testTarget(name: "SBCConfigTests", dependencies: ["SBCConfig"]),
         .testTarget(name: "SIPProfilesTests", dependencies: ["SIPProfiles", "SIPCore", "SBCConfig"]),
-        .testTarget(name: "SBCSystemTests", dependencies: ["SBCSystem", "SIPTransport", "CSBCLinux", "CSBCOpenSSL", "CSBCSRTP", "CSBCSQLite"]),
+        .testTarget(name: "SBCSystemTests", dependencies: ["SBCSystem", "SIPTransport", "CSBCLinux", "CSBCOpenSSL", "CSBCSRTP", "CSBCSQLite", "SRTP"]),
         .testTarget(name: "RoutingTests", dependencies: ["Routing", "SBCConfig", "SIPCore"]),
         .testTarget(name: "SDPTests", dependencies: ["SDP"]),
         .testTarget(name: "MediaTests", dependencies: ["Media"]),
+        .testTarget(name: "SRTPTests", dependencies: ["SRTP", "SDP"]),
         .testTarget(name: "MediaRelayTests", dependencies: ["MediaRelay", "Media", "SBCSystem"]),
         .testTarget(name: "B2BUATests", dependencies: ["B2BUA", "SIPCore", "SIPTransaction", "Routing", "SBCConfig", "SDP", "Media"]),
         .testTarget(name: "AdminAPITests", dependencies: [
