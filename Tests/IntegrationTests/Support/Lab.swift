@@ -66,21 +66,22 @@ final class Lab {
 
     /// Runs a SIPp caller to completion (bounded by `timeout`) and returns its result.
     func runCaller(_ scenario: String, from endpoint: Endpoint, to target: Endpoint, calls: Int,
-                   rate: Int = 10, pauseMs: Int = 200, name: String? = nil, extraArguments: [String] = [],
-                   timeout: Duration = .seconds(60)) async throws -> SIPpResult {
+                   rate: Int = 10, pauseMs: Int = 200, name: String? = nil, service: String = "+15551230000",
+                   extraArguments: [String] = [], timeout: Duration = .seconds(60)) async throws -> SIPpResult {
         let peer = try SIPpProcess(name: name ?? "caller-\(scenario)", scenario: scenario, local: endpoint,
                                    remote: target, directory: directory, calls: calls, rate: rate, pauseMs: pauseMs,
-                                   extraArguments: extraArguments)
+                                   service: service, extraArguments: extraArguments)
         peers.append(peer)
         return await peer.waitForCompletion(timeout: timeout)
     }
 
     /// Starts a SIPp caller without waiting for it (the test plays a peer meanwhile); collect it
-    /// with `waitForCompletion`.
+    /// with `waitForCompletion`. `service` is the Request-URI user (`+1999...` for a critical line).
     func startCaller(_ scenario: String, from endpoint: Endpoint, to target: Endpoint, calls: Int,
-                     pauseMs: Int = 200, extraArguments: [String] = []) throws -> SIPpProcess {
+                     pauseMs: Int = 200, service: String = "+15551230000",
+                     extraArguments: [String] = []) throws -> SIPpProcess {
         let peer = try SIPpProcess(name: "caller-\(scenario)", scenario: scenario, local: endpoint, remote: target,
-                                   directory: directory, calls: calls, rate: 10, pauseMs: pauseMs,
+                                   directory: directory, calls: calls, rate: 10, pauseMs: pauseMs, service: service,
                                    extraArguments: extraArguments)
         peers.append(peer)
         return peer

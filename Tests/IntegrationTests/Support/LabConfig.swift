@@ -72,6 +72,21 @@ struct LabOptions: Sendable {
     var mediaTimeoutSeconds = 4
     /// Carrier A's `codecs` policy (none by default).
     var carrierACodecs: [String] = []
+    /// Adds the lab's `critical-lines` route (conf/lab.yaml): Request-URI users starting with
+    /// `+1999` go to `pstn-out` as critical lines (`critical: true`). Off by default.
+    var criticalRoute = false
+    /// The `pstn-out` group's `mid_call_failover` mapping as flow YAML; nil leaves the key out
+    /// (the group's defaults). See `MidCallFailoverYAML`.
+    var midCallFailover: String?
+
+    /// The lab's critical route and the group's `mid_call_failover` block with every trigger on
+    /// (keepalive off unless asked: the test peers answer in-dialog OPTIONS only with `-aa`).
+    static func midCall(_ settings: MidCallFailoverYAML = MidCallFailoverYAML()) -> LabOptions {
+        var options = LabOptions()
+        options.criticalRoute = true
+        options.midCallFailover = settings.yaml
+        return options
+    }
     /// Relay ports: below the ephemeral range, so they never meet the SIP ports tests pick.
     static let mediaPorts = 20000...20999
 
@@ -79,6 +94,27 @@ struct LabOptions: Sendable {
     var healthYAML: String {
         probes ? "{probe_interval_s: 1, probe_timeout_ms: 500, down_after: 3, up_after: 2, recovery_hold_s: \(recoveryHoldSeconds)}"
             : "{probe: false}"
+    }
+}
+
+/// The keys of `trunk_groups[].mid_call_failover` (docs/CONFIG.md), with the lab's values except
+/// keepalive (off here).
+struct MidCallFailoverYAML: Sendable {
+    var onReinviteFailure = true
+    var reinviteTimeoutMs = 8000
+    var onMediaTimeout = true
+    var onTransportLoss = true
+    var icmpErrors = 3
+    var keepaliveIntervalSeconds = 0
+    var keepaliveFailures = 2
+    var maxMidCallFailovers = 2
+    var maxRate = 0
+
+    var yaml: String {
+        "{on_reinvite_failure: \(onReinviteFailure), reinvite_timeout_ms: \(reinviteTimeoutMs), "
+            + "on_media_timeout: \(onMediaTimeout), on_transport_loss: \(onTransportLoss), icmp_errors: \(icmpErrors), "
+            + "keepalive_interval_s: \(keepaliveIntervalSeconds), keepalive_failures: \(keepaliveFailures), "
+            + "max_mid_call_failovers: \(maxMidCallFailovers), max_rate: \(maxRate)}"
     }
 }
 
@@ -99,6 +135,16 @@ enum LabConfig {
               request_uri: {strip_prefix: "+"}
             p_asserted_identity: "<sip:${from.user}@carrier-b.example>"
             privacy: id
+        """
+
+    /// conf/lab.yaml's `critical-lines` route, placed before the default route.
+    static let criticalRouteYAML = """
+
+          - name: critical-lines
+            from_trunk: platform
+            request_user_prefix: "+1999"
+            critical: true
+            trunk_group: pstn-out
         """
 
     static func yaml(block b: LabBlock, options o: LabOptions, stateDir: URL) -> String {
@@ -156,10 +202,10 @@ enum LabConfig {
             strategy: priority
             members: [carrier-a, carrier-b]
             failover_on: \(o.failoverOn)
-            fail_back: \(o.failBack)
+            fail_back: \(o.failBack)\(o.midCallFailover.map { "\n    mid_call_failover: \($0)" } ?? "")
 
         \(o.carrierBProfile ? profileYAML : "")
-        routes:
+        routes:\(o.criticalRoute ? criticalRouteYAML : "")
           - name: platform-to-pstn
             from_trunk: platform
             trunk_group: pstn-out
