@@ -36,13 +36,13 @@ let package = Package(
         .target(name: "SBCTimers", swiftSettings: crossModuleOptimization),
         .target(name: "SIPCore", swiftSettings: crossModuleOptimization),
         .target(name: "SIPTransaction", dependencies: ["SIPCore", "SBCTimers"], swiftSettings: crossModuleOptimization),
-        .target(name: "SBCConfig", dependencies: ["Yams"]),
+        .target(name: "SBCConfig", dependencies: ["Yams", "SDP"]),
         .target(name: "Routing", dependencies: ["SIPCore", "SBCConfig"], swiftSettings: crossModuleOptimization),
         .target(name: "SIPProfiles", dependencies: ["SIPCore", "SBCConfig"]),
         // SDP parse/serialise, relay rewriting, codec policy (see docs/MEDIA.md).
         .target(name: "SDP", swiftSettings: crossModuleOptimization),
         // Media session model, port allocator, RTP views, latching, silence tracking.
-        .target(name: "Media", swiftSettings: crossModuleOptimization),
+        .target(name: "Media", dependencies: ["SDP"], swiftSettings: crossModuleOptimization),
         // libsrtp2 contexts (SRTPContext) built off the packet path, used by the media workers;
         // suites and keys are SDP's SDES values. Kept out of Media, which links no C library.
         .target(name: "SRTP", dependencies: ["CSBCSRTP", "SDP"], swiftSettings: crossModuleOptimization),

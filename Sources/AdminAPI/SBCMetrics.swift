@@ -116,8 +116,11 @@ public final class SBCMetrics: Sendable {
         midCallGap = registry.makeDurationHistogram(
             descriptor: Self.midCallName("failover_audio_gap", unit: "seconds",
                                          "From the dead carrier's last packet to the new carrier's first"),
-            buckets: [.milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(4),
-                      .seconds(6), .seconds(8), .seconds(12), .seconds(20)])
+            // Fine around the usual media timeouts (4-5 s), where the percentiles that matter lie.
+            buckets: [.milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
+                      .seconds(2), .seconds(3), .seconds(4), .milliseconds(4100), .milliseconds(4200),
+                      .milliseconds(4300), .milliseconds(4500), .seconds(5), .seconds(6), .seconds(8), .seconds(12),
+                      .seconds(20)])
         midCallReaction = registry.makeDurationHistogram(
             descriptor: Self.midCallName("failover_reaction", unit: "seconds",
                                          "From a mid-call failover trigger to the new INVITE handed to the kernel"),

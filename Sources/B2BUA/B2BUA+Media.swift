@@ -86,6 +86,10 @@ extension B2BUA {
                                                               previous: media.streams[index].remote[origin])
             media.streams[index].carriesRTP = description.isRTP
         }
+        if let refusal = secureStreams(&sdp, media: &media, call: call, from: origin, offer: offer) {
+            call.media = media
+            return .refused(refusal)
+        }
         let zone = call[target].zone
         let addressType = zone.mediaAddressType
         let endpoints = sdp.media.indices.map { index -> SDPRelayEndpoint? in
@@ -220,6 +224,7 @@ extension B2BUA {
         for index in before.streams.indices {
             media.streams[index].remote = before.streams[index].remote
             media.streams[index].carriesRTP = before.streams[index].carriesRTP
+            media.streams[index].security = before.streams[index].security
         }
         call.media = media
         applyMedia(call)
@@ -291,6 +296,8 @@ extension B2BUA {
         let replacing = call.isAnswered
         for index in media.streams.indices {
             media.streams[index].remote[.b] = nil
+            // A new carrier leg gets keys of its own; the caller's keep theirs (and their ROC).
+            media.streams[index].security[.b] = nil
             guard replacing, let old = media.streams[index].ports[.b],
                   let fresh = ports.allocate(now: now, worker: media.worker)
             else { continue }

@@ -314,6 +314,7 @@ extension B2BUA {
         invite.add(.contact, call.a.localContact)
         invite.setBody(offer.serialized(), contentType: "application/sdp")
         call.a.negotiation.sentOffer(offer)
+        offerCurrentKeys(of: offer, to: call)
         guard let key = TransactionKey.client(for: invite) else { return }
         call.liveness?.refresh = key
         logger.info("re-INVITE to the caller after mid-call failover (codecs changed)", metadata: metadata(call))

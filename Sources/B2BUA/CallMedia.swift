@@ -17,6 +17,23 @@ struct CallMedia: Sendable {
         var remote: [LegSide: Remote] = [:]
         /// RTP (audio, video, SRTP) rather than other UDP media (T.38 `udptl`), per the last SDP.
         var carriesRTP = true
+        /// Each side's SDES-SRTP state (absent: plain, nothing negotiated).
+        var security: [LegSide: LegSecurity] = [:]
+    }
+
+    /// One side's SRTP keys for one stream: what the relay uses now, and the exchange in flight.
+    struct LegSecurity: Sendable {
+        enum Pending: Sendable {
+            /// The SBC offered this side these lines (its answer picks one).
+            case offered(SDESOffer)
+            /// This side offered; the SBC answers it with this when the other side answers.
+            case answering(SDESAnswer)
+        }
+        /// The keys of the last completed exchange; nil: plain RTP.
+        var settled: SDESStreamKeys?
+        var pending: Pending?
+        /// The SBC's last answer to this side, repeated when the answer is (a 200 after a 183).
+        var lastAnswer: SDESAnswer?
     }
 
     /// What one side's latest SDP said about one stream.
@@ -62,16 +79,20 @@ struct CallMedia: Sendable {
             // phones send nothing on sendonly), so neither side is held to the active timeout.
             let held = stream.remote.values.contains { $0.holding }
             return MediaStreamSpec(index: index,
-                                   a: Self.leg(local: a, host: zones.a, remote: stream.remote[.a], muxed: muxed, held: held),
-                                   b: Self.leg(local: b, host: zones.b, remote: stream.remote[.b], muxed: muxed, held: held),
+                                   a: Self.leg(local: a, host: zones.a, remote: stream.remote[.a], muxed: muxed, held: held,
+                                               srtp: stream.security[.a]?.settled),
+                                   b: Self.leg(local: b, host: zones.b, remote: stream.remote[.b], muxed: muxed, held: held,
+                                               srtp: stream.security[.b]?.settled),
                                    carriesRTP: stream.carriesRTP)
         }
         return MediaSessionSpec(id: session, logID: logID, streams: relayed, timeouts: timeouts, armed: armed)
     }
 
-    private static func leg(local: MediaPortPair, host: String, remote: Remote?, muxed: Bool, held: Bool) -> MediaLegSpec {
+    private static func leg(local: MediaPortPair, host: String, remote: Remote?, muxed: Bool, held: Bool,
+                            srtp: SDESStreamKeys?) -> MediaLegSpec {
         MediaLegSpec(local: MediaAddress(host: host, port: local.rtp), localRTCPPort: muxed ? nil : local.rtcp,
                      remoteRTP: remote?.rtp, remoteRTCP: muxed ? nil : remote?.rtcp,
-                     remoteSends: (remote?.sends ?? true) && !held, clockRate: remote?.clockRate ?? 8000)
+                     remoteSends: (remote?.sends ?? true) && !held, clockRate: remote?.clockRate ?? 8000,
+                     srtp: srtp)
     }
 }

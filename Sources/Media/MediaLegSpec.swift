@@ -1,3 +1,5 @@
+import SDP
+
 /// What the relay must do for one side of one stream, as signalling knows it.
 ///
 /// Everything here comes from SDP (the SBC's own offer/answer for `local`, the remote party's for
@@ -16,15 +18,21 @@ public struct MediaLegSpec: Sendable, Equatable {
     public var remoteSends: Bool
     /// RTP clock rate of the negotiated codec, to turn jitter into milliseconds.
     public var clockRate: UInt32
+    /// SDES-SRTP on this side (RFC 4568): `remote` is the key this side's party protects with
+    /// (the relay unprotects what it receives with it), `local` the SBC's own key for this side
+    /// (the relay protects what it sends). nil: plain RTP. A key never crosses to the other side.
+    public var srtp: SDESStreamKeys?
 
     public init(local: MediaAddress, localRTCPPort: UInt16?, remoteRTP: MediaAddress? = nil,
-                remoteRTCP: MediaAddress? = nil, remoteSends: Bool = true, clockRate: UInt32 = 8000) {
+                remoteRTCP: MediaAddress? = nil, remoteSends: Bool = true, clockRate: UInt32 = 8000,
+                srtp: SDESStreamKeys? = nil) {
         self.local = local
         self.localRTCPPort = localRTCPPort
         self.remoteRTP = remoteRTP
         self.remoteRTCP = remoteRTCP
         self.remoteSends = remoteSends
         self.clockRate = clockRate
+        self.srtp = srtp
     }
 
     /// RTCP shares the RTP port on this side.

@@ -18,6 +18,12 @@ public struct MediaLegStatistics: Sendable, Equatable {
     public var jitterMilliseconds: Double
     /// The source the RTP port latched to, if any.
     public var latchedSource: MediaAddress?
+    /// SRTP/SRTCP packets from this side that failed authentication (dropped, never latched).
+    public var srtpAuthFailures: UInt64 = 0
+    /// SRTP/SRTCP packets from this side refused as replays (dropped, never latched).
+    public var srtpReplays: UInt64 = 0
+    /// Other libsrtp2 failures: unprotecting this side's packets or protecting packets for it.
+    public var srtpErrors: UInt64 = 0
 
     public init(packetsReceived: UInt64 = 0, bytesReceived: UInt64 = 0, packetsForwarded: UInt64 = 0,
                 packetsDropped: UInt64 = 0, rtcpPackets: UInt64 = 0, packetsLost: Int64 = 0,
@@ -43,5 +49,8 @@ public struct MediaLegStatistics: Sendable, Equatable {
         packetsLost += other.packetsLost
         jitterMilliseconds = max(jitterMilliseconds, other.jitterMilliseconds)
         if latchedSource == nil { latchedSource = other.latchedSource }
+        srtpAuthFailures += other.srtpAuthFailures
+        srtpReplays += other.srtpReplays
+        srtpErrors += other.srtpErrors
     }
 }

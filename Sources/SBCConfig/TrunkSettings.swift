@@ -102,6 +102,16 @@ public struct TrunkSettings: Sendable, Equatable {
     /// OPTIONS and how fast they recover, and the platform trunk is usually not probed at all.
     public var health: TrunkHealthSettings
 
+    /// SRTP on this trunk's media legs (key `srtp`, a mapping, optional; default plain RTP only).
+    /// See ``MediaSecuritySettings``.
+    public var srtp = MediaSecuritySettings()
+
+    /// Whether identity attributes of the other side's SDP (`a=ssrc` with its `cname`, which
+    /// names the other party's user and host, `a=ssrc-group`, `a=msid`, `a=msid-semantic`)
+    /// reach this trunk (key `sdp_identity`, `strip` (default) or `keep`). Topology hiding that
+    /// rewrote every address would still leak `cname:sip:agent@10.1.2.3` otherwise.
+    public var sdpIdentity: SDPIdentityPolicy = .strip
+
     public static let defaultPort: UInt16 = 5060
     public static let defaultMaxCalls = 0
     public static let defaultFirstProvisionalTimeout: Duration = .milliseconds(2000)
@@ -143,7 +153,7 @@ extension TrunkSettings {
     /// The keys of one `trunks` entry.
     static let keys = ["name", "zone", "address", "port", "transport", "call_id", "profile", "inbound_profile",
                        "max_calls", "first_provisional_timeout_ms", "answer_timeout_s", "passive_failures",
-                       "passive_window_s", "health", "codecs"]
+                       "passive_window_s", "health", "codecs", "srtp", "sdp_identity"]
 
     static let maxCallsRange = 0...1_000_000
     static let firstProvisionalTimeoutRange = 100...60_000
@@ -191,6 +201,8 @@ extension TrunkSettings {
         trunk.passiveFailureWindow = reader.seconds("passive_window_s", in: passiveWindowRange)
             ?? trunk.passiveFailureWindow
         trunk.health = TrunkHealthSettings.read(reader) ?? trunk.health
+        trunk.srtp = MediaSecuritySettings.read(reader) ?? trunk.srtp
+        trunk.sdpIdentity = reader.choice("sdp_identity") ?? trunk.sdpIdentity
         trunk.codecs = reader.stringList("codecs") ?? []
         for (index, codec) in trunk.codecs.enumerated() where !Self.isCodecName(codec) {
             problems.report(ProblemCollector.element(of: reader.path("codecs"), index),

@@ -35,6 +35,8 @@ struct CallRecordMapping {
                      bytesReceived: Int64(clamping: leg.bytesReceived), packetsForwarded: Int64(clamping: leg.packetsForwarded),
                      packetsDropped: Int64(clamping: leg.packetsDropped), rtcpPackets: Int64(clamping: leg.rtcpPackets),
                      packetsLost: leg.packetsLost, jitterMs: leg.jitterMilliseconds,
-                     latchedSource: leg.latchedSource.map { "\($0)" })
+                     latchedSource: leg.latchedSource.map { "\($0)" },
+                     srtpAuthFailures: Int64(clamping: leg.srtpAuthFailures), srtpReplays: Int64(clamping: leg.srtpReplays),
+                     srtpErrors: Int64(clamping: leg.srtpErrors))
     }
 }

@@ -33,10 +33,18 @@ public struct CallMediaLeg: Sendable, Equatable, Codable {
     /// "ip:port" the relay latched onto for that side; nil if it never latched (nothing valid
     /// arrived from an allowed source), which with a `media_timeout` points at that side.
     public var latchedSource: String?
+    /// SRTP/SRTCP packets from that side that failed authentication: dropped, never latched.
+    /// Forged or stale-keyed media shows here (0 in rows from before migration 5, and on plain legs).
+    public var srtpAuthFailures: Int64
+    /// SRTP/SRTCP packets from that side refused as replays.
+    public var srtpReplays: Int64
+    /// Other libsrtp2 failures on that side (unprotecting what it sent, protecting what it got).
+    public var srtpErrors: Int64
 
     public init(side: String, trunk: String? = nil, packetsReceived: Int64, bytesReceived: Int64,
                 packetsForwarded: Int64, packetsDropped: Int64, rtcpPackets: Int64, packetsLost: Int64,
-                jitterMs: Double, latchedSource: String? = nil) {
+                jitterMs: Double, latchedSource: String? = nil, srtpAuthFailures: Int64 = 0, srtpReplays: Int64 = 0,
+                srtpErrors: Int64 = 0) {
         self.side = side
         self.trunk = trunk
         self.packetsReceived = packetsReceived
@@ -47,5 +55,8 @@ public struct CallMediaLeg: Sendable, Equatable, Codable {
         self.packetsLost = packetsLost
         self.jitterMs = jitterMs
         self.latchedSource = latchedSource
+        self.srtpAuthFailures = srtpAuthFailures
+        self.srtpReplays = srtpReplays
+        self.srtpErrors = srtpErrors
     }
 }

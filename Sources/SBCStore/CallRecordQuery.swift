@@ -24,7 +24,9 @@ public enum CallRecordQuery {
             withEnd: exists(CallRecordSchema.attemptEndExists, in: database)))
         // A file no SBC of this version has opened yet (read-only, so not migrated) has no
         // call_media table; its calls have no media legs, and `sbc cdr` must still read them.
-        let media = try exists(CallRecordSchema.mediaTableExists, in: database) ? database.prepare(CallRecordSchema.selectMedia) : nil
+        let media = try exists(CallRecordSchema.mediaTableExists, in: database)
+            ? database.prepare(CallRecordSchema.selectMedia(withSRTP: exists(CallRecordSchema.mediaSRTPExists, in: database)))
+            : nil
         defer {
             calls.finalize()
             attempts.finalize()
@@ -79,7 +81,10 @@ public enum CallRecordQuery {
                         rtcpPackets: media.int64(at: 6),
                         packetsLost: media.int64(at: 7),
                         jitterMs: media.double(at: 8),
-                        latchedSource: media.optionalString(at: 9)))
+                        latchedSource: media.optionalString(at: 9),
+                        srtpAuthFailures: media.int64(at: 10),
+                        srtpReplays: media.int64(at: 11),
+                        srtpErrors: media.int64(at: 12)))
                 }
                 media.reset()
             }

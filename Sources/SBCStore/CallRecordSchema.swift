@@ -21,8 +21,9 @@ enum CallRecordSchema {
 
     static let insertMedia = """
         INSERT INTO call_media (call_id, side, trunk, packets_received, bytes_received, packets_forwarded,
-                                packets_dropped, rtcp_packets, packets_lost, jitter_ms, latched_source)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                                packets_dropped, rtcp_packets, packets_lost, jitter_ms, latched_source,
+                                srtp_auth_failures, srtp_replays, srtp_errors)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
         """
 
     /// Columns 0...13, in the order `CallRecordQuery` reads them.
@@ -46,11 +47,18 @@ enum CallRecordSchema {
 
     /// Columns 0...9, in the order `CallRecordQuery` reads them; `id` breaks ties so two legs
     /// with the same side (should a caller ever record them) still read back in insert order.
-    static let selectMedia = """
+    /// Columns 0...12; a file from before migration 5 reads 0 for the SRTP counters.
+    static func selectMedia(withSRTP: Bool) -> String {
+        """
         SELECT side, trunk, packets_received, bytes_received, packets_forwarded, packets_dropped,
-               rtcp_packets, packets_lost, jitter_ms, latched_source
+               rtcp_packets, packets_lost, jitter_ms, latched_source,
+               \(withSRTP ? "srtp_auth_failures, srtp_replays, srtp_errors" : "0, 0, 0")
         FROM call_media WHERE call_id = ?1 ORDER BY side, id
         """
+    }
+
+    /// A row when `call_media` has had migration 5.
+    static let mediaSRTPExists = "SELECT 1 FROM pragma_table_info('call_media') WHERE name = 'srtp_auth_failures'"
 
     /// A row when the file has had migration 3 (read-only readers do not migrate).
     static let mediaTableExists = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'call_media'"

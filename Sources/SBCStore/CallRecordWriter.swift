@@ -62,6 +62,9 @@ final class CallRecordWriter: StoreBatchWriter {
             try insertMedia.bind(leg.packetsLost, at: 9)
             try insertMedia.bind(leg.jitterMs, at: 10)
             try insertMedia.bind(leg.latchedSource, at: 11)
+            try insertMedia.bind(leg.srtpAuthFailures, at: 12)
+            try insertMedia.bind(leg.srtpReplays, at: 13)
+            try insertMedia.bind(leg.srtpErrors, at: 14)
             try insertMedia.step()
         }
     }

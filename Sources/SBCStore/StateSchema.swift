@@ -114,5 +114,11 @@ enum StateSchema {
         // 4: when each attempt ended: an answered carrier leg can die mid-call and be replaced
         // (mid-call failover), so the response time alone no longer says when a leg stopped.
         "ALTER TABLE call_attempts ADD COLUMN ended_at REAL;",
+        // 5: SRTP counters per media leg, now that the SBC terminates SRTP (docs/CDR.md).
+        """
+        ALTER TABLE call_media ADD COLUMN srtp_auth_failures INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE call_media ADD COLUMN srtp_replays INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE call_media ADD COLUMN srtp_errors INTEGER NOT NULL DEFAULT 0;
+        """,
     ]
 }

@@ -55,6 +55,19 @@ public enum SDPRelayRewriter {
         }
     }
 
+    /// Attributes that name the sending party rather than describe the media (RFC 5576 `ssrc`
+    /// with its `cname`, often `user@host`; RFC 8830 `msid`): removed at both levels when the
+    /// receiving trunk's `sdp_identity` is `strip`. SSRCs themselves still flow in the RTP.
+    public static let identityAttributes: [String] = ["ssrc", "ssrc-group", "msid", "msid-semantic"]
+
+    /// Removes ``identityAttributes`` from the session and every media section.
+    public static func stripIdentity(_ description: inout SessionDescription) {
+        for name in identityAttributes {
+            description.removeAttributes(named: name)
+            for index in description.media.indices { description.media[index].removeAttributes(named: name) }
+        }
+    }
+
     static func stripTransportCandidates(_ lines: inout [SDPLine]) {
         lines.removeAll(where: isTransportCandidate)
     }

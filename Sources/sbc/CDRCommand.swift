@@ -102,6 +102,9 @@ struct CDRCommand: ParsableCommand {
         line += leg.packetsLost < 0 ? ", lost 0, duplicated \(-leg.packetsLost)" : ", lost \(leg.packetsLost)"
         line += String(format: ", jitter %.1f ms", leg.jitterMs)
         line += ", rtcp \(leg.rtcpPackets), from \(leg.latchedSource ?? "-")"
+        if leg.srtpAuthFailures + leg.srtpReplays + leg.srtpErrors > 0 {
+            line += ", srtp: auth failures \(leg.srtpAuthFailures), replays \(leg.srtpReplays), errors \(leg.srtpErrors)"
+        }
         return line
     }
 

@@ -14,7 +14,7 @@ struct B2BUAHarness {
           - {name: platform, bind: 10.0.0.1, udp_port: 5060}
           - {name: carrier, bind: 10.0.1.1, udp_port: 5080, tcp_port: 5080}
         trunks:
-          - {name: platform, zone: platform, address: 192.0.2.10, port: 5060}
+          - {name: platform, zone: platform, address: 192.0.2.10, port: 5060PLATFORM_SRTP}
           - {name: carrier-a, zone: carrier, address: 198.51.100.11, port: 5060, call_id: CALLID, MAXCALLS CODECS_A}
           - {name: carrier-b, zone: carrier, address: 198.51.100.12, port: 5060 CODECS_B}
         trunk_groups:
@@ -41,7 +41,8 @@ struct B2BUAHarness {
     /// `critical` marks the platform's route critical (mid-call failover on), `midCallFailover`
     /// is the group's `mid_call_failover` mapping.
     init(callIDPolicy: String = "preserve", carrierAMaxCalls: Int = 0, media: String = "{enabled: false}",
-         codecsA: [String] = [], codecsB: [String] = [], critical: Bool = false, midCallFailover: String? = nil) throws {
+         codecsA: [String] = [], codecsB: [String] = [], critical: Bool = false, midCallFailover: String? = nil,
+         platformSRTP: String? = nil) throws {
         func codecs(_ list: [String]) -> String { list.isEmpty ? "" : ", codecs: [\(list.joined(separator: ", "))]" }
         let yaml = Self.yaml.replacingOccurrences(of: "CALLID", with: callIDPolicy)
             .replacingOccurrences(of: "MAXCALLS", with: "max_calls: \(carrierAMaxCalls)")
@@ -49,6 +50,7 @@ struct B2BUAHarness {
             .replacingOccurrences(of: " CODECS_B", with: codecs(codecsB))
             .replacingOccurrences(of: "MEDIA", with: media)
             .replacingOccurrences(of: "CRITICAL", with: "\(critical)")
+            .replacingOccurrences(of: "PLATFORM_SRTP", with: platformSRTP.map { ", srtp: \($0)" } ?? "")
             .replacingOccurrences(of: "MIDCALL", with: midCallFailover.map { ", mid_call_failover: \($0)" } ?? "")
         let config = try ConfigLoader.parse(yaml: yaml, source: "test.yaml")
         b2bua = B2BUA(settings: B2BUASettings(configuration: config, productName: "SwiftSBC/test"),

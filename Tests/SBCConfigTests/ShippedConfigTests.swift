@@ -28,9 +28,12 @@ struct ShippedConfigTests {
         // 10 s of sustained health; the platform is not probed.
         let labHealth = TrunkHealthSettings(probe: true, probeInterval: .seconds(1), probeTimeout: .milliseconds(800),
                                             aliveClasses: [2], downAfter: 3, upAfter: 2, recoveryHold: .seconds(10))
+        // LAB.md: the platform accepts SRTP or plain RTP, the carriers plain RTP (the default).
+        var platform = TrunkSettings(name: "platform", zone: "platform", address: "127.0.0.10",
+                                     health: TrunkHealthSettings(probe: false))
+        platform.srtp = MediaSecuritySettings(policy: .optional)
         #expect(config.trunks == [
-            TrunkSettings(name: "platform", zone: "platform", address: "127.0.0.10",
-                          health: TrunkHealthSettings(probe: false)),
+            platform,
             TrunkSettings(name: "carrier-a", zone: "carrier", address: "127.0.0.11", passiveFailureThreshold: 0,
                           health: labHealth),
             TrunkSettings(name: "carrier-b", zone: "carrier", address: "127.0.0.12", profile: "carrier-b",
@@ -97,9 +100,11 @@ struct ShippedConfigTests {
         #expect(config.zone(named: "carrier")?.effectiveAdvertisedAddress == "203.0.113.10")
         #expect(config.zone(named: "platform")?.effectiveAdvertisedAddress == "10.20.0.5")
 
-        #expect(config.trunk(named: "platform") == TrunkSettings(
+        var platform = TrunkSettings(
             name: "platform", zone: "platform", address: "10.20.1.10", port: 5060, transport: .tcp,
-            callIDPolicy: .preserve, inboundProfile: "from-platform", health: TrunkHealthSettings(probe: false)))
+            callIDPolicy: .preserve, inboundProfile: "from-platform", health: TrunkHealthSettings(probe: false))
+        platform.srtp = MediaSecuritySettings(policy: .optional)
+        #expect(config.trunk(named: "platform") == platform)
         var carrierB = TrunkSettings(name: "carrier-b", zone: "carrier", address: "192.0.2.30", port: 5080,
                                      transport: .udp, callIDPolicy: .new, profile: "carrier-b", maxCalls: 200)
         carrierB.codecs = ["PCMA", "PCMU", "telephone-event"]
