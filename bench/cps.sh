@@ -44,32 +44,20 @@ PLATFORM_IP="127.0.$BLOCK.10"; CARRIER_A_IP="127.0.$BLOCK.11"; CARRIER_B_IP="127
 PEER_PORT=5060
 
 die() { echo "cps.sh: $*" >&2; exit 1; }
+source "$REPO/bench/lib.sh"
 command -v sipp >/dev/null || die "sipp not found on PATH (Debian package sip-tester)"
 [ -r /proc/self/stat ] || die "needs Linux /proc for CPU and RSS figures"
 CLK_TCK="$(getconf CLK_TCK)"
 START_TIME=$SECONDS
 
 # ---------------------------------------------------------------- binary
-if [ -z "${SBC_BINARY:-}" ]; then
-    echo "== building sbc (release)"
-    (cd "$REPO" && swift build -c release --product sbc) >&2
-    SBC_BINARY="$(cd "$REPO" && swift build -c release --show-bin-path)/sbc"
-fi
-[ -x "$SBC_BINARY" ] || die "sbc binary not executable: $SBC_BINARY"
+bench_sbc_binary
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/swiftsbc-cps.XXXXXX")"
 mkdir -p "$WORK/state"
 
 # ---------------------------------------------------------------- process bookkeeping (own PIDs only)
 SBC_PID=""; UAS_PIDS=""
-stop_pid() { # stop_pid PID [grace_s]: SIGTERM, wait, SIGKILL
-    local pid="$1" grace="${2:-5}" i
-    kill -0 "$pid" 2>/dev/null || return 0
-    kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < grace * 10; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-}
 cleanup() {
     local pid
     for pid in $UAS_PIDS; do stop_pid "$pid" 3; done

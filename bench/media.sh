@@ -84,6 +84,7 @@ UDPRELAY_LISTEN=127.0.52.2:20000
 PORTRELAY_IP=127.0.52.3; PORTRELAY_BASE=21000
 
 die() { echo "media.sh: $*" >&2; exit 1; }
+source "$REPO/bench/lib.sh"
 [ -r /proc/self/stat ] || die "needs Linux /proc for CPU figures"
 command -v gcc >/dev/null || die "gcc not found (needed to build rtpgen and the C relays)"
 command -v python3 >/dev/null || die "python3 not found"
@@ -101,12 +102,7 @@ START_TIME=$SECONDS
 has_system() { case " $SYSTEMS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 
 # ---------------------------------------------------------------- binaries
-if has_system sbc && [ -z "${SBC_BINARY:-}" ]; then
-    echo "== building sbc (release)"
-    (cd "$REPO" && swift build -c release --product sbc) >&2
-    SBC_BINARY="$(cd "$REPO" && swift build -c release --show-bin-path)/sbc"
-fi
-if has_system sbc; then [ -x "$SBC_BINARY" ] || die "sbc binary not executable: $SBC_BINARY"; fi
+if has_system sbc; then bench_sbc_binary; fi
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/swiftsbc-media.XXXXXX")"
 mkdir -p "$WORK/state"
@@ -116,15 +112,6 @@ gcc -O2 -Wall -o "$WORK/portrelay" "$SRC/portrelay.c"
 
 # ---------------------------------------------------------------- process bookkeeping (own PIDs only)
 SBC_PID=""; RTPE_PID=""; UDPRELAY_PID=""; PORTRELAY_PID=""; CALLS_PID=""; RTPGEN_PID=""; WATCHDOG_PID=""
-stop_pid() { # stop_pid PID [grace_s]: SIGTERM, wait, SIGKILL
-    local pid="$1" grace="${2:-5}" i
-    [ -n "$pid" ] || return 0
-    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
-    kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < grace * 10; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-}
 cleanup() {
     trap - INT TERM
     stop_pid "$RTPGEN_PID" 2

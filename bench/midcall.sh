@@ -61,6 +61,7 @@ PLATFORM_IP="127.0.$BLOCK.10"; CARRIER_A_IP="127.0.$BLOCK.11"; CARRIER_B_IP="127
 MEDIA_P="127.0.$BLOCK.20:30000"; MEDIA_A="127.0.$BLOCK.21:30000"; MEDIA_B="127.0.$BLOCK.22:30000"
 
 die() { echo "midcall.sh: $*" >&2; exit 1; }
+source "$REPO/bench/lib.sh"
 command -v sipp >/dev/null || die "sipp not found on PATH (Debian package sip-tester)"
 command -v python3 >/dev/null || die "python3 not found"
 command -v sha256sum >/dev/null || die "sha256sum not found (coreutils)"
@@ -73,26 +74,12 @@ ports=$((SBC_PORT_MAX - SBC_PORT_MIN + 1))
 START_TIME=$SECONDS
 
 # ---------------------------------------------------------------- binary
-if [ -z "${SBC_BINARY:-}" ]; then
-    echo "== building sbc (release)"
-    (cd "$REPO" && swift build -c release --product sbc) >&2
-    SBC_BINARY="$(cd "$REPO" && swift build -c release --show-bin-path)/sbc"
-fi
-[ -x "$SBC_BINARY" ] || die "sbc binary not executable: $SBC_BINARY"
+bench_sbc_binary
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/swiftsbc-midcall.XXXXXX")"
 
 # ---------------------------------------------------------------- process bookkeeping (own PIDs only)
 SBC_PID=""; UAS_A_PID=""; UAS_B_PID=""; UAC_PID=""; MEDIA_PID=""; WATCHDOG_PID=""
-stop_pid() { # stop_pid PID [grace_s]: SIGTERM, wait, SIGKILL
-    local pid="$1" grace="${2:-5}" i
-    [ -n "$pid" ] || return 0
-    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
-    kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < grace * 10; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-}
 stop_run_processes() {
     stop_pid "$UAC_PID" 3; UAC_PID=""
     stop_pid "$MEDIA_PID" 3; MEDIA_PID=""
