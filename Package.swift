@@ -55,7 +55,7 @@ let package = Package(
         .target(name: "SIPTransport", dependencies: ["SIPCore", "SBCSystem", .product(name: "Logging", package: "swift-log")]),
         // Media worker threads relaying RTP/RTCP (docs/MEDIA.md).
         .target(name: "MediaRelay", dependencies: [
-            "Media", "SBCSystem", "CSBCLinux", .product(name: "Logging", package: "swift-log"),
+            "Media", "SDP", "SRTP", "SBCSystem", "CSBCLinux", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: crossModuleOptimization),
         // SQLite persistence (CDRs) on its own writer thread; see docs/CDR.md.
         .target(name: "SBCStore", dependencies: ["CSBCSQLite", .product(name: "Logging", package: "swift-log")]),
@@ -92,7 +92,7 @@ let package = Package(
         .testTarget(name: "SDPTests", dependencies: ["SDP"]),
         .testTarget(name: "MediaTests", dependencies: ["Media"]),
         .testTarget(name: "SRTPTests", dependencies: ["SRTP", "SDP"]),
-        .testTarget(name: "MediaRelayTests", dependencies: ["MediaRelay", "Media", "SBCSystem"]),
+        .testTarget(name: "MediaRelayTests", dependencies: ["MediaRelay", "Media", "SBCSystem", "SDP", "SRTP"]),
         .testTarget(name: "B2BUATests", dependencies: ["B2BUA", "SIPCore", "SIPTransaction", "Routing", "SBCConfig", "SDP", "Media"]),
         .testTarget(name: "AdminAPITests", dependencies: [
             "AdminAPI",

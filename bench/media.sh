@@ -17,7 +17,10 @@
 #
 # Environment (all optional):
 #   SYSTEMS           systems to measure, in order: sbc, rtpengine, udprelay (C, one socket for
-#                     everything), portrelay (C, a socket per port like the SBC) (default "sbc rtpengine")
+#                     everything), portrelay (C, a socket per port like the SBC), and the SRTP
+#                     bridging steps sbc-aescm, sbc-gcm, rtpengine-aescm, rtpengine-gcm: SDES-SRTP
+#                     (AES_CM_128_HMAC_SHA1_80 / AEAD_AES_128_GCM) on the platform side, plain RTP on
+#                     the carrier side (default "sbc rtpengine")
 #   CALLS             concurrent-call steps (default "100 200 300 400 500 600 800 1000 1200")
 #   STEP_SECONDS      send duration of each step (default 10)
 #   WARMUP_SECONDS    first seconds of a step excluded from loss/latency (default 2)
@@ -91,22 +94,34 @@ command -v python3 >/dev/null || die "python3 not found"
 PYTHON="$(python3 -c 'import sys; print(sys.executable)')"   # the interpreter itself, not a shim: its PID is the process's
 for s in $SYSTEMS; do
     case "$s" in
-    sbc | udprelay | portrelay) ;;
-    rtpengine) command -v rtpengine >/dev/null || die "rtpengine not found (apt-get install rtpengine-daemon)" ;;
-    *) die "unknown system '$s' in SYSTEMS (sbc, rtpengine, udprelay, portrelay)" ;;
+    sbc | sbc-aescm | sbc-gcm | udprelay | portrelay) ;;
+    rtpengine | rtpengine-aescm | rtpengine-gcm)
+        command -v rtpengine >/dev/null || die "rtpengine not found (apt-get install rtpengine-daemon)" ;;
+    *) die "unknown system '$s' in SYSTEMS (sbc, rtpengine, udprelay, portrelay, sbc-aescm, sbc-gcm, rtpengine-aescm, rtpengine-gcm)" ;;
     esac
 done
 if [ "$PIN" = 1 ]; then command -v taskset >/dev/null || die "PIN=1 needs taskset (util-linux)"; fi
 CLK_TCK="$(getconf CLK_TCK)"
 START_TIME=$SECONDS
 has_system() { case " $SYSTEMS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+has_family() { # has_family sbc|rtpengine: the system itself or one of its SRTP steps is in SYSTEMS
+    has_system "$1" || has_system "$1-aescm" || has_system "$1-gcm"
+}
+has_srtp() { case " $SYSTEMS " in *-aescm* | *-gcm*) return 0 ;; *) return 1 ;; esac; }
+suite_of() { # suite_of SYSTEM: the SRTP suite of an SRTP step, empty for a plain one
+    case "$1" in *-aescm) echo AES_CM_128_HMAC_SHA1_80 ;; *-gcm) echo AEAD_AES_128_GCM ;; esac
+}
 
 # ---------------------------------------------------------------- binaries
-if has_system sbc; then bench_sbc_binary; fi
+if has_family sbc; then bench_sbc_binary; fi
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/swiftsbc-media.XXXXXX")"
 mkdir -p "$WORK/state"
-gcc -O2 -Wall -pthread -o "$WORK/rtpgen" "$SRC/rtpgen.c" -lm
+command -v pkg-config >/dev/null && pkg-config --exists libsrtp2 || die "libsrtp2 development files not found (apt-get install libsrtp2-dev pkg-config)"
+# shellcheck disable=SC2046
+gcc -O2 -Wall -pthread -o "$WORK/rtpgen" "$SRC/rtpgen.c" -lm $(pkg-config --cflags --libs libsrtp2)
+# shellcheck disable=SC2046
+gcc -O2 -Wall -o "$WORK/srtpcost" "$SRC/srtpcost.c" $(pkg-config --cflags --libs libsrtp2)
 gcc -O2 -Wall -o "$WORK/udprelay" "$SRC/udprelay.c"
 gcc -O2 -Wall -o "$WORK/portrelay" "$SRC/portrelay.c"
 
@@ -152,10 +167,13 @@ bg_wait() { # bg_wait PID: wait for a background job, return its status (interru
 
 # ---------------------------------------------------------------- SBC config (conf/lab.yaml format)
 write_sbc_config() { # write_sbc_config FILE with_media(0|1)
-    local media="$2" codecs="" zone_media=""
+    local media="$2" codecs="" zone_media="" platform_srtp=""
     if [ "$media" = 1 ]; then
         zone_media="    media_address: $SBC_IP"
         if [ -n "$SBC_CODECS" ]; then codecs="    codecs: [$SBC_CODECS]"; fi
+        # optional: the SRTP steps' offers get SRTP, the plain steps' stay plain; the carrier
+        # keeps the default (none), so the SBC bridges SRTP to RTP.
+        if has_srtp; then platform_srtp="    srtp: {policy: optional, suites: [AEAD_AES_128_GCM, AES_CM_128_HMAC_SHA1_80]}"; fi
     fi
     {
         cat <<EOF
@@ -197,6 +215,7 @@ trunks:
     call_id: preserve
     health: {probe: false}
 $codecs
+$platform_srtp
   - name: carrier-a
     zone: carrier
     address: $CARRIER_IP
@@ -333,7 +352,7 @@ record() {
         }')
     echo "$line" >>"$WORK/results.tsv"
     echo "$line" | awk -F'\t' '{ note = ""; if ($15 != "") note = "  (" $15 ")"
-        printf "%-9s %6s %5s %7s %8s %7s %7s %8s %6s %6s %7s %5s %6s  %s%s\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, note }'
+        printf "%-15s %6s %5s %7s %8s %7s %7s %8s %6s %6s %7s %5s %6s  %s%s\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, note }'
 }
 
 verdict_of() { # verdict_of N UP -> ok | SETUP-FAIL | DIED | NO-DATA | GEN-LIMIT | LOSS | LATENCY
@@ -351,15 +370,17 @@ verdict_of() { # verdict_of N UP -> ok | SETUP-FAIL | DIED | NO-DATA | GEN-LIMIT
 reset_rg() { RG_HOST=""; RG_LOSS=""; RG_LOST=""; RG_P50=""; RG_P99=""; RG_CPU_S=0; RG_WALL=1; RG_RXTOTAL=0; RG_BAD=0; RG_GEN=""; RG_ALIVE=1; RG_SAT=0; }
 
 # ---------------------------------------------------------------- one step per system
-step_sbc() { # step_sbc N -> verdict on stdout of record; returns 0 if healthy
-    local n="$1" tag="sbc-$1" per=() sock=() up=0 verdict note="" maxs
+step_sbc() { # step_sbc N [SYSTEM] -> verdict on stdout of record; returns 0 if healthy
+    local n="$1" name="${2:-sbc}" per=() sock=() srtp=() up=0 verdict note="" maxs
+    local tag="$name-$1" suite; suite=$(suite_of "$name")
     reset_rg
-    alive "$SBC_PID" || { record sbc "$n" 0 DIED; return 1; }
+    alive "$SBC_PID" || { record "$name" "$n" 0 DIED; return 1; }
     [ "$PER_CALL_SOCKETS" = 1 ] && per=(--per-call-ports) || sock=(-b "$SBC_GEN_A" -b "$SBC_GEN_B")
+    [ -n "$suite" ] && srtp=(--srtp "$suite")
     rm -f "$WORK/$tag.ready" "$WORK/$tag.streams"
     maxs=$((n / SETUP_RATE + STEP_SECONDS + 120))
     "$PYTHON" "$SRC/sipcalls.py" --sbc "$SBC_IP:$SBC_PLATFORM_PORT" --platform "$PLATFORM_IP:$PEER_PORT" run \
-        --carrier "$CARRIER_IP:$PEER_PORT" --gen-a "$SBC_GEN_A" --gen-b "$SBC_GEN_B" "${per[@]}" --calls "$n" \
+        --carrier "$CARRIER_IP:$PEER_PORT" --gen-a "$SBC_GEN_A" --gen-b "$SBC_GEN_B" "${per[@]}" "${srtp[@]}" --calls "$n" \
         --rate "$SETUP_RATE" --bye-rate "$BYE_RATE" --max-seconds "$maxs" --streams "$WORK/$tag.streams" \
         --ready "$WORK/$tag.ready" >"$WORK/$tag.sipcalls.log" 2>&1 &
     CALLS_PID=$!
@@ -381,17 +402,19 @@ step_sbc() { # step_sbc N -> verdict on stdout of record; returns 0 if healthy
     verdict=$(verdict_of "$n" "${up:-0}")
     [ "$SBC_MEDIA_MODE" = 1 ] && [ "$verdict" = ok ] && case "$note" in *"did not rewrite"*) verdict=NOT-ANCHORED ;; esac
     [ "$SBC_MEDIA_MODE" = 0 ] && [ "$verdict" = ok ] && verdict=dry-run
-    record sbc "$n" "${up:-0}" "$verdict" "$note"
+    record "$name" "$n" "${up:-0}" "$verdict" "$note"
     sleep $((PORT_REUSE_DELAY_S + 1))     # media ports come back after port_reuse_delay_s
     [ "$verdict" = ok ] || [ "$verdict" = dry-run ]
 }
 
-step_rtpengine() {
-    local n="$1" tag="rtpengine-$1" per=() sock=() up=0 verdict
+step_rtpengine() { # step_rtpengine N [SYSTEM]
+    local n="$1" name="${2:-rtpengine}" per=() sock=() srtp=() up=0 verdict
+    local tag="$name-$1" suite; suite=$(suite_of "$name")
     reset_rg
-    alive "$RTPE_PID" || { record rtpengine "$n" 0 DIED; return 1; }
+    alive "$RTPE_PID" || { record "$name" "$n" 0 DIED; return 1; }
     [ "$PER_CALL_SOCKETS" = 1 ] && per=(--per-call-ports) || sock=(-b "$PEER_GEN_A" -b "$PEER_GEN_B")
-    if timeout 120 "$PYTHON" "$SRC/ngctl.py" --ng "$RTPE_NG" setup "$n" --a "$PEER_GEN_A" --b "$PEER_GEN_B" "${per[@]}" \
+    [ -n "$suite" ] && srtp=(--srtp "$suite")
+    if timeout 120 "$PYTHON" "$SRC/ngctl.py" --ng "$RTPE_NG" setup "$n" --a "$PEER_GEN_A" --b "$PEER_GEN_B" "${per[@]}" "${srtp[@]}" \
         --streams "$WORK/$tag.streams" --calls "$WORK/$tag.calls" >"$WORK/$tag.ngctl.log" 2>&1; then
         up=$(($(wc -l <"$WORK/$tag.streams") / 2))
         run_rtpgen "$tag" "$RTPE_PID" "$WORK/$tag.streams" "${sock[@]}"
@@ -401,10 +424,16 @@ step_rtpengine() {
     [ -s "$WORK/$tag.calls" ] && timeout 120 "$PYTHON" "$SRC/ngctl.py" --ng "$RTPE_NG" delete --calls "$WORK/$tag.calls" \
         >>"$WORK/$tag.ngctl.log" 2>&1 || true
     verdict=$(verdict_of "$n" "$up")
-    record rtpengine "$n" "$up" "$verdict"
+    record "$name" "$n" "$up" "$verdict" "$([ -n "$suite" ] && echo "SRTP $suite <-> RTP")"
     sleep 1
     [ "$verdict" = ok ]
 }
+
+# The SRTP bridging steps: SDES-SRTP on the platform (A) side, plain RTP on the carrier (B) side.
+step_sbc-aescm() { step_sbc "$1" sbc-aescm; }
+step_sbc-gcm() { step_sbc "$1" sbc-gcm; }
+step_rtpengine-aescm() { step_rtpengine "$1" rtpengine-aescm; }
+step_rtpengine-gcm() { step_rtpengine "$1" rtpengine-gcm; }
 
 step_udprelay() {
     local n="$1" tag="udprelay-$1" verdict
@@ -447,10 +476,25 @@ step_portrelay() {
 # ---------------------------------------------------------------- run
 echo "== work dir $WORK; $(nproc) CPUs, kernel $(uname -r); SBC on 127.0.51.0/24, peers on 127.0.52.0/24"
 echo "== load: $PPS pps per stream per direction, $PAYLOAD-byte payload, ${STEP_SECONDS} s per step (first ${WARMUP_SECONDS} s warm-up), healthy below ${MAX_LOSS_PCT}% loss$([ "$MAX_P99_MS" != 0 ] && echo " and p99 ${MAX_P99_MS} ms"); generator: $([ "$PER_CALL_SOCKETS" = 1 ] && echo "one socket per call leg" || echo "one socket per side"), batch $RTPGEN_BATCH; PIN=$PIN"
-if has_system sbc; then prepare_sbc_config; start_sbc; fi
-if has_system rtpengine; then start_rtpengine; fi
+if has_family sbc; then prepare_sbc_config; start_sbc; fi
+if has_family rtpengine; then start_rtpengine; fi
+# libsrtp2's own cost per packet for each SRTP suite and N, measured here before the load with
+# as many sessions in use as the relay will have (media/srtpcost.c; with Debian's NSS-backed
+# libsrtp2 it grows with the number of calls): what an SRTP<->RTP bridge must add to the plain
+# relay's cost at the very least.
+declare -A SRTPCOST=()
+if has_srtp; then
+    for suite in aescm gcm; do
+        has_system "sbc-$suite" || has_system "rtpengine-$suite" || continue
+        for n in $CALLS; do
+            SRTPCOST[$suite:$n]=$(timeout 120 "$WORK/srtpcost" "$(suite_of "x-$suite")" "$n" 100000 "$PAYLOAD" |
+                sed -n 's/.*mean_us=\([0-9.]*\).*/\1/p')
+        done
+        echo "== libsrtp2 alone, $(suite_of "x-$suite"), us per packet by calls: $(for n in $CALLS; do printf '%s:%s ' "$n" "${SRTPCOST[$suite:$n]}"; done)"
+    done
+fi
 : >"$WORK/results.tsv"
-printf '\n%-9s %6s %5s %7s %8s %7s %7s %8s %6s %6s %7s %5s %6s  %s\n' system calls up pps_in loss% lost p50_us \
+printf '\n%-15s %6s %5s %7s %8s %7s %7s %8s %6s %6s %7s %5s %6s  %s\n' system calls up pps_in loss% lost p50_us \
     p99_us cpu_s core% us/pkt gen% other% verdict
 active=" $SYSTEMS "
 for n in $CALLS; do
@@ -479,14 +523,14 @@ measured=""
 echo
 echo "== media relay summary ($(nproc) CPUs, generator on the same host; $PPS pps x 2 directions per call, $PAYLOAD-byte packets)"
 for s in $SYSTEMS; do
-    if [ "$s" = sbc ] && [ "$SBC_MEDIA_MODE" = 0 ]; then
-        echo "   sbc       : DRY RUN (this sbc does not relay media): no figures"
+    if case "$s" in sbc*) true ;; *) false ;; esac && [ "$SBC_MEDIA_MODE" = 0 ]; then
+        echo "   $(printf '%-15s' "$s") : DRY RUN (this sbc does not relay media): no figures"
         continue
     fi
     read -r bn bus bp99 < <(best "$s"; echo) || true
     if [ -n "${bn:-}" ]; then
         measured="$measured $s"
-        printf '   %-9s : highest healthy N = %s calls (%s packets/s relayed, p99 %s ms); %s us CPU per packet = %s ms per 1,000 packets there\n' \
+        printf '   %-15s : highest healthy N = %s calls (%s packets/s relayed, p99 %s ms); %s us CPU per packet = %s ms per 1,000 packets there\n' \
             "$s" "$bn" "$((bn * 2 * PPS))" "$(awk -v p="$bp99" 'BEGIN { printf "%.1f", p / 1000 }')" "$bus" "$bus"
         if [ "$MAX_P99_MS" = 0 ] && awk -v p="$bp99" 'BEGIN { exit !(p > 50000) }'; then
             echo "               (p99 above 50 ms there: packets queue in the relay's sockets, saturated or starved of CPU; MAX_P99_MS=50 makes that unhealthy)"
@@ -495,7 +539,7 @@ for s in $SYSTEMS; do
             echo "               (no unhealthy step: the real maximum lies above the last step run; raise CALLS)"
         fi
     else
-        echo "   $(printf '%-9s' "$s") : no healthy step"
+        echo "   $(printf '%-15s' "$s") : no healthy step"
     fi
 done
 # common N: the highest N at which every measured system was healthy
@@ -509,7 +553,7 @@ if [ -n "$measured" ]; then
 fi
 if [ -n "$common" ]; then
     echo "   at a common N = $common calls ($((common * 2 * PPS)) packets/s), CPU per 1,000 relayed packets:"
-    for s in $measured; do printf '     %-9s %6s ms  (%s us/packet)\n' "$s" "$(us_at "$s" "$common")" "$(us_at "$s" "$common")"; done
+    for s in $measured; do printf '     %-15s %6s ms  (%s us/packet)\n' "$s" "$(us_at "$s" "$common")" "$(us_at "$s" "$common")"; done
     ratio() { awk -v a="$(us_at "$1" "$common")" -v b="$(us_at "$2" "$common")" 'BEGIN { if (b > 0) printf "%.2f", a / b }'; }
     measured_has() { case " $measured " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
     if measured_has sbc && measured_has rtpengine; then
@@ -530,6 +574,27 @@ if [ -n "$common" ]; then
     if measured_has rtpengine && measured_has udprelay; then
         echo "   rtpengine / udprelay CPU per packet: $(ratio rtpengine udprelay)x"
     fi
+    # SRTP <-> RTP bridging (issue 10's targets): against rtpengine doing the same bridging, and
+    # against the plain relay plus libsrtp2's own cost per packet.
+    for suite in aescm gcm; do
+        measured_has "sbc-$suite" || continue
+        cost=${SRTPCOST[$suite:$common]:-0}
+        if measured_has "rtpengine-$suite"; then
+            echo "   SBC / rtpengine CPU per packet, SRTP $(suite_of "sbc-$suite") <-> RTP: $(ratio "sbc-$suite" "rtpengine-$suite")x   (target: at most 0.6x)"
+            if measured_has rtpengine; then
+                awk -v srtp="$(us_at "rtpengine-$suite" "$common")" -v plain="$(us_at rtpengine "$common")" 'BEGIN {
+                    printf "     (rtpengine: %.2f us/packet = plain %.2f + %.2f; its SRTP is its own, on OpenSSL, not libsrtp2)\n", srtp, plain, srtp - plain
+                }'
+            fi
+        fi
+        if measured_has sbc; then
+            awk -v srtp="$(us_at "sbc-$suite" "$common")" -v plain="$(us_at sbc "$common")" -v lib="$cost" -v name="$(suite_of "sbc-$suite")" 'BEGIN {
+                limit = (plain + lib) * 1.10
+                printf "   SBC SRTP %s <-> RTP: %.2f us/packet = plain %.2f + %.2f; libsrtp2 alone (as many calls) %.2f; target (plain + libsrtp2) x 1.10 = %.2f: %s\n",
+                    name, srtp, plain, srtp - plain, lib, limit, srtp <= limit ? "met" : "NOT met"
+            }'
+        fi
+    done
 elif [ -n "$measured" ]; then
     echo "   no N at which every system was healthy: no ratio"
 fi

@@ -19,6 +19,8 @@ import Prometheus
 ///   malformed, nowhere to send yet): a rising drop rate is RTP injection or a broken latch.
 /// - `sbc_media_bytes_total`: bytes relayed.
 /// - `sbc_media_timeouts_total`: sides that fell silent past the media timeout.
+/// - `sbc_media_srtp_failures_total{reason}`: SRTP/SRTCP packets dropped for `auth` (failed
+///   authentication: forgery or a stale key), `replay`, or another libsrtp2 `error`.
 /// - `sbc_media_icmp_errors_total`: ICMP unreachable errors for packets the relay sent (a dead
 ///   party's process or host; those for a call's current party also reach the B2BUA).
 /// - `sbc_mid_call_failovers_total{trunk,trigger}`: critical calls whose carrier leg on `trunk`
@@ -51,12 +53,39 @@ public final class SBCMetrics: Sendable {
     private let mediaBytes: Counter
     private let mediaTimeouts: Counter
     private let mediaICMPErrors: Counter
+    private let srtpAuthFailures: Counter
+    private let srtpReplays: Counter
+    private let srtpErrors: Counter
     private let midCallFailures: Counter
     private let midCallGap: DurationHistogram
     private let midCallReaction: DurationHistogram
     /// The relay's cumulative totals at the last `setMedia`, so counters advance by the difference.
-    private let lastMedia = LockedState<(relayed: UInt64, dropped: UInt64, bytes: UInt64, timeouts: UInt64, icmp: UInt64)>(
-        (0, 0, 0, 0, 0))
+    private let lastMedia = LockedState<MediaTotals>(MediaTotals())
+
+    /// The relay's cumulative totals, as last published.
+    public struct MediaTotals: Sendable {
+        public var relayed: UInt64 = 0
+        public var dropped: UInt64 = 0
+        public var bytes: UInt64 = 0
+        public var timeouts: UInt64 = 0
+        public var icmpErrors: UInt64 = 0
+        public var srtpAuthFailures: UInt64 = 0
+        public var srtpReplays: UInt64 = 0
+        public var srtpErrors: UInt64 = 0
+
+        public init(relayed: UInt64 = 0, dropped: UInt64 = 0, bytes: UInt64 = 0, timeouts: UInt64 = 0,
+                    icmpErrors: UInt64 = 0, srtpAuthFailures: UInt64 = 0, srtpReplays: UInt64 = 0,
+                    srtpErrors: UInt64 = 0) {
+            self.relayed = relayed
+            self.dropped = dropped
+            self.bytes = bytes
+            self.timeouts = timeouts
+            self.icmpErrors = icmpErrors
+            self.srtpAuthFailures = srtpAuthFailures
+            self.srtpReplays = srtpReplays
+            self.srtpErrors = srtpErrors
+        }
+    }
 
     private static var stateName: MetricNameDescriptor {
         MetricNameDescriptor(
@@ -111,6 +140,10 @@ public final class SBCMetrics: Sendable {
             descriptor: Self.mediaName("timeouts", unit: "total", "Call sides that fell silent past the media timeout"))
         mediaICMPErrors = registry.makeCounter(
             descriptor: Self.mediaName("icmp_errors", unit: "total", "ICMP unreachable errors for packets the relay sent"))
+        let srtp = Self.mediaName("srtp_failures", unit: "total", "SRTP/SRTCP packets dropped by the relay, by reason")
+        srtpAuthFailures = registry.makeCounter(descriptor: srtp, labels: [("reason", "auth")])
+        srtpReplays = registry.makeCounter(descriptor: srtp, labels: [("reason", "replay")])
+        srtpErrors = registry.makeCounter(descriptor: srtp, labels: [("reason", "error")])
         midCallFailures = registry.makeCounter(descriptor: Self.midCallName(
             "failover_failures", unit: "total", "Mid-call failovers that found no replacement carrier leg"))
         midCallGap = registry.makeDurationHistogram(
@@ -148,21 +181,23 @@ public final class SBCMetrics: Sendable {
     public func midCallReaction(_ reaction: Duration) { midCallReaction.record(reaction) }
 
     /// The media relay's current sessions and cumulative totals.
-    public func setMedia(sessions: Int, relayed: UInt64, dropped: UInt64, bytes: UInt64, timeouts: UInt64,
-                         icmpErrors: UInt64 = 0) {
+    public func setMedia(sessions: Int, totals now: MediaTotals) {
         mediaSessions.set(Double(sessions))
         let last = lastMedia.withLock { last in
-            defer { last = (relayed, dropped, bytes, timeouts, icmpErrors) }
+            defer { last = now }
             return last
         }
         func advance(_ counter: Counter, _ now: UInt64, _ before: UInt64) {
             if now > before { counter.increment(by: Int64(clamping: now - before)) }
         }
-        advance(mediaRelayed, relayed, last.relayed)
-        advance(mediaDropped, dropped, last.dropped)
-        advance(mediaBytes, bytes, last.bytes)
-        advance(mediaTimeouts, timeouts, last.timeouts)
-        advance(mediaICMPErrors, icmpErrors, last.icmp)
+        advance(mediaRelayed, now.relayed, last.relayed)
+        advance(mediaDropped, now.dropped, last.dropped)
+        advance(mediaBytes, now.bytes, last.bytes)
+        advance(mediaTimeouts, now.timeouts, last.timeouts)
+        advance(mediaICMPErrors, now.icmpErrors, last.icmpErrors)
+        advance(srtpAuthFailures, now.srtpAuthFailures, last.srtpAuthFailures)
+        advance(srtpReplays, now.srtpReplays, last.srtpReplays)
+        advance(srtpErrors, now.srtpErrors, last.srtpErrors)
     }
 
     /// Marks `state` as the trunk's current state (1) and every state it was in before as 0.

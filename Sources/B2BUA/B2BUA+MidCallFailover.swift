@@ -227,9 +227,9 @@ extension B2BUA {
     /// Calls whose turn came under their group's `max_rate`.
     mutating func releasePacedFailovers(now: Duration) {
         for name in Array(midCallPacers.keys) {
-            guard let due = midCallPacers[name]?.nextRelease, due <= now else { continue }
-            let released = midCallPacers[name]!.release(now: now)
-            if midCallPacers[name]!.isIdle(now: now) { midCallPacers[name] = nil }
+            guard var pacer = midCallPacers[name], let due = pacer.nextRelease, due <= now else { continue }
+            let released = pacer.release(now: now)
+            midCallPacers[name] = pacer.isIdle(now: now) ? nil : pacer
             for handle in released {
                 guard let call = calls[handle], case .failingOver(let failover) = call.phase,
                       case .queued = failover.stage

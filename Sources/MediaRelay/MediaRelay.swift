@@ -14,23 +14,30 @@ import Synchronization
 /// state is touched by one thread and the packet path takes no lock.
 public final class MediaRelay: Sendable {
     private let threads: [RelayWorkerThread]
+    /// Builds SRTP contexts before commands reach the workers and frees retired ones.
+    private let setup: RelaySetupThread
     private let stopped = Mutex(false)
 
-    /// Starts the worker threads. Fails (with nothing left running) when a loop's descriptors or
-    /// a thread cannot be created.
+    /// Starts the worker threads and the SRTP setup thread. Fails (with nothing left running)
+    /// when a loop's descriptors or a thread cannot be created.
     public init(settings: MediaRelaySettings, logger: Logger,
                 events: @escaping @Sendable (MediaEvent) -> Void) throws(SystemError) {
+        let setup = try RelaySetupThread(logger: logger)
         var started: [RelayWorkerThread] = []
         for index in 0..<max(1, settings.workers) {
             do throws(SystemError) {
-                started.append(try RelayWorkerThread(index: index, settings: settings, logger: logger, events: events))
+                started.append(try RelayWorkerThread(index: index, settings: settings, logger: logger, setup: setup,
+                                                     events: events))
             } catch {
                 for thread in started { thread.requestStop() }
                 for thread in started { thread.join() }
+                setup.requestStop()
+                setup.join()
                 throw error
             }
         }
         threads = started
+        self.setup = setup
         logger.info("media relay started", metadata: [
             "workers": "\(started.count)", "latch": "\(settings.latchPolicy)",
             "socket_buffer": "\(settings.socketBufferBytes)",
@@ -44,10 +51,13 @@ public final class MediaRelay: Sendable {
     public var workerCount: Int { threads.count }
 
     /// Queues `command` for worker `worker` (taken modulo the worker count). Thread-safe; never
-    /// blocks on I/O. Ignored after `stopAndJoin`.
+    /// blocks on I/O. Ignored after `stopAndJoin`. Commands for one worker are carried out in
+    /// the order submitted; one whose SRTP keys changed reaches the worker after the setup
+    /// thread built its contexts (about a millisecond per side), and the worker's later commands
+    /// wait behind it.
     public func submit(_ command: MediaCommand, worker: Int) {
         let count = threads.count
-        threads[((worker % count) + count) % count].mailbox.post(command)
+        threads[((worker % count) + count) % count].gate.submit(command)
     }
 
     /// Stops every worker, closing every socket, and waits for the threads to exit. No event is
@@ -60,6 +70,9 @@ public final class MediaRelay: Sendable {
         guard first else { return }
         for thread in threads { thread.requestStop() }
         for thread in threads { thread.join() }
+        // After the workers: until they exit they may still hand it contexts to free.
+        setup.requestStop()
+        setup.join()
     }
 
     /// Totals across workers, as last published (at most one timeout-check interval old).

@@ -1,10 +1,13 @@
 import Media
+import SRTP
 
 /// The per-packet state of one side of one stream, kept in the worker's flat leg table.
 ///
-/// Only plain integers and value types of them (no references, no strings), so the packet loop
-/// reads and updates it through a pointer without reference counting. Legs come in pairs (a at
-/// an even index, b at the next), so the other side of a stream is `index ^ 1`.
+/// Only plain integers and value types of them (no strong references, no strings), so the packet
+/// loop reads and updates it through a pointer without reference counting. The SRTP contexts are
+/// unmanaged references: the leg's `RelayLegTable.srtp` entry owns them and is always changed
+/// together with them. Legs come in pairs (a at an even index, b at the next), so the other side
+/// of a stream is `index ^ 1`.
 ///
 /// The leg also owns its sockets' descriptors: an epoll event names the leg directly (see
 /// `RelayEpollToken`), so readiness costs one cache line, the one the packet loop needs anyway.
@@ -31,6 +34,15 @@ struct RelayLeg {
     var carriesRTP = true
     /// CLOCK_MONOTONIC of the last accepted RTP packet's batch; 0 = none yet.
     var lastRTPNanoseconds: UInt64 = 0
+    /// Either side of this stream speaks SRTP: the one flag the packet loop tests, so a plain
+    /// stream pays a predictable branch and nothing else.
+    var streamHasSRTP = false
+    /// This side speaks SRTP: what it sends is unprotected with `srtpInbound` before anything
+    /// else looks at it, what goes to it is protected with `srtpOutbound`. Secure with nil
+    /// contexts means they could not be built: everything from and to the side is dropped.
+    var isSecure = false
+    var srtpInbound: Unmanaged<SRTPContext>?
+    var srtpOutbound: Unmanaged<SRTPContext>?
 
     var packetsReceived: UInt64 = 0
     var bytesReceived: UInt64 = 0
@@ -38,6 +50,11 @@ struct RelayLeg {
     var bytesForwarded: UInt64 = 0
     var packetsDropped: UInt64 = 0
     var rtcpPackets: UInt64 = 0
+    /// Packets from this side that failed SRTP authentication, or its replay check.
+    var srtpAuthFailures: UInt64 = 0
+    var srtpReplays: UInt64 = 0
+    /// Other SRTP failures: unprotecting this side's packets or protecting packets for it.
+    var srtpErrors: UInt64 = 0
     var receive = RTPReceiveStatistics()
 
     init(policy: SourceLatchPolicy) {
@@ -51,10 +68,14 @@ struct RelayLeg {
     var rtcpSendFD: Int32 { rtcpFD >= 0 ? rtcpFD : rtpFD }
 
     var statistics: MediaLegStatistics {
-        MediaLegStatistics(packetsReceived: packetsReceived, bytesReceived: bytesReceived,
-                           packetsForwarded: packetsForwarded, packetsDropped: packetsDropped,
-                           rtcpPackets: rtcpPackets, packetsLost: receive.cumulativeLost,
-                           jitterMilliseconds: receive.jitterMilliseconds(clockRate: clockRate),
-                           latchedSource: rtpLatch.source?.address)
+        var statistics = MediaLegStatistics(packetsReceived: packetsReceived, bytesReceived: bytesReceived,
+                                            packetsForwarded: packetsForwarded, packetsDropped: packetsDropped,
+                                            rtcpPackets: rtcpPackets, packetsLost: receive.cumulativeLost,
+                                            jitterMilliseconds: receive.jitterMilliseconds(clockRate: clockRate),
+                                            latchedSource: rtpLatch.source?.address)
+        statistics.srtpAuthFailures = srtpAuthFailures
+        statistics.srtpReplays = srtpReplays
+        statistics.srtpErrors = srtpErrors
+        return statistics
     }
 }

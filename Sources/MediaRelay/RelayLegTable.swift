@@ -18,6 +18,9 @@ struct RelayLegTable {
     private(set) var highWater = 0
     private var free: [Int32] = []
     private(set) var streamCount = 0
+    /// Owners of the legs' SRTP contexts, by leg index (entries below `legLimit`): a leg's
+    /// unmanaged references are valid exactly as long as its entry holds them.
+    private(set) var srtp: [RelayLegSRTP?] = []
 
     init(streamCapacity: Int = 32) {
         self.streamCapacity = max(1, streamCapacity)
@@ -46,6 +49,7 @@ struct RelayLegTable {
             slot = Int32(highWater)
             (legs + 2 * highWater).initialize(to: a)
             (legs + 2 * highWater + 1).initialize(to: b)
+            srtp.append(contentsOf: [nil, nil])
             highWater += 1
         }
         for i in 0..<4 {
@@ -55,15 +59,36 @@ struct RelayLegTable {
         return slot
     }
 
-    /// Frees a stream slot whose sockets are already closed.
-    mutating func releaseStream(_ slot: Int32) {
-        legs[2 * Int(slot)].session = -1
-        legs[2 * Int(slot) + 1].session = -1
+    /// Frees a stream slot whose sockets are already closed. Its legs' SRTP state goes into
+    /// `retired`, for the caller to free off the packet path.
+    mutating func releaseStream(_ slot: Int32, retiring retired: inout [RelayLegSRTP]) {
+        for index in 2 * Int(slot)...2 * Int(slot) + 1 {
+            if let old = srtp[index] { retired.append(old) }
+            srtp[index] = nil
+            legs[index].session = -1
+        }
         for i in 0..<4 {
             csbc_relay_destination_clear(destinations + 4 * Int(slot) + i)
         }
         free.append(slot)
         streamCount -= 1
+    }
+
+    /// Installs `srtp` on leg `index` (nil: plain) and returns what it replaces, for the caller
+    /// to free off the packet path. Called between receive batches, so the packet path sees the
+    /// old contexts or the new ones, never a mix; the stream's `streamHasSRTP` follows.
+    mutating func setSRTP(_ srtp: RelayLegSRTP?, leg index: Int32) -> RelayLegSRTP? {
+        let old = self.srtp[Int(index)]
+        self.srtp[Int(index)] = srtp
+        let leg = legs + Int(index)
+        leg.pointee.isSecure = srtp != nil
+        leg.pointee.srtpInbound = srtp?.inbound.map { Unmanaged.passUnretained($0) }
+        leg.pointee.srtpOutbound = srtp?.outbound.map { Unmanaged.passUnretained($0) }
+        let first = Int(index) & ~1
+        let streamHasSRTP = self.srtp[first] != nil || self.srtp[first + 1] != nil
+        legs[first].streamHasSRTP = streamHasSRTP
+        legs[first + 1].streamHasSRTP = streamHasSRTP
+        return old
     }
 
     @inline(__always)

@@ -11,7 +11,7 @@ import Synchronization
 /// never race a late `post` into writing to a closed, or worse reused, descriptor.
 final class RelayMailbox: Sendable {
     private struct Inbox: ~Copyable {
-        var commands: [MediaCommand] = []
+        var commands: [RelayCommand] = []
         var stopping = false
         var closed = false
     }
@@ -25,7 +25,8 @@ final class RelayMailbox: Sendable {
     }
 
     /// Queues a command; dropped once the worker is stopping (its sessions are being closed).
-    func post(_ command: MediaCommand) {
+    /// Only `RelayCommandGate` posts, which keeps commands in submission order.
+    func post(_ command: RelayCommand) {
         inbox.withLock { inbox in
             guard !inbox.stopping, !inbox.closed else { return }
             inbox.commands.append(command)
@@ -45,7 +46,7 @@ final class RelayMailbox: Sendable {
 
     /// Worker side: swaps the queued commands into `commands` (which must be empty) and says
     /// whether a stop was requested.
-    func take(into commands: inout [MediaCommand]) -> Bool {
+    func take(into commands: inout [RelayCommand]) -> Bool {
         var counter: UInt64 = 0
         _ = csbc_eventfd_read(eventFD, &counter)
         return inbox.withLock { inbox in

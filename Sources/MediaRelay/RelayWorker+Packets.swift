@@ -11,10 +11,15 @@ extension RelayWorker {
     /// class `var` access, so no exclusivity checks or reference counting per packet); the helpers
     /// it calls are inlinable value types, and the only call that is not inlined is `latched`, once
     /// per latch. Counters go into the leg, once per batch.
+    ///
+    /// SRTP: a stream where either side is secure takes `admitSRTP` instead of the plain latch
+    /// check (unprotect, protect, then latch); a plain stream pays that one branch. `peer` is the
+    /// other side's leg, whose outbound context protects what goes there.
     @inline(__always)
     func relayReadable(leg: UnsafeMutablePointer<RelayLeg>, index: Int32, isRTCPSocket: Bool,
-                       peerRTP: UnsafePointer<csbc_relay_destination>) {
+                       peer: UnsafeMutablePointer<RelayLeg>, peerRTP: UnsafePointer<csbc_relay_destination>) {
         let peerRTCP = peerRTP + 1
+        let srtp = leg.pointee.streamHasSRTP
         let fd = isRTCPSocket ? leg.pointee.rtcpFD : leg.pointee.rtpFD
         let batch = self.batch
         let packets = self.packets
@@ -63,7 +68,10 @@ extension RelayWorker {
                 // RTP has no business on an RTCP port, nor RTCP on the RTP port of a leg that
                 // does not mux: drop them before they could latch a port to the wrong source.
                 if isRTCPSocket ? isRTP : (!isRTP && !leg.pointee.isRTCPMuxed) { continue }
-                let verdict = isRTCPSocket ? leg.pointee.rtcpLatch.admit(source) : leg.pointee.rtpLatch.admit(source)
+                let verdict = srtp
+                    ? RelayWorker.admitSRTP(packet, from: leg, to: peer, source: source, isRTP: isRTP,
+                                            rtcpLatch: isRTCPSocket, destination: isRTP ? peerRTP : peerRTCP)
+                    : isRTCPSocket ? leg.pointee.rtcpLatch.admit(source) : leg.pointee.rtpLatch.admit(source)
                 if verdict != .accepted {
                     if verdict == .rejected { continue }
                     latched(leg: index, rtcp: isRTCPSocket)

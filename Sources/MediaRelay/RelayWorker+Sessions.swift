@@ -7,11 +7,12 @@ import SBCSystem
 extension RelayWorker {
     // MARK: - Commands
 
-    func apply(_ spec: MediaSessionSpec, now: Duration) {
+    /// `prepared` is the command as the mailbox carried it, with the SRTP contexts built for it.
+    func apply(_ spec: MediaSessionSpec, prepared: RelayCommand, now: Duration) {
         if let slot = sessionSlots[spec.id], let session = sessions[Int(slot)] {
-            update(session, to: spec, now: now)
+            update(session, to: spec, prepared: prepared, now: now)
         } else {
-            create(spec, now: now)
+            create(spec, prepared: prepared, now: now)
         }
     }
 
@@ -52,7 +53,7 @@ extension RelayWorker {
 
     // MARK: - Create
 
-    private func create(_ spec: MediaSessionSpec, now: Duration) {
+    private func create(_ spec: MediaSessionSpec, prepared: RelayCommand, now: Duration) {
         let slot: Int32
         if let reused = freeSessionSlots.popLast() {
             slot = reused
@@ -63,7 +64,7 @@ extension RelayWorker {
         let session = RelaySession(spec: spec, slot: slot, logger: logger, now: now)
         for streamSpec in spec.streams {
             do throws(SystemError) {
-                try addStream(streamSpec, to: session)
+                try addStream(streamSpec, to: session, prepared: prepared)
             } catch {
                 // No partial session: whatever was bound for it is closed again.
                 for stream in session.streams { removeStream(stream.slot) }
@@ -91,7 +92,8 @@ extension RelayWorker {
     }
 
     /// Binds a stream's sockets and sets up its legs. On failure nothing of the stream remains.
-    private func addStream(_ spec: MediaStreamSpec, to session: RelaySession) throws(SystemError) {
+    private func addStream(_ spec: MediaStreamSpec, to session: RelaySession,
+                           prepared: RelayCommand) throws(SystemError) {
         var a = RelayLeg(policy: settings.latchPolicy)
         a.side = .a
         configure(&a, spec.a, session: session, stream: spec.index)
@@ -112,6 +114,10 @@ extension RelayWorker {
         session.streams.append(RelaySession.Stream(index: spec.index, slot: slot, spec: spec))
         refreshDestinations(of: 2 * slot)
         refreshDestinations(of: 2 * slot + 1)
+        for side in MediaSide.allCases {
+            setSRTP(leg: 2 * slot + Int32(side.rawValue), keys: spec.relaySRTP(side), stream: spec.index,
+                    prepared: prepared, session: session)
+        }
     }
 
     private func configure(_ leg: inout RelayLeg, _ spec: MediaLegSpec, session: RelaySession, stream: Int) {
@@ -146,7 +152,7 @@ extension RelayWorker {
 
     // MARK: - Update
 
-    private func update(_ session: RelaySession, to spec: MediaSessionSpec, now: Duration) {
+    private func update(_ session: RelaySession, to spec: MediaSessionSpec, prepared: RelayCommand, now: Duration) {
         let old = session.spec
         var remoteChanged = [false, false]
         var failure: SystemError?
@@ -164,7 +170,7 @@ extension RelayWorker {
         for streamSpec in spec.streams {
             guard let position = session.streams.firstIndex(where: { $0.index == streamSpec.index }) else {
                 do throws(SystemError) {
-                    try addStream(streamSpec, to: session)
+                    try addStream(streamSpec, to: session, prepared: prepared)
                 } catch {
                     failure = failure ?? error
                 }
@@ -183,6 +189,9 @@ extension RelayWorker {
                 } catch {
                     failure = failure ?? error
                 }
+                // Same keys keep the contexts (and rollover counters); others swap in whole.
+                setSRTP(leg: legIndex, keys: streamSpec.relaySRTP(side), stream: streamSpec.index,
+                        prepared: prepared, session: session)
             }
             session.streams[position].spec = streamSpec
         }
@@ -352,7 +361,7 @@ extension RelayWorker {
             closeSockets(leg: legIndex)
             retire(leg: legIndex)
         }
-        legs.releaseStream(slot)
+        legs.releaseStream(slot, retiring: &retiredSRTP)
     }
 
     // MARK: - Destinations

@@ -32,6 +32,8 @@ final class RelayWorker: @unchecked Sendable {
     let logger: Logger
     let events: @Sendable (MediaEvent) -> Void
     let mailbox: RelayMailbox
+    /// Where retired SRTP contexts are freed (`srtp_dealloc` is not free either).
+    let setup: RelaySetupThread
     let epollFD: Int32
 
     var legs = RelayLegTable()
@@ -45,7 +47,7 @@ final class RelayWorker: @unchecked Sendable {
     let batch: OpaquePointer
     let packets: UnsafeMutablePointer<csbc_relay_packet>
     private let epollEvents: UnsafeMutablePointer<csbc_epoll_event>
-    private var pendingCommands: [MediaCommand] = []
+    private var pendingCommands: [RelayCommand] = []
     private var stopping = false
 
     /// Totals of legs already freed; live legs are summed when counters are published, so the
@@ -60,9 +62,12 @@ final class RelayWorker: @unchecked Sendable {
     var tickNumber: UInt64 = 1
     /// Slots of sessions with ICMP errors not yet reported (each once, see `unreachableQueued`).
     var unreachableSessions: [Int32] = []
+    /// SRTP state the commands being handled replaced or freed, handed to `setup` afterwards.
+    var retiredSRTP: [RelayLegSRTP] = []
 
     init(index: Int, settings: MediaRelaySettings, logger: Logger,
-         events: @escaping @Sendable (MediaEvent) -> Void, mailbox: RelayMailbox) throws(SystemError) {
+         events: @escaping @Sendable (MediaEvent) -> Void, mailbox: RelayMailbox,
+         setup: RelaySetupThread) throws(SystemError) {
         self.index = index
         self.settings = settings
         var logger = logger
@@ -70,6 +75,7 @@ final class RelayWorker: @unchecked Sendable {
         self.logger = logger
         self.events = events
         self.mailbox = mailbox
+        self.setup = setup
         epollFD = try Syscall.checked("epoll_create1", context: "media worker \(index)") { csbc_epoll_create() }
         guard let batch = csbc_relay_batch_create(Int32(RelayWorker.batchSize), RelayWorker.slotBytes) else {
             let error = SystemError.current("malloc", context: "media worker \(index) batch")
@@ -131,7 +137,7 @@ final class RelayWorker: @unchecked Sendable {
                     takeSocketErrors(leg: token.leg, isRTCPSocket: token.isRTCP)
                 }
                 relayReadable(leg: leg, index: token.leg, isRTCPSocket: token.isRTCP,
-                              peerRTP: destinationBase + 2 * Int(token.leg ^ 1))
+                              peer: legBase + Int(token.leg ^ 1), peerRTP: destinationBase + 2 * Int(token.leg ^ 1))
             }
             if !unreachableSessions.isEmpty {
                 reportUnreachable()
@@ -155,14 +161,20 @@ final class RelayWorker: @unchecked Sendable {
         }
         let now = Duration.nanoseconds(Int64(clamping: csbc_monotonic_now_ns()))
         for command in pendingCommands {
-            switch command {
+            switch command.command {
             case .apply(let spec):
-                apply(spec, now: now)
+                apply(spec, prepared: command, now: now)
             case .destroy(let id):
                 destroy(id)
             }
         }
         pendingCommands.removeAll(keepingCapacity: true)
+        if !retiredSRTP.isEmpty {
+            let retired = retiredSRTP
+            retiredSRTP = []
+            // Freed there; if it is already stopping, they are freed here when `retired` goes.
+            setup.enqueue { _ = retired }
+        }
         publishCounters()
     }
 
@@ -177,6 +189,9 @@ final class RelayWorker: @unchecked Sendable {
             totals.packetsRelayed &+= leg.pointee.packetsForwarded
             totals.packetsDropped &+= leg.pointee.packetsDropped
             totals.bytesRelayed &+= leg.pointee.bytesForwarded
+            totals.srtpAuthFailures &+= leg.pointee.srtpAuthFailures
+            totals.srtpReplays &+= leg.pointee.srtpReplays
+            totals.srtpErrors &+= leg.pointee.srtpErrors
         }
         mailbox.publish(totals)
     }
@@ -187,6 +202,9 @@ final class RelayWorker: @unchecked Sendable {
         retiredTotals.packetsRelayed &+= leg.pointee.packetsForwarded
         retiredTotals.packetsDropped &+= leg.pointee.packetsDropped
         retiredTotals.bytesRelayed &+= leg.pointee.bytesForwarded
+        retiredTotals.srtpAuthFailures &+= leg.pointee.srtpAuthFailures
+        retiredTotals.srtpReplays &+= leg.pointee.srtpReplays
+        retiredTotals.srtpErrors &+= leg.pointee.srtpErrors
     }
 
     private func closeEverything() {

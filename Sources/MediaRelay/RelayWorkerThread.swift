@@ -5,40 +5,36 @@ import Media
 import SBCSystem
 import Synchronization
 
-/// A media worker's OS thread and mailbox, as seen from other threads.
-///
-/// A real pthread rather than a task: the worker blocks in epoll_wait, which would starve the
-/// cooperative pool, and a named thread ("media-N") shows in `top -H` and core dumps.
+/// A media worker's OS thread ("media-N", see `RelayThread`) and mailbox, as seen from other
+/// threads.
 final class RelayWorkerThread: Sendable {
     let mailbox: RelayMailbox
+    /// The only way commands reach `mailbox` (see `RelayCommandGate` for why).
+    let gate: RelayCommandGate
     private let thread: pthread_t
     private let joined = Mutex(false)
 
-    init(index: Int, settings: MediaRelaySettings, logger: Logger,
+    init(index: Int, settings: MediaRelaySettings, logger: Logger, setup: RelaySetupThread,
          events: @escaping @Sendable (MediaEvent) -> Void) throws(SystemError) {
         let mailbox = try RelayMailbox()
         let worker: RelayWorker
         do throws(SystemError) {
-            worker = try RelayWorker(index: index, settings: settings, logger: logger, events: events, mailbox: mailbox)
+            worker = try RelayWorker(index: index, settings: settings, logger: logger, events: events, mailbox: mailbox,
+                                     setup: setup)
         } catch {
             mailbox.close()
             throw error
         }
-        let box = Unmanaged.passRetained(worker).toOpaque()
-        var tid = pthread_t()
-        let rc = pthread_create(&tid, nil, { argument in
-            let worker = Unmanaged<RelayWorker>.fromOpaque(argument!).takeRetainedValue()
-            _ = csbc_set_thread_name("media-\(worker.index)")
-            worker.run()
-            return nil
-        }, box)
-        guard rc == 0 else {
-            Unmanaged<RelayWorker>.fromOpaque(box).release()
+        let tid: pthread_t
+        do throws(SystemError) {
+            tid = try RelayThread.start(name: "media-\(index)", context: "media worker \(index)") { worker.run() }
+        } catch {
             worker.releaseResources()
             mailbox.close()
-            throw SystemError(syscall: "pthread_create", errno: rc, context: "media worker \(index)")
+            throw error
         }
         self.mailbox = mailbox
+        self.gate = RelayCommandGate(mailbox: mailbox, setup: setup)
         self.thread = tid
     }
 

@@ -193,8 +193,10 @@ public final class SignallingServer {
     private func publishMediaCounters() {
         guard let mediaRelay else { return }
         let counters = mediaRelay.counters()
-        metrics.setMedia(sessions: counters.sessions, relayed: counters.packetsRelayed, dropped: counters.packetsDropped,
-                         bytes: counters.bytesRelayed, timeouts: counters.timeouts, icmpErrors: counters.icmpErrors)
+        metrics.setMedia(sessions: counters.sessions, totals: SBCMetrics.MediaTotals(
+            relayed: counters.packetsRelayed, dropped: counters.packetsDropped, bytes: counters.bytesRelayed,
+            timeouts: counters.timeouts, icmpErrors: counters.icmpErrors, srtpAuthFailures: counters.srtpAuthFailures,
+            srtpReplays: counters.srtpReplays, srtpErrors: counters.srtpErrors))
         _ = loop.schedule(after: Self.mediaCounterInterval) { [unowned self] in self.publishMediaCounters() }
     }
 

@@ -47,7 +47,7 @@ public final class SQLiteDatabase {
         if mode == .readWriteCreate {
             // Readers never block the writer and commits need no fsync of the main file: what
             // a CDR store wants. NORMAL can lose the last commits on power loss, never corrupt.
-            let journal = try pragma("journal_mode", set: "WAL")
+            let journal = try switchToWAL(busyTimeoutMs: busyTimeoutMs)
             if journal?.lowercased() != "wal", path != ":memory:" {
                 throw SQLiteError(code: SQLITE_ERROR, message: "journal_mode is \(journal ?? "nil"), wanted wal",
                                   context: "open \(path)")
@@ -97,6 +97,22 @@ public final class SQLiteDatabase {
         let statement = try prepare(value.map { "PRAGMA \(name) = \($0)" } ?? "PRAGMA \(name)")
         defer { statement.finalize() }
         return try statement.step() ? statement.optionalString(at: 0) : nil
+    }
+
+    /// `PRAGMA journal_mode = WAL`, retried while another connection holds the lock it needs.
+    /// Why a loop of our own: changing a fresh file's journal mode needs an exclusive lock, and
+    /// SQLite answers SQLITE_BUSY at once rather than calling the busy handler when waiting
+    /// could deadlock, e.g. while a second process opening the same fresh file migrates it.
+    private func switchToWAL(busyTimeoutMs: Int32) throws(SQLiteError) -> String? {
+        var waited: Int32 = 0
+        while true {
+            do throws(SQLiteError) {
+                return try pragma("journal_mode", set: "WAL")
+            } catch where error.code & 0xFF == SQLITE_BUSY && waited < busyTimeoutMs {
+                usleep(10_000)
+                waited += 10
+            }
+        }
     }
 
     /// The journal mode in force ("wal" for a writer connection).

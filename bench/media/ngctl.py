@@ -9,13 +9,19 @@
       All calls advertise the same A / B media address (one generator socket per side), unless
       --per-call-ports: call i advertises A port + 2i and B port + 2i, and the stream file uses
       rtpgen's "SRCIP:SRCPORT DSTIP DSTPORT" form (one generator socket per call leg).
+      --srtp SUITE: A offers RTP/SAVP with an a=crypto of that suite (a fresh key per call) and
+      the offer carries "transport-protocol: RTP/AVP", so rtpengine bridges SRTP on A's side to
+      plain RTP on B's; stream 2i gets "tx=SUITE:A's key", stream 2i+1 "rx=SUITE:rtpengine's key"
+      (see rtpgen.c), as sipcalls.py --srtp does for the SBC.
   ngctl.py delete --calls FILE        delete all calls listed (call-id from-tag per line)
   ngctl.py ping | stats | list        misc
 
 SwiftSBC bench copy of ../shared/peers/ngctl.py (bench/ keeps its own copies). Changes: SDP offers
-PCMU + telephone-event, --per-call-ports, default NG address on the bench block 127.0.52.0/24.
+PCMU + telephone-event, --per-call-ports, --srtp, default NG address on the bench block 127.0.52.0/24.
 """
-import argparse, os, random, re, socket, sys, time
+import argparse, base64, os, random, re, socket, sys, time
+
+SRTP_KEY_BYTES = {'AES_CM_128_HMAC_SHA1_80': 30, 'AES_CM_128_HMAC_SHA1_32': 30, 'AEAD_AES_128_GCM': 28}
 
 
 def benc(x):
@@ -78,10 +84,20 @@ class NG:
         raise RuntimeError('ng timeout')
 
 
-def sdp(ip, port, sess):
+def sdp(ip, port, sess, crypto=None):
+    proto = 'RTP/SAVP' if crypto else 'RTP/AVP'
+    line = f"a=crypto:1 {crypto[0]} inline:{crypto[1]}\r\n" if crypto else ''
     return (f"v=0\r\no=- {sess} 1 IN IP4 {ip}\r\ns=peerbench\r\nc=IN IP4 {ip}\r\nt=0 0\r\n"
-            f"m=audio {port} RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\n"
-            f"a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\na=ptime:20\r\na=sendrecv\r\n")
+            f"m=audio {port} {proto} 0 101\r\na=rtpmap:0 PCMU/8000\r\n"
+            f"a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\na=ptime:20\r\na=sendrecv\r\n{line}")
+
+
+def crypto_key(s, suite):
+    s = s.decode() if isinstance(s, bytes) else s
+    m = re.search(r'^a=crypto:\d+ ' + re.escape(suite) + r' inline:([A-Za-z0-9+/=]+)', s, re.M)
+    if not m:
+        raise RuntimeError(f'no {suite} a=crypto in the answer:\n{s}')
+    return m.group(1)
 
 
 def media_port(s):
@@ -99,6 +115,7 @@ def main():
     s.add_argument('--a', default='127.0.52.20:20000'); s.add_argument('--b', default='127.0.52.21:20000')
     s.add_argument('--per-call-ports', action='store_true', help='call i uses A/B port + 2i')
     s.add_argument('--streams', required=True); s.add_argument('--calls', required=True)
+    s.add_argument('--srtp', choices=sorted(SRTP_KEY_BYTES), help="A's side speaks SDES-SRTP with this suite")
     d = sub.add_parser('delete'); d.add_argument('--calls', required=True)
     sub.add_parser('ping'); sub.add_parser('stats'); sub.add_parser('list')
     a = ap.parse_args()
@@ -118,18 +135,24 @@ def main():
             for i in range(a.n):
                 cid = f'pb-{os.getpid()}-{i}@peerbench'; ft = f'ft{i}'; tt = f'tt{i}'
                 pa, pb = (aport + 2 * i, bport + 2 * i) if a.per_call_ports else (aport, bport)
-                r = ng.cmd({'command': 'offer', 'call-id': cid, 'from-tag': ft,
-                            'sdp': sdp(aip, pa, 1000 + i), 'replace': ['origin', 'session-connection'],
-                            'ICE': 'remove'})
+                key = base64.b64encode(os.urandom(SRTP_KEY_BYTES[a.srtp])).decode() if a.srtp else None
+                offer = {'command': 'offer', 'call-id': cid, 'from-tag': ft,
+                         'sdp': sdp(aip, pa, 1000 + i, (a.srtp, key) if key else None),
+                         'replace': ['origin', 'session-connection'], 'ICE': 'remove'}
+                if a.srtp:
+                    offer['transport-protocol'] = 'RTP/AVP'    # B's side plain
+                r = ng.cmd(offer)
                 ip_b, port_b = media_port(r['sdp'])      # where B must send (rtpengine, B-facing)
                 r = ng.cmd({'command': 'answer', 'call-id': cid, 'from-tag': ft, 'to-tag': tt,
                             'sdp': sdp(bip, pb, 5000 + i), 'replace': ['origin', 'session-connection'],
                             'ICE': 'remove'})
                 ip_a, port_a = media_port(r['sdp'])      # where A must send (rtpengine, A-facing)
+                tx = f' tx={a.srtp}:{key}' if key else ''
+                rx = f" rx={a.srtp}:{crypto_key(r['sdp'], a.srtp)}" if key else ''
                 if a.per_call_ports:
-                    sf.write(f'{aip}:{pa} {ip_a} {port_a}\n{bip}:{pb} {ip_b} {port_b}\n')
+                    sf.write(f'{aip}:{pa} {ip_a} {port_a}{tx}\n{bip}:{pb} {ip_b} {port_b}{rx}\n')
                 else:
-                    sf.write(f'0 {ip_a} {port_a}\n1 {ip_b} {port_b}\n')
+                    sf.write(f'0 {ip_a} {port_a}{tx}\n1 {ip_b} {port_b}{rx}\n')
                 cf.write(f'{cid} {ft}\n')
         dt = time.time() - t0
         print(f'setup {a.n} calls in {dt:.2f}s ({a.n / dt:.0f} offer+answer pairs/s)')

@@ -1,6 +1,6 @@
 // rtpgen.c - paced RTP-like UDP generator + sink (sendmmsg / recvmmsg), for loopback relay benchmarks.
 //
-// Build: gcc -O2 -Wall -pthread -o bin/rtpgen src/rtpgen.c -lm
+// Build: see the SRTP note below (libsrtp2 is linked).
 //
 // Sockets:  -b IP:PORT      bind a socket (repeatable; first is index 0, next 1, ...)
 // Streams:  -f FILE         lines "SOCKIDX DSTIP DSTPORT" ; stream id = line number (0-based;
@@ -35,10 +35,19 @@
 // Output: one summary block with tx/rx counts, loss %, achieved rates, latency p50/p99/p99.9/max,
 // and per-thread CPU (getrusage RUSAGE_THREAD).
 //
+// SRTP (libsrtp2): a stream-file line may end with "tx=SUITE:KEY" (the stream's packets are
+// protected with that master key and salt, base64 as in a=crypto's inline:) and/or "rx=SUITE:KEY"
+// (packets of that stream arriving at any socket are unprotected with it; the stream is known from
+// the SSRC, which SRTP leaves in the clear). SUITE: AES_CM_128_HMAC_SHA1_80,
+// AES_CM_128_HMAC_SHA1_32 or AEAD_AES_128_GCM. Packets that fail to unprotect count as bad
+// (and as srtp_fail).
+//
+// Build: gcc -O2 -Wall -pthread -o rtpgen rtpgen.c -lm $(pkg-config --cflags --libs libsrtp2)
+//
 // SwiftSBC bench copy of ../shared/peers/src/rtpgen.c. Changes: the "SRCIP:SRCPORT DSTIP DSTPORT"
 // stream-file form (per-stream source sockets, no fixed socket limit), the socket-grouped
-// transmit order described above, and latency percentiles above 100 ms (1 ms buckets up to 10 s;
-// before, any percentile above 100 ms printed the maximum).
+// transmit order described above, latency percentiles above 100 ms (1 ms buckets up to 10 s;
+// before, any percentile above 100 ms printed the maximum), and SRTP per stream.
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -58,13 +67,15 @@
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
+#include <srtp2/srtp.h>
 
 #define MAXEV 256
 #define MAXB 1024
 #define HBUCK 100000 /* 1 us buckets up to 100 ms */
 #define HBUCK_MS 10000 /* then 1 ms buckets up to 10 s */
 
-typedef struct { int sock; struct sockaddr_in dst; } stream_t;
+typedef struct { int sock; struct sockaddr_in dst; srtp_t tx, rx; } stream_t;
+#define SRTP_ROOM 160 /* SRTP_MAX_TRAILER_LEN (144) rounded up, after every packet buffer */
 
 static int nsock = 0, cap_sock = 0, *socks = NULL;
 static stream_t *streams = NULL;
@@ -81,7 +92,7 @@ static uint64_t tx_total = 0, tx_late_max = 0, tx_skipped = 0;
 static uint32_t *tx_seq_counted_from; /* per stream: first seq counted (after warm-up) */
 static uint32_t *tx_seq_end;          /* per stream: number sent */
 static uint64_t *rx_cnt;              /* per stream received (counted) */
-static uint64_t rx_total = 0, rx_counted = 0, rx_bad = 0, rx_reorder = 0;
+static uint64_t rx_total = 0, rx_counted = 0, rx_bad = 0, rx_reorder = 0, rx_srtp_fail = 0;
 static uint32_t *rx_maxseq;
 static uint64_t *hist, *hist_ms;
 static uint64_t lat_max = 0, lat_over = 0;
@@ -148,6 +159,43 @@ static int src_sock(const char *ip, int port) {
     return src_idx[h] = open_sock(&a, 1 << 20, 1 << 20); /* 1 MB each: one call leg's worth */
 }
 
+static int b64val(int c) {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+/* "SUITE:BASE64" -> an SRTP session for any SSRC, inbound or outbound; exits on a bad spec */
+static srtp_t make_srtp(const char *spec, int inbound) {
+    static int initialised = 0;
+    if (!initialised) { if (srtp_init() != srtp_err_status_ok) { fprintf(stderr, "srtp_init failed\n"); exit(2); } initialised = 1; }
+    char suite[64]; const char *colon = strchr(spec, ':');
+    if (!colon || colon - spec >= (long)sizeof suite) { fprintf(stderr, "bad SRTP spec %s\n", spec); exit(2); }
+    memcpy(suite, spec, colon - spec); suite[colon - spec] = 0;
+    unsigned char key[64]; int n = 0, bits = 0; unsigned acc = 0;
+    for (const char *c = colon + 1; *c && *c != '=' && !strchr(" \t\r\n|", *c); c++) {
+        int v = b64val(*c); if (v < 0) { fprintf(stderr, "bad base64 in %s\n", spec); exit(2); }
+        acc = acc << 6 | v; bits += 6;
+        if (bits >= 8) { bits -= 8; if (n < (int)sizeof key) key[n++] = acc >> bits & 0xff; }
+    }
+    srtp_policy_t p; memset(&p, 0, sizeof p);
+    int want;
+    if (!strcmp(suite, "AES_CM_128_HMAC_SHA1_80")) {
+        srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p.rtp); srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p.rtcp); want = 30;
+    } else if (!strcmp(suite, "AES_CM_128_HMAC_SHA1_32")) {
+        srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32(&p.rtp); srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p.rtcp); want = 30;
+    } else if (!strcmp(suite, "AEAD_AES_128_GCM")) {
+        srtp_crypto_policy_set_aes_gcm_128_16_auth(&p.rtp); srtp_crypto_policy_set_aes_gcm_128_16_auth(&p.rtcp); want = 28;
+    } else { fprintf(stderr, "unsupported suite %s\n", suite); exit(2); }
+    if (n != want) { fprintf(stderr, "%s needs %d key bytes, got %d\n", suite, want, n); exit(2); }
+    p.ssrc.type = inbound ? ssrc_any_inbound : ssrc_any_outbound;
+    p.key = key;
+    srtp_t session;
+    if (srtp_create(&session, &p) != srtp_err_status_ok) { fprintf(stderr, "srtp_create failed for %s\n", spec); exit(2); }
+    return session;
+}
+
 static void add_stream(int s, const char *ip, int port) {
     if (nstreams == cap_streams) {
         cap_streams = cap_streams ? cap_streams * 2 : 1024;
@@ -155,6 +203,7 @@ static void add_stream(int s, const char *ip, int port) {
     }
     if (s < 0 || s >= nsock) { fprintf(stderr, "bad sock idx %d\n", s); exit(2); }
     streams[nstreams].sock = s;
+    streams[nstreams].tx = streams[nstreams].rx = NULL;
     if (parse_addr(ip, port, &streams[nstreams].dst)) { fprintf(stderr, "bad ip %s\n", ip); exit(2); }
     nstreams++;
 }
@@ -171,10 +220,11 @@ static void *tx_thread(void *arg) {
     free(start);
     struct mmsghdr *mm = calloc(MAXB, sizeof *mm);
     struct iovec *iov = calloc(MAXB, sizeof *iov);
-    unsigned char *bufs = calloc(MAXB, psize);
+    size_t stride = ((size_t)psize + SRTP_ROOM + 15) & ~(size_t)15; /* 16-aligned, room for SRTP */
+    unsigned char *bufs = aligned_alloc(64, MAXB * stride);
     uint32_t *seq = calloc(nstreams, sizeof *seq);
     for (int i = 0; i < MAXB; i++) {
-        iov[i].iov_base = bufs + (size_t)i * psize; iov[i].iov_len = psize;
+        iov[i].iov_base = bufs + (size_t)i * stride; iov[i].iov_len = psize;
         mm[i].msg_hdr.msg_iov = &iov[i]; mm[i].msg_hdr.msg_iovlen = 1;
         mm[i].msg_hdr.msg_namelen = sizeof(struct sockaddr_in);
         memset(iov[i].iov_base, 0xff, psize);
@@ -212,6 +262,11 @@ static void *tx_thread(void *arg) {
                 uint32_t ssrc = 0x10000000u + sid_i; p[8] = ssrc >> 24; p[9] = ssrc >> 16; p[10] = ssrc >> 8; p[11] = ssrc;
                 memcpy(p + 12, "PBN1", 4);
                 uint32_t sid = sid_i; memcpy(p + 16, &sid, 4); memcpy(p + 20, &sq, 4); memcpy(p + 24, &txns, 8);
+                int len = psize;
+                if (streams[sid_i].tx && srtp_protect(streams[sid_i].tx, p, &len) != srtp_err_status_ok) {
+                    fprintf(stderr, "srtp_protect failed\n"); len = psize;
+                }
+                iov[n].iov_len = len;
                 mm[n].msg_hdr.msg_name = &streams[sid_i].dst;
                 n++;
                 if (++cur == nstreams) cur = 0;
@@ -265,6 +320,16 @@ static void *rx_thread(void *arg) {
                 for (int k = 0; k < r; k++) {
                     unsigned char *p = iov[k].iov_base;
                     rx_total++;
+                    if (mm[k].msg_len >= 12) {
+                        uint32_t ssrc = (uint32_t)p[8] << 24 | p[9] << 16 | p[10] << 8 | p[11];
+                        uint32_t from = ssrc - 0x10000000u;
+                        int len = mm[k].msg_len;
+                        if (from < (uint32_t)nstreams && streams[from].rx &&
+                            srtp_unprotect(streams[from].rx, p, &len) != srtp_err_status_ok) {
+                            rx_srtp_fail++; rx_bad++; continue;
+                        }
+                        mm[k].msg_len = len;
+                    }
                     if (mm[k].msg_len < 32 || memcmp(p + 12, "PBN1", 4)) { rx_bad++; continue; }
                     uint32_t sid, sq; uint64_t txns;
                     memcpy(&sid, p + 16, 4); memcpy(&sq, p + 20, 4); memcpy(&txns, p + 24, 8);
@@ -309,16 +374,21 @@ int main(int argc, char **argv) {
             open_sock(&a, 64 << 20, 16 << 20); break; }
         case 'f': {
             FILE *f = fopen(optarg, "r"); if (!f) { perror(optarg); return 2; }
-            char line[256], src[80], ip[64]; int port, lineno = 0;
+            char line[512], src[80], ip[64]; int port, lineno = 0, used = 0;
             while (fgets(line, sizeof line, f)) {
                 lineno++;
                 if (line[0] == '#' || line[strspn(line, " \t\r\n")] == 0) continue;
-                if (sscanf(line, "%79s %63s %d", src, ip, &port) != 3) { fprintf(stderr, "%s:%d: bad line\n", optarg, lineno); return 2; }
+                if (sscanf(line, "%79s %63s %d%n", src, ip, &port, &used) != 3) { fprintf(stderr, "%s:%d: bad line\n", optarg, lineno); return 2; }
                 char sip[64]; int sport;
                 if (strchr(src, ':')) {
                     if (sscanf(src, "%63[^:]:%d", sip, &sport) != 2) { fprintf(stderr, "%s:%d: bad source\n", optarg, lineno); return 2; }
                     add_stream(src_sock(sip, sport), ip, port);
                 } else add_stream(atoi(src), ip, port);
+                for (char *tok = strtok(line + used, " \t\r\n"); tok; tok = strtok(NULL, " \t\r\n")) {
+                    if (!strncmp(tok, "tx=", 3)) streams[nstreams - 1].tx = make_srtp(tok + 3, 0);
+                    else if (!strncmp(tok, "rx=", 3)) streams[nstreams - 1].rx = make_srtp(tok + 3, 1);
+                    else { fprintf(stderr, "%s:%d: unknown option %s\n", optarg, lineno, tok); return 2; }
+                }
             }
             fclose(f); break; }
         case 'S': {
@@ -377,10 +447,11 @@ int main(int argc, char **argv) {
         int streams_with_loss = 0;
         for (int i = 0; i < nstreams; i++)
             if (rx_cnt[i] < (uint64_t)(tx_seq_end[i] - tx_seq_counted_from[i])) streams_with_loss++;
-        printf("measured: expect=%llu rx=%llu lost=%llu loss_pct=%.4f%% rx_pps=%.0f streams_with_loss=%d rx_total=%llu bad=%llu reorder=%llu\n",
+        printf("measured: expect=%llu rx=%llu lost=%llu loss_pct=%.4f%% rx_pps=%.0f streams_with_loss=%d rx_total=%llu bad=%llu reorder=%llu srtp_fail=%llu\n",
                (unsigned long long)expect, (unsigned long long)rx_counted, (unsigned long long)lost,
                expect ? 100.0 * lost / expect : 0.0, rx_counted / meas, streams_with_loss,
-               (unsigned long long)rx_total, (unsigned long long)rx_bad, (unsigned long long)rx_reorder);
+               (unsigned long long)rx_total, (unsigned long long)rx_bad, (unsigned long long)rx_reorder,
+               (unsigned long long)rx_srtp_fail);
         printf("latency_us p50=%llu p99=%llu p99.9=%llu max=%llu (over100ms=%llu)\n",
                (unsigned long long)pct(0.5, rx_counted), (unsigned long long)pct(0.99, rx_counted),
                (unsigned long long)pct(0.999, rx_counted), (unsigned long long)lat_max, (unsigned long long)lat_over);

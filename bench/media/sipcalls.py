@@ -19,6 +19,12 @@ carrier-facing port). Once every call is set up (or has failed), the rtpgen stre
 generator socket per call leg; the SDPs then advertise those ports). rtpgen is started with
 "-b GENA -b GENB -f FILE" (or just "-f FILE" with --per-call-ports).
 
+With --srtp SUITE the platform offers RTP/SAVP with an a=crypto line of that suite and a fresh key
+per call; a call counts as established only if the SBC's answer carries an a=crypto of that
+suite. Stream 2k then ends with "tx=SUITE:KEY" (gen A protects with the platform's key) and
+stream 2k+1 with "rx=SUITE:SBCKEY" (what reaches gen A is unprotected with the SBC's key for the
+platform leg). The carrier side stays plain RTP (its trunk's srtp policy is none).
+
   sipcalls.py run --calls N --streams FILE [--ready FILE] ...
       sets the calls up, writes FILE, prints a "sipcalls setup:" line (and writes it to --ready),
       then keeps answering until SIGUSR1 or SIGTERM (or --max-seconds): then it tears every call
@@ -33,6 +39,7 @@ and repeats its last response to a retransmitted request; other duplicates are i
 Vias are rport-less with the real port; Contacts carry the real address and port.
 """
 import argparse
+import base64
 import heapq
 import os
 import re
@@ -122,10 +129,22 @@ def sdp_media(body):
     return (ip, port) if ip and port else None
 
 
-def make_sdp(ip, port, sess):
+SRTP_KEY_BYTES = {'AES_CM_128_HMAC_SHA1_80': 30, 'AES_CM_128_HMAC_SHA1_32': 30, 'AEAD_AES_128_GCM': 28}
+
+
+def sdp_crypto(body, suite):
+    """The inline key of the first a=crypto line of `suite` in an SDP body, or None."""
+    m = re.search(r'^a=crypto:\d+ ' + re.escape(suite) + r' inline:([A-Za-z0-9+/=]+)', body.decode('utf-8', 'replace'), re.M)
+    return m.group(1) if m else None
+
+
+def make_sdp(ip, port, sess, crypto=None):
+    """PCMU + telephone-event; with crypto = (suite, base64 key), RTP/SAVP and its a=crypto."""
+    proto = 'RTP/SAVP' if crypto else 'RTP/AVP'
+    line = f'a=crypto:1 {crypto[0]} inline:{crypto[1]}\r\n' if crypto else ''
     return (f'v=0\r\no=- {sess} 1 IN IP4 {ip}\r\ns=sipcalls\r\nc=IN IP4 {ip}\r\nt=0 0\r\n'
-            f'm=audio {port} RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\n'
-            f'a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\na=ptime:20\r\na=sendrecv\r\n').encode()
+            f'm=audio {port} {proto} 0 101\r\na=rtpmap:0 PCMU/8000\r\n'
+            f'a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\na=ptime:20\r\na=sendrecv\r\n{line}').encode()
 
 
 def build(start, headers, body=b''):
@@ -137,13 +156,13 @@ def build(start, headers, body=b''):
 
 class Call:
     __slots__ = ('i', 'call_id', 'from_tag', 'to_hdr', 'target', 'routes', 'state', 'invite', 'inv_branch',
-                 'ack', 'bye', 'sbc_a', 'sbc_b', 'gen_a', 'gen_b', 't_invite', 'late')
+                 'ack', 'bye', 'sbc_a', 'sbc_b', 'gen_a', 'gen_b', 't_invite', 'late', 'key', 'sbc_key')
 
     def __init__(self, i):
         self.i = i
         self.state = 'new'    # new, inviting, proceeding, up, failed, byeing, done, bye_failed, remote_bye
         self.to_hdr = None; self.target = None; self.routes = []; self.ack = None; self.bye = None
-        self.sbc_a = None; self.sbc_b = None; self.late = False
+        self.sbc_a = None; self.sbc_b = None; self.late = False; self.key = None; self.sbc_key = None
 
 
 class Runner:
@@ -258,6 +277,8 @@ class Runner:
         c.inv_branch = f'z9hG4bK-mb{self.tag_base}-{i}-1'
         user = f'+1555{i:07d}'
         sbc = f'{self.sbc[0]}:{self.sbc[1]}'
+        if self.a.srtp:
+            c.key = base64.b64encode(os.urandom(SRTP_KEY_BYTES[self.a.srtp])).decode()
         c.invite = build(f'INVITE sip:{user}@{sbc} SIP/2.0', [
             ('Via', f'SIP/2.0/UDP {self.plat[0]}:{self.plat[1]};branch={c.inv_branch}'),
             ('Max-Forwards', '70'),
@@ -268,7 +289,7 @@ class Runner:
             ('Contact', f'<sip:platform@{self.plat[0]}:{self.plat[1]}>'),
             ('Allow', 'INVITE, ACK, BYE, CANCEL, OPTIONS'),
             ('Content-Type', 'application/sdp'),
-        ], make_sdp(c.gen_a[0], c.gen_a[1], 1000 + i))
+        ], make_sdp(c.gen_a[0], c.gen_a[1], 1000 + i, (self.a.srtp, c.key) if c.key else None))
         c.state = 'inviting'; c.t_invite = time.monotonic()
         self.calls.append(c); self.by_cid[c.call_id] = c
         self.send(self.uac, c.invite, self.sbc)
@@ -319,6 +340,8 @@ class Runner:
                 c.target = uri_of(m.get('contact')) or f'sip:{self.sbc[0]}:{self.sbc[1]}'
                 c.routes = list(reversed(m.all('record-route')))
                 c.sbc_a = sdp_media(m.body)
+                if self.a.srtp:
+                    c.sbc_key = sdp_crypto(m.body, self.a.srtp)
                 c.ack = self.in_dialog(c, 'ACK', 1, f'z9hG4bK-mb{self.tag_base}-{c.i}-ack')
                 self.send(self.uac, c.ack, self.sbc)
                 if c.state in ('failed',):
@@ -438,17 +461,19 @@ class Runner:
         up = [c for c in self.calls if c.state == 'up' and self.uas_by_index.get(c.i)]
         for c in up:
             c.sbc_b = self.uas_by_index[c.i]
-        up = [c for c in up if c.sbc_a]
+        up = [c for c in up if c.sbc_a and (c.sbc_key or not a.srtp)]
         anchored = [c for c in up if c.sbc_a != c.gen_b and c.sbc_b != c.gen_a]
         anch = 'yes' if up and len(anchored) == len(up) else ('no' if not anchored else 'partial')
         tmp = a.streams + '.tmp'
         with open(tmp, 'w') as f:
             for c in up:
+                tx = f' tx={a.srtp}:{c.key}' if a.srtp else ''
+                rx = f' rx={a.srtp}:{c.sbc_key}' if a.srtp else ''
                 if a.per_call_ports:
-                    f.write(f'{c.gen_a[0]}:{c.gen_a[1]} {c.sbc_a[0]} {c.sbc_a[1]}\n'
-                            f'{c.gen_b[0]}:{c.gen_b[1]} {c.sbc_b[0]} {c.sbc_b[1]}\n')
+                    f.write(f'{c.gen_a[0]}:{c.gen_a[1]} {c.sbc_a[0]} {c.sbc_a[1]}{tx}\n'
+                            f'{c.gen_b[0]}:{c.gen_b[1]} {c.sbc_b[0]} {c.sbc_b[1]}{rx}\n')
                 else:
-                    f.write(f'0 {c.sbc_a[0]} {c.sbc_a[1]}\n1 {c.sbc_b[0]} {c.sbc_b[1]}\n')
+                    f.write(f'0 {c.sbc_a[0]} {c.sbc_a[1]}{tx}\n1 {c.sbc_b[0]} {c.sbc_b[1]}{rx}\n')
         os.replace(tmp, a.streams)
         failed = a.calls - len(up)
         sample = f'{up[0].sbc_a[0]}:{up[0].sbc_a[1]}/{up[0].sbc_b[0]}:{up[0].sbc_b[1]}' if up else '-'
@@ -554,6 +579,7 @@ def main():
     r.add_argument('--max-seconds', type=float, default=600.0, help='tear down by itself after this long')
     r.add_argument('--streams', required=True, help='rtpgen stream file to write')
     r.add_argument('--ready', help='file written (atomically) with the setup line once the calls are up')
+    r.add_argument('--srtp', choices=sorted(SRTP_KEY_BYTES), help='the platform offers SDES-SRTP with this suite')
     o = sub.add_parser('options')
     o.add_argument('--tries', type=int, default=10)
     a = ap.parse_args()
