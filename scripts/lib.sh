@@ -1,8 +1,11 @@
 # Shared by scripts/run, scripts/test and bench/: installs what is missing and builds.
 # Sourced, not executed.
 
-# Debian packages the SBC and its tests need: the C libraries it links, SIPp as the test peer.
+# Debian packages the SBC and its lab need: the C libraries it links, SIPp as the lab's peers.
 SBC_APT_PACKAGES=(pkg-config libssl-dev libsrtp2-dev libsqlite3-dev sip-tester)
+# ... and what only the tests need: baresip (a real SDES-SRTP platform: modules srtp, aufile,
+# aubridge, sndfile) and tshark (what the carrier side sees on the wire) for the SRTP end-to-end test.
+SBC_TEST_APT_PACKAGES=(baresip-core tshark)
 
 sbc_log() { printf '==> %s\n' "$*" >&2; }
 
@@ -16,6 +19,8 @@ sbc_install_dependencies() {
     [ "$(id -u)" = 0 ] || { echo "need root to install: ${missing[*]}" >&2; return 1; }
     sbc_log "installing ${missing[*]}"
     apt-get update -qq
+    # tshark's package asks whether non-root users may capture; answer no without a prompt.
+    echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   fi
   if ! command -v swift >/dev/null 2>&1; then

@@ -17,6 +17,8 @@ final class Lab {
     private(set) var sbc: SBCProcess?
     private var peers: [SIPpProcess] = []
     private var sockets: [UDPSocket] = []
+    /// Other processes a test started (baresip, tshark), stopped first at teardown.
+    private var processes: [(process: ManagedProcess, signal: Int32)] = []
     private var calleeCount = 0
 
     init(_ label: String, options: LabOptions = LabOptions()) throws {
@@ -110,9 +112,16 @@ final class Lab {
         return s
     }
 
+    /// Stops `process` at teardown (by its PID, with `signal`, SIGKILL after a grace period)
+    /// unless the test stopped it before.
+    func adopt(_ process: ManagedProcess, stopSignal: Int32 = SIGTERM) {
+        processes.append((process, stopSignal))
+    }
+
     // MARK: teardown
 
     func shutdown() async {
+        for (process, signal) in processes { await process.stop(signal: signal, grace: .seconds(3)) }
         for s in sockets { s.close() }
         for peer in peers { await peer.process.stop(signal: SIGTERM, grace: .seconds(3)) }
         if let sbc { await sbc.stop(grace: .seconds(Double(options.drainSeconds) + 5)) }

@@ -78,6 +78,9 @@ struct LabOptions: Sendable {
     /// The `pstn-out` group's `mid_call_failover` mapping as flow YAML; nil leaves the key out
     /// (the group's defaults). See `MidCallFailoverYAML`.
     var midCallFailover: String?
+    /// The platform trunk's `srtp` mapping as flow YAML (e.g. `{policy: optional}`, see
+    /// docs/CONFIG.md); nil leaves the key out (plain RTP only, the config's default).
+    var platformSRTP: String?
 
     /// The lab's critical route and the group's `mid_call_failover` block with every trigger on
     /// (keepalive off unless asked: the test peers answer in-dialog OPTIONS only with `-aa`).
@@ -180,7 +183,7 @@ enum LabConfig {
             port: \(b.platform.port)
             transport: udp
             call_id: \(o.callID.rawValue)
-            health: {probe: false}
+            health: {probe: false}\(o.platformSRTP.map { "\n    srtp: \($0)" } ?? "")
           - name: carrier-a
             zone: carrier
             address: \(b.carrierA.ip)
