@@ -189,8 +189,7 @@ extension B2BUA {
             sendBye(call: call, leg: .carrier(call.carrierLegs.count - 1),
                     reason: "SIP;cause=\(trigger.cause);text=\"Mid-call failover: \(trigger)\"", now: now)
         }
-        call.phase = .failingOver(Call.FailingOver(reorigination: reorigination, deadLeg: call.carrierLegs.count - 1,
-                                                   trigger: trigger, triggeredAt: now,
+        call.phase = .failingOver(Call.FailingOver(reorigination: reorigination, trigger: trigger, triggeredAt: now,
                                                    gapStart: mediaStoppedAt ?? now, heldRequest: holding))
         guard reorigination.failovers < reorigination.settings.maxFailovers else {
             midCallFailoverFailed(call, cause: "max_mid_call_failovers (\(reorigination.settings.maxFailovers)) reached",

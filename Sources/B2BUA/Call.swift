@@ -95,8 +95,6 @@ final class Call {
             case inviting(Attempt)
         }
         var reorigination: Reorigination
-        /// Index in `carrierLegs` of the leg that died.
-        let deadLeg: Int
         let trigger: MidCallTrigger
         /// When the trigger fired, for the reaction time, and when the dead leg's media stopped.
         let triggeredAt: Duration
