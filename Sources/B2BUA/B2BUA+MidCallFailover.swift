@@ -47,10 +47,24 @@ extension B2BUA {
         failOverMidCall(call, trigger: .reinviteTimeout, holding: server, now: now)
     }
 
+    /// The carrier's final response to the caller's relayed re-INVITE or UPDATE (held on
+    /// `serverKey`), or its failure (`failed`: a timeout or a transport error): the re-INVITE
+    /// timer stops, and a refusal that is a trigger fails the call over. True when it did, and
+    /// the caller's request then waits for the new leg's answer instead of the refusal.
+    mutating func carrierRefused(_ call: Call, status: Int, failed: Bool = false, holding serverKey: TransactionKey,
+                                 now: Duration) -> Bool {
+        disarmReinviteTimer(call)
+        guard status >= 300, let trigger = inDialogFailureTrigger(call, status: status, failed: failed) else {
+            return false
+        }
+        failOverMidCall(call, trigger: trigger, holding: serverKey, now: now)
+        return true
+    }
+
     /// Whether a carrier's refusal of (or failure to answer) a relayed re-INVITE or UPDATE fails a
     /// critical call over: 481 (the carrier lost the dialog) or one of the group's `failover_on`
     /// codes; `failed` is a timeout (408) or a transport error rather than a response.
-    func inDialogFailureTrigger(_ call: Call, status: Int, failed: Bool = false) -> MidCallTrigger? {
+    private func inDialogFailureTrigger(_ call: Call, status: Int, failed: Bool = false) -> MidCallTrigger? {
         guard case .established(let established) = call.phase, let settings = established.reorigination?.settings
         else { return nil }
         if failed {

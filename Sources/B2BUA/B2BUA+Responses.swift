@@ -224,14 +224,7 @@ extension B2BUA {
                           now: now)
             return
         }
-        if target == .b {
-            disarmReinviteTimer(call)
-            if let trigger = inDialogFailureTrigger(call, status: status) {
-                call.pendingInvite = nil
-                failOverMidCall(call, trigger: trigger, holding: pending.serverKey, now: now)
-                return
-            }
-        }
+        if target == .b, carrierRefused(call, status: status, holding: pending.serverKey, now: now) { return }
         call.pendingInvite = nil
         settleOffer(of: call, serverKey: pending.serverKey, accepted: false)
         if let request = transactions.request(of: pending.serverKey) {
@@ -244,13 +237,8 @@ extension B2BUA {
     {
         guard let call = calls[handle] else { return }
         if let request = transactions.request(of: serverKey) {
-            if request.method == .update, origin == .a {
-                disarmReinviteTimer(call)
-                if status >= 300, let trigger = inDialogFailureTrigger(call, status: status) {
-                    failOverMidCall(call, trigger: trigger, holding: serverKey, now: now)
-                    return
-                }
-            }
+            if request.method == .update, origin == .a,
+               carrierRefused(call, status: status, holding: serverKey, now: now) { return }
             let refreshes = (200..<300).contains(status) && request.method != .bye
             var out = relayed(response, to: request, leg: call[origin], contact: refreshes)
             if request.method == .update {
@@ -296,13 +284,8 @@ extension B2BUA {
                 "status": "\(status)", "reason": "\(reason)", "trunk": "\(call[pending.origin.other].trunk.name)",
             ]) { a, _ in a })
             call.pendingInvite = nil
-            if pending.origin == .a {
-                disarmReinviteTimer(call)
-                if let trigger = inDialogFailureTrigger(call, status: status, failed: true) {
-                    failOverMidCall(call, trigger: trigger, holding: pending.serverKey, now: now)
-                    return
-                }
-            }
+            if pending.origin == .a,
+               carrierRefused(call, status: status, failed: true, holding: pending.serverKey, now: now) { return }
             settleOffer(of: call, serverKey: pending.serverKey, accepted: false)
             if let request = transactions.request(of: pending.serverKey), !call.isCancelling {
                 respond(to: request, key: pending.serverKey, status: status, reason: reason,
@@ -316,13 +299,8 @@ extension B2BUA {
         case .relay(let serverKey, let origin):
             guard let handle = context.call, let call = calls[handle], let request = transactions.request(of: serverKey)
             else { return }
-            if request.method == .update, origin == .a {
-                disarmReinviteTimer(call)
-                if let trigger = inDialogFailureTrigger(call, status: status, failed: true) {
-                    failOverMidCall(call, trigger: trigger, holding: serverKey, now: now)
-                    return
-                }
-            }
+            if request.method == .update, origin == .a,
+               carrierRefused(call, status: status, failed: true, holding: serverKey, now: now) { return }
             settleOffer(of: call, serverKey: serverKey, accepted: false)
             respond(to: request, key: serverKey, status: status, reason: reason, now: now)
             if request.method == .bye {
