@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "SBCTimers", swiftSettings: crossModuleOptimization),
         .target(name: "SIPCore", swiftSettings: crossModuleOptimization),
         .target(name: "SIPTransaction", dependencies: ["SIPCore", "SBCTimers"], swiftSettings: crossModuleOptimization),
-        .target(name: "SBCConfig", dependencies: ["Yams", "SDP"]),
+        .target(name: "SBCConfig", dependencies: ["Yams", "SDP", "SIPCore"]),
         .target(name: "Routing", dependencies: ["SIPCore", "SBCConfig"], swiftSettings: crossModuleOptimization),
         .target(name: "SIPProfiles", dependencies: ["SIPCore", "SBCConfig"]),
         // SDP parse/serialise, relay rewriting, codec policy (see docs/MEDIA.md).
@@ -46,13 +46,16 @@ let package = Package(
         // libsrtp2 contexts (SRTPContext) built off the packet path, used by the media workers;
         // suites and keys are SDP's SDES values. Kept out of Media, which links no C library.
         .target(name: "SRTP", dependencies: ["CSBCSRTP", "SDP"], swiftSettings: crossModuleOptimization),
+        // OpenSSL TLS sessions driven through memory BIOs by the loop (sans-IO: no sockets, no clock);
+        // certificate inspection and expiry watch. See issue 11.
+        .target(name: "TLS", dependencies: ["CSBCOpenSSL"], swiftSettings: crossModuleOptimization),
         .target(name: "B2BUA", dependencies: [
             "SIPCore", "SIPTransaction", "SBCTimers", "Routing", "SBCConfig", "SIPProfiles", "SDP", "Media",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: crossModuleOptimization),
 
         // I/O: transports on the loop, wiring, executable.
-        .target(name: "SIPTransport", dependencies: ["SIPCore", "SBCSystem", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "SIPTransport", dependencies: ["SIPCore", "SBCSystem", "TLS", .product(name: "Logging", package: "swift-log")]),
         // Media worker threads relaying RTP/RTCP (docs/MEDIA.md).
         .target(name: "MediaRelay", dependencies: [
             "Media", "SDP", "SRTP", "SBCSystem", "CSBCLinux", .product(name: "Logging", package: "swift-log"),
@@ -68,7 +71,7 @@ let package = Package(
         ]),
         .target(name: "SBCServer", dependencies: [
             "SIPCore", "SIPTransaction", "SIPTransport", "SBCSystem", "SBCConfig", "Routing", "B2BUA", "SBCStore",
-            "Media", "MediaRelay", "AdminAPI", "CSBCOpenSSL", "CSBCSRTP", "CSBCSQLite",
+            "Media", "MediaRelay", "AdminAPI", "TLS", "CSBCOpenSSL", "CSBCSRTP", "CSBCSQLite",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "sbc", dependencies: [
@@ -87,11 +90,12 @@ let package = Package(
         .testTarget(name: "SIPTransactionTests", dependencies: ["SIPTransaction", "SIPCore"]),
         .testTarget(name: "SBCConfigTests", dependencies: ["SBCConfig"]),
         .testTarget(name: "SIPProfilesTests", dependencies: ["SIPProfiles", "SIPCore", "SBCConfig"]),
-        .testTarget(name: "SBCSystemTests", dependencies: ["SBCSystem", "SIPTransport", "CSBCLinux", "CSBCOpenSSL", "CSBCSRTP", "CSBCSQLite", "SRTP"]),
+        .testTarget(name: "SBCSystemTests", dependencies: ["SBCSystem", "SIPTransport", "TLS", "CSBCLinux", "CSBCOpenSSL", "CSBCSRTP", "CSBCSQLite", "SRTP"]),
         .testTarget(name: "RoutingTests", dependencies: ["Routing", "SBCConfig", "SIPCore"]),
         .testTarget(name: "SDPTests", dependencies: ["SDP"]),
         .testTarget(name: "MediaTests", dependencies: ["Media"]),
         .testTarget(name: "SRTPTests", dependencies: ["SRTP", "SDP"]),
+        .testTarget(name: "TLSTests", dependencies: ["TLS"]),
         .testTarget(name: "MediaRelayTests", dependencies: ["MediaRelay", "Media", "SBCSystem", "SDP", "SRTP"]),
         .testTarget(name: "B2BUATests", dependencies: ["B2BUA", "SIPCore", "SIPTransaction", "Routing", "SBCConfig", "SDP", "Media"]),
         .testTarget(name: "AdminAPITests", dependencies: [

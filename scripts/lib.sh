@@ -3,9 +3,11 @@
 
 # Debian packages the SBC and its lab need: the C libraries it links, SIPp as the lab's peers.
 SBC_APT_PACKAGES=(pkg-config libssl-dev libsrtp2-dev libsqlite3-dev sip-tester)
-# ... and what only the tests need: baresip (a real SDES-SRTP platform: modules srtp, aufile,
-# aubridge, sndfile) and tshark (what the carrier side sees on the wire) for the SRTP end-to-end test.
-SBC_TEST_APT_PACKAGES=(baresip-core tshark)
+# ... and what only the tests need: baresip (a real SDES-SRTP and TLS platform: modules srtp,
+# aufile, aubridge, sndfile) and tshark (what the carrier side sees on the wire) for the SRTP and
+# TLS end-to-end tests, sipsak (an independent SIP-over-TLS client, GnuTLS), stunnel4 (TLS in
+# front of SIPp, which has none, for bench/cps.sh's TLS step).
+SBC_TEST_APT_PACKAGES=(baresip-core tshark sipsak stunnel4)
 
 sbc_log() { printf '==> %s\n' "$*" >&2; }
 

@@ -19,4 +19,9 @@ public protocol AdminBackend: Sendable {
     func approveFailBack(group: String, reason: String, actor: String) async throws(AdminError) -> GroupStatus
     /// Audit records (state changes and operator actions), oldest first, at or after `since`.
     func audit(since: Double?, limit: Int) async throws(AdminError) -> [AuditRecord]
+    /// Every watched TLS certificate with its time to expiry.
+    func certificates() async -> [CertificateStatus]
+    /// Re-reads the TLS certificates, keys and CA files; established connections are kept. An
+    /// unusable file is `.invalid` and leaves the previous certificates in place.
+    func reloadTLS(reason: String, actor: String) async throws(AdminError) -> [CertificateStatus]
 }

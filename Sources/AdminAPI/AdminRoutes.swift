@@ -101,6 +101,15 @@ struct AdminRoutes: Sendable {
                 throw APIError(error)
             }
         }
+        router.get("/api/v1/tls/certificates") { request, _ in
+            _ = try authorize(request, scope: "tls:read")
+            return AdminJSON.response(status: .ok, value: await backend.certificates())
+        }
+        router.post("/api/v1/tls/reload") { request, _ in
+            try await write(request, scope: "tls:write", action: "tls_reload", subject: "tls") { reason, actor throws(AdminError) in
+                try await backend.reloadTLS(reason: reason, actor: actor)
+            }
+        }
         router.get("/metrics") { request, _ in
             _ = try authorize(request, scope: "metrics:read")
             return Response(

@@ -20,12 +20,18 @@ import Prometheus
 /// - `sbc_media_bytes_total`: bytes relayed.
 /// - `sbc_media_timeouts_total`: sides that fell silent past the media timeout.
 /// - `sbc_media_srtp_failures_total{reason}`: SRTP/SRTCP packets dropped for `auth` (failed
-///   authentication: forgery or a stale key), `replay`, or another libsrtp2 `error`.
+///   authentication: forgery or a stale key), `replay`, or another SRTP `error`.
 /// - `sbc_media_icmp_errors_total`: ICMP unreachable errors for packets the relay sent (a dead
 ///   party's process or host; those for a call's current party also reach the B2BUA).
 /// - `sbc_mid_call_failovers_total{trunk,trigger}`: critical calls whose carrier leg on `trunk`
 ///   died of `trigger` and was replaced (or tried to be).
 /// - `sbc_mid_call_failover_failures_total`: mid-call failovers that found no replacement.
+/// - `sbc_tls_certificate_expiry_seconds{certificate,trunk}`: seconds until a certificate expires
+///   (negative once expired): `certificate` is `zone:<name>` or `client:<trunk>` for the SBC's own,
+///   `peer:<trunk>` for the last certificate a trunk presented.
+/// - `sbc_tls_handshakes_total{direction}`: completed TLS handshakes, `inbound` or `outbound`.
+/// - `sbc_tls_handshake_failures_total{cause}`: TLS connections refused or failed, by cause
+///   (`certificate_expired`, `unknown_ca`, `name_mismatch`, `pin_mismatch`, `no_certificate`, ...).
 /// - `sbc_mid_call_failover_audio_gap_seconds`: histogram, from the dead carrier's last packet
 ///   (or the trigger) to the new carrier's first.
 /// - `sbc_mid_call_failover_reaction_seconds`: histogram, from the trigger to the new INVITE
@@ -33,6 +39,12 @@ import Prometheus
 public final class SBCMetrics: Sendable {
     /// The underlying registry, for wiring further collectors (e.g. a swift-metrics factory).
     public let registry: PrometheusCollectorRegistry
+
+    private struct TLSSeries {
+        var expiry: [String: Gauge] = [:]
+        var handshakes: [String: Counter] = [:]
+        var failures: [String: Counter] = [:]
+    }
 
     private struct TrunkSeries {
         var stateGauges: [String: Gauge] = [:]
@@ -59,6 +71,7 @@ public final class SBCMetrics: Sendable {
     private let midCallFailures: Counter
     private let midCallGap: DurationHistogram
     private let midCallReaction: DurationHistogram
+    private let tlsSeries = LockedState<TLSSeries>(TLSSeries())
     /// The relay's cumulative totals at the last `setMedia`, so counters advance by the difference.
     private let lastMedia = LockedState<MediaTotals>(MediaTotals())
 
@@ -118,6 +131,10 @@ public final class SBCMetrics: Sendable {
         )
     }
 
+    private static func tlsName(_ name: String, unit: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "sbc", subsystem: "tls", metricName: name, unitName: unit, helpText: help)
+    }
+
     private static func midCallName(_ name: String, unit: String, _ help: String) -> MetricNameDescriptor {
         MetricNameDescriptor(namespace: "sbc", subsystem: "mid_call", metricName: name, unitName: unit, helpText: help)
     }
@@ -160,6 +177,40 @@ public final class SBCMetrics: Sendable {
             buckets: [.microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2),
                       .milliseconds(5), .milliseconds(10), .milliseconds(50), .milliseconds(250), .seconds(1),
                       .seconds(5)])
+    }
+
+    /// Seconds until `certificate` expires; `trunk` is empty for certificates of no trunk.
+    public func setCertificateExpiry(certificate: String, trunk: String, seconds: Double) {
+        tlsSeries.withLock { series in
+            let gauge = series.expiry[certificate] ?? registry.makeGauge(
+                descriptor: Self.tlsName("certificate_expiry", unit: "seconds",
+                                         "Seconds until a certificate expires (ours by zone or client, peers by trunk)"),
+                labels: [("certificate", certificate), ("trunk", trunk)])
+            series.expiry[certificate] = gauge
+            gauge.set(seconds)
+        }
+    }
+
+    /// One TLS handshake completed; `direction` is `inbound` or `outbound`.
+    public func tlsHandshake(direction: String) {
+        tlsSeries.withLock { series in
+            let counter = series.handshakes[direction] ?? registry.makeCounter(
+                descriptor: Self.tlsName("handshakes", unit: "total", "Completed TLS handshakes by direction"),
+                labels: [("direction", direction)])
+            series.handshakes[direction] = counter
+            counter.increment()
+        }
+    }
+
+    /// One TLS connection refused or failed, by cause.
+    public func tlsFailure(cause: String) {
+        tlsSeries.withLock { series in
+            let counter = series.failures[cause] ?? registry.makeCounter(
+                descriptor: Self.tlsName("handshake_failures", unit: "total", "TLS connections refused or failed, by cause"),
+                labels: [("cause", cause)])
+            series.failures[cause] = counter
+            counter.increment()
+        }
     }
 
     /// A critical call's carrier leg on `trunk` died of `trigger`.

@@ -106,7 +106,7 @@ extension B2BUA {
             remoteTag: nil,
             localAddress: SIPNameAddress(displayName: from.displayName, uri: SIPURI(user: from.uri.user, host: zone.host)),
             remoteAddress: SIPNameAddress(displayName: to.displayName, uri: SIPURI(user: to.uri.user, host: trunk.address)),
-            remoteTarget: SIPURI(user: requestUser, host: trunk.address, port: trunk.port == 5060 ? nil : trunk.port),
+            remoteTarget: Self.trunkTarget(user: requestUser, trunk: trunk),
             routeSet: [], localCSeq: number, remoteCSeq: nil, peer: peer, trunk: trunk, zone: zone)
         var legCopy = leg
         var invite = legCopy.request(.invite, branch: ids.branch(), maxForwards: forwardedMaxForwards(request), cseq: number)
@@ -139,6 +139,15 @@ extension B2BUA {
         if let old = previous, !replaying { dialogs[DialogKey(callID: old.callID, localTag: old.localTag)] = nil }
         dialogs[DialogKey(callID: leg.callID, localTag: leg.localTag)] = (call.handle, .carrier(call.carrierLegs.count - 1))
         return .ready(invite)
+    }
+
+    /// A trunk's Request-URI: the default port left out, and the transport named for TCP and TLS
+    /// (`;transport=tls`), which is how carriers that take SIP over TLS expect to be addressed.
+    static func trunkTarget(user: String?, trunk: TrunkSettings, omittingDefaultPort: Bool = true) -> SIPURI {
+        let defaultPort: UInt16 = trunk.transport == .tls ? 5061 : 5060
+        let parameters = trunk.transport == .udp ? [] : [SIPParameter(name: "transport", value: trunk.transport.rawValue)]
+        return SIPURI(user: user, host: trunk.address,
+                      port: omittingDefaultPort && trunk.port == defaultPort ? nil : trunk.port, parameters: parameters)
     }
 
     /// The current attempt failed. Records it, feeds passive health and Retry-After quarantine,
@@ -288,7 +297,9 @@ extension B2BUA {
     /// The transport could not reach `destination` (connection refused, ICMP unreachable, TCP
     /// connect failure): every initial INVITE in progress towards it fails with the `transport`
     /// trigger at once instead of waiting for a timer.
-    public mutating func transportFailed(to destination: SIPEndpoint, now: Duration) -> [SIPOutbound] {
+    /// `reason` says what failed in an operator's words ("connection refused", "TLS certificate
+    /// expired: ..."); it becomes the probe failure's detail in the API, audit log and alerts.
+    public mutating func transportFailed(to destination: SIPEndpoint, reason: String, now: Duration) -> [SIPOutbound] {
         outbox.removeAll(keepingCapacity: true)
         let affected = calls.values.compactMap { call -> TransactionKey? in
             guard call.isProceeding, let pending = call.pendingInvite, pending.origin == .a,
@@ -302,7 +313,8 @@ extension B2BUA {
             guard let trunk = routing.trunk(named: name), trunk.address == destination.host,
                   trunk.port == destination.port, trunk.transport == destination.transport
             else { continue }
-            handle(transactions.transportFailed(probe.key, now: now), now: now)
+            handle(transactions.abandonClient(probe.key), now: now)
+            probeFinished(trunk: name, alive: false, detail: "OPTIONS transport error: \(reason)", now: now)
         }
         return outbox
     }

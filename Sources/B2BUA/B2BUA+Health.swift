@@ -81,7 +81,7 @@ extension B2BUA {
         let settings = trunk.health
         probeTimers.push(.send(trunk: name), at: now + settings.probeInterval)
         if pendingProbes[name] != nil { return }  // the previous one is still within its timeout
-        var options = SIPMessage.request(.options, uri: SIPURI(host: trunk.address, port: trunk.port))
+        var options = SIPMessage.request(.options, uri: Self.trunkTarget(user: nil, trunk: trunk, omittingDefaultPort: false))
         options.add(.via, zone.via(branch: ids.branch(), transport: trunk.transport))
         options.add(.maxForwards, "70")
         options.add(.from, "<sip:ping@\(zone.host)>;tag=\(ids.tag())")
@@ -106,7 +106,7 @@ extension B2BUA {
                       detail: status.map { "OPTIONS answered \($0)" } ?? "OPTIONS transport error", now: now)
     }
 
-    private mutating func probeFinished(trunk name: String, alive: Bool, detail: String, now: Duration) {
+    mutating func probeFinished(trunk name: String, alive: Bool, detail: String, now: Duration) {
         guard let pending = pendingProbes.removeValue(forKey: name) else { return }
         record(health[name]?.probeResult(alive: alive, rtt: alive ? now - pending.sentAt : nil, detail: detail,
                                          now: now) ?? [])

@@ -87,6 +87,16 @@ extension B2BUA {
         }
     }
 
+    /// Where the SBC sends requests to the caller: over the caller's connection while it is open,
+    /// and when it has closed, to the port of the caller's Contact rather than the ephemeral
+    /// port the connection came from, which nothing listens on (RFC 5923 reuse, RFC 3261 12.2.1.1).
+    static func callerPeer(_ replyTo: SIPEndpoint, target: SIPURI) -> SIPEndpoint {
+        guard replyTo.isReliable, target.host == replyTo.host else { return replyTo }
+        var peer = replyTo
+        peer.port = target.port ?? (replyTo.transport == .tls || target.scheme == "sips" ? 5061 : 5060)
+        return peer
+    }
+
     private mutating func newCall(_ request: SIPMessage, key: TransactionKey, sourceTrunk: TrunkSettings,
                                   replyTo: SIPEndpoint, now: Duration)
     {
@@ -115,11 +125,12 @@ extension B2BUA {
         callerAddress.tag = nil
         var calledAddress = to
         calledAddress.tag = nil
+        let callerTarget = request.contacts.first?.uri ?? from.uri
         let a = CallLeg(
             side: .a, callID: callID, localTag: ids.tag(), remoteTag: from.tag, localAddress: calledAddress,
-            remoteAddress: callerAddress, remoteTarget: request.contacts.first?.uri ?? from.uri,
-            routeSet: request.recordRoutes, localCSeq: 0, remoteCSeq: cseq.number, peer: replyTo,
-            trunk: sourceTrunk, zone: aZone)
+            remoteAddress: callerAddress, remoteTarget: callerTarget,
+            routeSet: request.recordRoutes, localCSeq: 0, remoteCSeq: cseq.number,
+            peer: Self.callerPeer(replyTo, target: callerTarget), trunk: sourceTrunk, zone: aZone)
         let candidates = CandidateOrder.order(decision.candidates, group: decision.group, using: &ids)
         let handle = CallHandle(rawValue: nextCallHandle)
         nextCallHandle += 1

@@ -64,5 +64,7 @@ struct CallLeg: Sendable {
     }
 
     /// Contact the SBC presents on this leg.
-    var localContact: String { zone.contact(user: "sbc", transport: peer.transport) }
+    var localContact: String {
+        zone.contact(user: "sbc", transport: peer.transport, secure: remoteTarget.scheme == "sips")
+    }
 }

@@ -56,4 +56,68 @@ static inline long csbc_SSL_MODE_ENABLE_PARTIAL_WRITE(void) { return SSL_MODE_EN
 static inline long csbc_SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER(void) { return SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER; }
 static inline long csbc_SSL_MODE_RELEASE_BUFFERS(void) { return SSL_MODE_RELEASE_BUFFERS; }
 
+// ---- Used by the TLS module (memory-BIO sessions, certificate inspection). ----
+
+#include <arpa/inet.h>
+
+static inline int csbc_SSL_CTX_set_max_proto_version(SSL_CTX *ctx, int version) {
+    return (int)SSL_CTX_set_max_proto_version(ctx, version);
+}
+
+static inline long csbc_SSL_CTX_set_session_cache_mode(SSL_CTX *ctx, long mode) {
+    return SSL_CTX_set_session_cache_mode(ctx, mode);
+}
+
+/// Adds an intermediate to the context's chain (takes its own reference).
+static inline int csbc_SSL_CTX_add1_chain_cert(SSL_CTX *ctx, X509 *x509) {
+    return (int)SSL_CTX_add1_chain_cert(ctx, x509);
+}
+
+/// The unread bytes of a memory BIO, without copying them.
+static inline long csbc_BIO_get_mem_data(BIO *bio, char **data) {
+    return BIO_get_mem_data(bio, data);
+}
+
+static inline void csbc_OPENSSL_free(void *pointer) {
+    OPENSSL_free(pointer);
+}
+
+static inline unsigned long csbc_XN_FLAG_RFC2253(void) { return XN_FLAG_RFC2253; }
+static inline uint64_t csbc_SSL_OP_NO_RENEGOTIATION(void) { return SSL_OP_NO_RENEGOTIATION; }
+static inline uint64_t csbc_SSL_OP_CIPHER_SERVER_PREFERENCE(void) { return SSL_OP_CIPHER_SERVER_PREFERENCE; }
+
+/// Writes the certificate's subject alternative names to `out`, one a line: "DNS:name",
+/// "IP:127.0.0.1" (or an IPv6 address in its short form), "URI:...", "email:...". Other kinds
+/// are skipped. Returns the number written, 0 when the certificate has none.
+static inline int csbc_X509_write_subject_alt_names(X509 *x509, BIO *out) {
+    GENERAL_NAMES *names = X509_get_ext_d2i(x509, NID_subject_alt_name, NULL, NULL);
+    if (names == NULL) return 0;
+    int written = 0;
+    for (int i = 0; i < sk_GENERAL_NAME_num(names); i++) {
+        const GENERAL_NAME *name = sk_GENERAL_NAME_value(names, i);
+        const char *prefix = NULL;
+        const ASN1_STRING *text = NULL;
+        switch (name->type) {
+        case GEN_DNS: prefix = "DNS:"; text = name->d.dNSName; break;
+        case GEN_URI: prefix = "URI:"; text = name->d.uniformResourceIdentifier; break;
+        case GEN_EMAIL: prefix = "email:"; text = name->d.rfc822Name; break;
+        case GEN_IPADD: {
+            char address[INET6_ADDRSTRLEN];
+            const ASN1_OCTET_STRING *ip = name->d.iPAddress;
+            int family = ASN1_STRING_length(ip) == 4 ? AF_INET : ASN1_STRING_length(ip) == 16 ? AF_INET6 : 0;
+            if (family != 0 && inet_ntop(family, ASN1_STRING_get0_data(ip), address, sizeof address) != NULL) {
+                BIO_printf(out, "IP:%s\n", address);
+                written++;
+            }
+            continue;
+        }
+        default: continue;
+        }
+        BIO_printf(out, "%s%.*s\n", prefix, ASN1_STRING_length(text), (const char *)ASN1_STRING_get0_data(text));
+        written++;
+    }
+    GENERAL_NAMES_free(names);
+    return written;
+}
+
 #endif

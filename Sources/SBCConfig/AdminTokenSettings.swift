@@ -26,7 +26,8 @@ public struct AdminTokenSettings: Sendable, Equatable {
     public var scopes: Set<String>
 
     /// Every scope the admin API checks, in the order documented in docs/CONFIG.md.
-    public static let knownScopes = ["trunks:read", "trunks:write", "groups:write", "audit:read", "metrics:read"]
+    public static let knownScopes = ["trunks:read", "trunks:write", "groups:write", "audit:read", "metrics:read",
+                                     "tls:read", "tls:write"]
 
     /// The scope that stands for all of ``knownScopes`` (including ones added later).
     public static let allScopes = "*"

@@ -20,7 +20,7 @@ import Yams
 public enum ConfigLoader {
     /// The top-level sections, for unknown-key detection and suggestions.
     static let sections = ["node", "sip", "zones", "trunks", "trunk_groups", "routes", "routing", "profiles",
-                           "security", "shutdown", "logging", "admin", "alerts", "media"]
+                           "security", "shutdown", "logging", "admin", "alerts", "media", "tls"]
 
     /// Reads and validates the configuration file at `path`; problems name `path` as their source.
     public static func load(path: String) throws(ConfigError) -> SBCConfiguration {
@@ -89,6 +89,7 @@ public enum ConfigLoader {
         configuration.logging = LoggingSettings.read(reader.value("logging"), at: "logging", problems: problems)
         configuration.admin = AdminSettings.read(reader.value("admin"), at: "admin", problems: problems)
         configuration.alerts = AlertSettings.read(reader.value("alerts"), at: "alerts", problems: problems)
+        configuration.tls = TLSSettings.read(reader.value("tls"), at: "tls", problems: problems)
         configuration.media = MediaSettings.read(reader.value("media"), at: "media", problems: problems)
         return configuration
     }

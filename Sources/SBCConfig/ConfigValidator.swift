@@ -1,3 +1,4 @@
+import SIPCore
 /// Checks that need the whole configuration: unique names, references between sections,
 /// socket collisions and route reachability.
 ///
@@ -118,28 +119,30 @@ struct ConfigValidator {
 
     // MARK: - Zones
 
-    /// Two zones may not listen on the same address, port and protocol, and a wildcard bind
+    /// Two listeners may not bind the same address, port and socket type, and a wildcard bind
     /// (`0.0.0.0`, `::`) covers every address of its family, so it collides with any specific
-    /// address on the same port and protocol: the kernel would refuse the second bind at startup,
-    /// which is exactly the failure check-config exists to prevent.
+    /// address on the same port: the kernel would refuse the second bind at startup, which is
+    /// exactly the failure check-config exists to prevent. TCP and TLS listeners are both TCP
+    /// sockets, so they collide with each other too, within a zone as across zones.
     private func checkZoneBinds() {
-        for transport in TransportKind.allCases {
-            var bound: [(index: Int, address: IPAddressLiteral, port: UInt16)] = []
+        for transports in [[TransportProtocol.udp], [.tcp, .tls]] {
+            var bound: [(index: Int, transport: TransportProtocol, address: IPAddressLiteral, port: UInt16)] = []
             for (index, zone) in config.zones.enumerated() {
-                guard let port = zone.port(for: transport), let address = IPAddressLiteral(zone.bind) else { continue }
-                let key = transport == .udp ? "udp_port" : "tcp_port"
-                if let clash = bound.first(where: { other in
-                    other.port == port && other.address.family == address.family
-                        && (other.address == address || other.address.isWildcard || address.isWildcard)
-                }) {
-                    let other = config.zones[clash.index]
-                    let overlap = clash.address == address ? "" : " (a wildcard bind covers every address of its family)"
-                    problems.report("zones[\(index)].\(key)",
-                                    "zone \"\(zone.name)\" would bind \(endpoint(zone.bind, port))/\(transport.rawValue), "
-                                        + "which zone \"\(other.name)\" at \(where_("zones", clash.index)) already binds "
-                                        + "as \(endpoint(other.bind, port))/\(transport.rawValue)\(overlap)")
-                } else {
-                    bound.append((index, address, port))
+                for transport in transports {
+                    guard let port = zone.port(for: transport), let address = IPAddressLiteral(zone.bind) else { continue }
+                    if let clash = bound.first(where: { other in
+                        other.port == port && other.address.family == address.family
+                            && (other.address == address || other.address.isWildcard || address.isWildcard)
+                    }) {
+                        let other = config.zones[clash.index]
+                        let overlap = clash.address == address ? "" : " (a wildcard bind covers every address of its family)"
+                        problems.report("zones[\(index)].\(transport.rawValue)_port",
+                                        "zone \"\(zone.name)\" would bind \(endpoint(zone.bind, port))/\(transport.rawValue), "
+                                            + "which zone \"\(other.name)\" at \(where_("zones", clash.index)) already binds "
+                                            + "as \(endpoint(other.bind, port))/\(clash.transport.rawValue)\(overlap)")
+                    } else {
+                        bound.append((index, transport, address, port))
+                    }
                 }
             }
         }
@@ -155,7 +158,7 @@ struct ConfigValidator {
     /// address, port and transport, since traffic from them could not be attributed.
     private func checkTrunks() {
         let zoneNames = names(config.zones.map(\.name), list: "zones")
-        var peers: [(index: Int, address: IPAddressLiteral, port: UInt16, transport: TransportKind)] = []
+        var peers: [(index: Int, address: IPAddressLiteral, port: UInt16, transport: TransportProtocol)] = []
         for (index, trunk) in config.trunks.enumerated() {
             let path = "trunks[\(index)]"
             if checkReference(trunk.zone, at: "\(path).zone", noun: "zone", known: zoneNames),

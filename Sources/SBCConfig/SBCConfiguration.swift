@@ -55,6 +55,10 @@ public struct SBCConfiguration: Sendable, Equatable {
     /// optional; default enabled on ports 40000-40999 with a 4 s timeout).
     public var media: MediaSettings
 
+    /// SIP over TLS as a whole: handshake timeout and certificate expiry alerts (section `tls`,
+    /// optional). Listeners are configured per zone, peers per trunk.
+    public var tls: TLSSettings
+
     /// Creates a configuration in code (tests, tools). It is not validated: only
     /// ``ConfigLoader`` guarantees the invariants listed above.
     public init(node: NodeSettings = NodeSettings(),
@@ -70,7 +74,8 @@ public struct SBCConfiguration: Sendable, Equatable {
                 logging: LoggingSettings = LoggingSettings(),
                 admin: AdminSettings = AdminSettings(),
                 alerts: AlertSettings = AlertSettings(),
-                media: MediaSettings = MediaSettings()) {
+                media: MediaSettings = MediaSettings(),
+                tls: TLSSettings = TLSSettings()) {
         self.node = node
         self.sip = sip
         self.zones = zones
@@ -85,6 +90,7 @@ public struct SBCConfiguration: Sendable, Equatable {
         self.admin = admin
         self.alerts = alerts
         self.media = media
+        self.tls = tls
     }
 
     // MARK: - Lookups

@@ -51,12 +51,32 @@ public struct SIPSettings: Sendable, Equatable {
     /// and too short a value makes them reconnect between calls.
     public var tcpIdleTimeout: Duration
 
+    /// Interval of RFC 5626 CRLF keep-alive pings on TCP and TLS connections the SBC dialled (key
+    /// `keepalive_interval_s`, default 30 s, range 0-3600, 0 = off). Why: a NAT or firewall between
+    /// the SBC and a carrier forgets an idle flow silently, and the next BYE would be lost; a ping
+    /// keeps it alive, and a ping that cannot be written shows the connection dead before a call needs it.
+    /// Pings from peers are always answered.
+    public var keepAliveInterval: Duration
+
+    /// Most TCP and TLS connections open at once, inbound and outbound (key `max_connections`,
+    /// default 4096, range 1-1000000). A connection beyond it is closed at accept. Why: each costs a
+    /// descriptor and buffers, and descriptors are also what media ports need.
+    public var maxConnections: Int
+
+    /// Most connections accepted from one source address (key `max_connections_per_source`,
+    /// default 64, range 1-1000000). Why: one misbehaving or hostile peer must not use up
+    /// ``maxConnections`` for everyone.
+    public var maxConnectionsPerSource: Int
+
     public static let defaultT1: Duration = .milliseconds(500)
     public static let defaultT2: Duration = .seconds(4)
     public static let defaultT4: Duration = .seconds(5)
     public static let defaultMaxMessageBytes = 65535
     public static let defaultMaxForwards = 70
     public static let defaultTCPIdleTimeout: Duration = .seconds(300)
+    public static let defaultKeepAliveInterval: Duration = .seconds(30)
+    public static let defaultMaxConnections = 4096
+    public static let defaultMaxConnectionsPerSource = 64
 
     /// Creates SIP settings; every argument defaults to the documented default.
     public init(t1: Duration = SIPSettings.defaultT1,
@@ -65,7 +85,10 @@ public struct SIPSettings: Sendable, Equatable {
                 maxMessageBytes: Int = SIPSettings.defaultMaxMessageBytes,
                 maxForwards: Int = SIPSettings.defaultMaxForwards,
                 unknownMethods: UnknownMethodPolicy = .reject,
-                tcpIdleTimeout: Duration = SIPSettings.defaultTCPIdleTimeout) {
+                tcpIdleTimeout: Duration = SIPSettings.defaultTCPIdleTimeout,
+                keepAliveInterval: Duration = SIPSettings.defaultKeepAliveInterval,
+                maxConnections: Int = SIPSettings.defaultMaxConnections,
+                maxConnectionsPerSource: Int = SIPSettings.defaultMaxConnectionsPerSource) {
         self.t1 = t1
         self.t2 = t2
         self.t4 = t4
@@ -73,6 +96,9 @@ public struct SIPSettings: Sendable, Equatable {
         self.maxForwards = maxForwards
         self.unknownMethods = unknownMethods
         self.tcpIdleTimeout = tcpIdleTimeout
+        self.keepAliveInterval = keepAliveInterval
+        self.maxConnections = maxConnections
+        self.maxConnectionsPerSource = maxConnectionsPerSource
     }
 
     /// Timer B/F/H: 64 × T1, how long a transaction waits for a final response (32 s by default).
@@ -82,7 +108,8 @@ public struct SIPSettings: Sendable, Equatable {
 extension SIPSettings {
     /// The keys of the `sip` section.
     static let keys = ["t1_ms", "t2_ms", "t4_ms", "max_message_bytes", "max_forwards",
-                       "unknown_methods", "tcp_idle_timeout_s"]
+                       "unknown_methods", "tcp_idle_timeout_s", "keepalive_interval_s", "max_connections",
+                       "max_connections_per_source"]
 
     static let t1Range = 50...10_000
     static let t2Range = 100...60_000
@@ -90,6 +117,8 @@ extension SIPSettings {
     static let maxMessageBytesRange = 1024...1_048_576
     static let maxForwardsRange = 1...255
     static let tcpIdleTimeoutRange = 10...86_400
+    static let keepAliveIntervalRange = 0...3600
+    static let connectionLimitRange = 1...1_000_000
 
     /// Reads the `sip` section; absent or null means all defaults.
     static func read(_ node: Node?, at path: String, problems: ProblemCollector) -> SIPSettings {
@@ -116,6 +145,11 @@ extension SIPSettings {
         settings.unknownMethods = reader.choice("unknown_methods") ?? settings.unknownMethods
         settings.tcpIdleTimeout = reader.seconds("tcp_idle_timeout_s", in: tcpIdleTimeoutRange)
             ?? settings.tcpIdleTimeout
+        settings.keepAliveInterval = reader.seconds("keepalive_interval_s", in: keepAliveIntervalRange)
+            ?? settings.keepAliveInterval
+        settings.maxConnections = reader.integer("max_connections", in: connectionLimitRange) ?? settings.maxConnections
+        settings.maxConnectionsPerSource = reader.integer("max_connections_per_source", in: connectionLimitRange)
+            ?? settings.maxConnectionsPerSource
         return settings
     }
 }

@@ -1,12 +1,5 @@
+import SIPCore
 import Yams
-
-/// Transport used to reach a trunk (key `trunks[].transport`).
-public enum TransportKind: String, Sendable, Equatable, CaseIterable {
-    /// UDP (the default): what nearly every carrier interconnect uses.
-    case udp
-    /// TCP: for peers that send messages too large for UDP, or require connection-oriented SIP.
-    case tcp
-}
 
 /// How the B-leg's Call-ID is chosen (key `trunks[].call_id`), applied when calls are sent to the
 /// trunk.
@@ -42,7 +35,7 @@ public struct TrunkSettings: Sendable, Equatable {
     public var port: UInt16
 
     /// Transport to the peer (key `transport`, default `udp`); the trunk's zone must listen on it.
-    public var transport: TransportKind
+    public var transport: TransportProtocol
 
     /// Call-ID handling on calls sent to this trunk (key `call_id`, default `preserve`).
     public var callIDPolicy: CallIDPolicy
@@ -112,6 +105,11 @@ public struct TrunkSettings: Sendable, Equatable {
     /// rewrote every address would still leak `cname:sip:agent@10.1.2.3` otherwise.
     public var sdpIdentity: SDPIdentityPolicy = .strip
 
+    /// TLS towards and from this trunk: certificate checks, client certificate, versions (key
+    /// `tls`, a mapping, optional; default: chain to the system CAs and name = `address`). See
+    /// ``TrunkTLSSettings`` and docs/TLS.md.
+    public var tls = TrunkTLSSettings()
+
     public static let defaultPort: UInt16 = 5060
     public static let defaultMaxCalls = 0
     public static let defaultFirstProvisionalTimeout: Duration = .milliseconds(2000)
@@ -121,7 +119,7 @@ public struct TrunkSettings: Sendable, Equatable {
 
     /// Creates a trunk; everything but name, zone and address defaults to the documented defaults.
     public init(name: String, zone: String, address: String, port: UInt16 = TrunkSettings.defaultPort,
-                transport: TransportKind = .udp, callIDPolicy: CallIDPolicy = .preserve,
+                transport: TransportProtocol = .udp, callIDPolicy: CallIDPolicy = .preserve,
                 profile: String? = nil, inboundProfile: String? = nil,
                 maxCalls: Int = TrunkSettings.defaultMaxCalls,
                 firstProvisionalTimeout: Duration = TrunkSettings.defaultFirstProvisionalTimeout,
@@ -153,7 +151,7 @@ extension TrunkSettings {
     /// The keys of one `trunks` entry.
     static let keys = ["name", "zone", "address", "port", "transport", "call_id", "profile", "inbound_profile",
                        "max_calls", "first_provisional_timeout_ms", "answer_timeout_s", "passive_failures",
-                       "passive_window_s", "health", "codecs", "srtp", "sdp_identity"]
+                       "passive_window_s", "health", "codecs", "srtp", "sdp_identity", "tls"]
 
     static let maxCallsRange = 0...1_000_000
     static let firstProvisionalTimeoutRange = 100...60_000
@@ -203,6 +201,7 @@ extension TrunkSettings {
         trunk.health = TrunkHealthSettings.read(reader) ?? trunk.health
         trunk.srtp = MediaSecuritySettings.read(reader) ?? trunk.srtp
         trunk.sdpIdentity = reader.choice("sdp_identity") ?? trunk.sdpIdentity
+        trunk.tls = TrunkTLSSettings.read(reader) ?? trunk.tls
         trunk.codecs = reader.stringList("codecs") ?? []
         for (index, codec) in trunk.codecs.enumerated() where !Self.isCodecName(codec) {
             problems.report(ProblemCollector.element(of: reader.path("codecs"), index),

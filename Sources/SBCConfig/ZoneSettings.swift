@@ -1,3 +1,4 @@
+import SIPCore
 import Yams
 
 /// A network zone: one listening address with its SIP ports, facing one kind of peer
@@ -22,8 +23,16 @@ public struct ZoneSettings: Sendable, Equatable {
     public var udpPort: UInt16?
 
     /// TCP port to listen on (key `tcp_port`, 1-65535, no default: absent means no TCP in this zone).
-    /// A zone needs at least one of `udp_port` and `tcp_port`.
+    /// A zone needs at least one of `udp_port`, `tcp_port` and `tls_port`.
     public var tcpPort: UInt16?
+
+    /// TLS port to listen on (key `tls_port`, 1-65535, usually 5061; absent means no TLS in this
+    /// zone). Requires `tls`.
+    public var tlsPort: UInt16?
+
+    /// The certificate this zone's TLS listener presents, and its versions and ciphers (key
+    /// `tls`, a mapping, required with `tls_port`). See ``ZoneTLSSettings``.
+    public var tls: ZoneTLSSettings?
 
     /// Address written into Via, Contact, Record-Route and SDP for this zone (key
     /// `advertised_address`, default: the `bind` address). An IP literal or a host name.
@@ -44,12 +53,15 @@ public struct ZoneSettings: Sendable, Equatable {
     public var advertisedMediaAddress: String?
 
     /// Creates a zone; ports and the advertised address default to absent.
-    public init(name: String, bind: String, udpPort: UInt16? = nil, tcpPort: UInt16? = nil,
-                advertisedAddress: String? = nil, mediaAddress: String? = nil, advertisedMediaAddress: String? = nil) {
+    public init(name: String, bind: String, udpPort: UInt16? = nil, tcpPort: UInt16? = nil, tlsPort: UInt16? = nil,
+                tls: ZoneTLSSettings? = nil, advertisedAddress: String? = nil, mediaAddress: String? = nil,
+                advertisedMediaAddress: String? = nil) {
         self.name = name
         self.bind = bind
         self.udpPort = udpPort
         self.tcpPort = tcpPort
+        self.tlsPort = tlsPort
+        self.tls = tls
         self.advertisedAddress = advertisedAddress
         self.mediaAddress = mediaAddress
         self.advertisedMediaAddress = advertisedMediaAddress
@@ -71,18 +83,19 @@ public struct ZoneSettings: Sendable, Equatable {
     }
 
     /// The port this zone listens on for `transport`, if it does.
-    public func port(for transport: TransportKind) -> UInt16? {
+    public func port(for transport: TransportProtocol) -> UInt16? {
         switch transport {
         case .udp: udpPort
         case .tcp: tcpPort
+        case .tls: tlsPort
         }
     }
 }
 
 extension ZoneSettings {
     /// The keys of one `zones` entry.
-    static let keys = ["name", "bind", "udp_port", "tcp_port", "advertised_address", "media_address",
-                       "advertised_media_address"]
+    static let keys = ["name", "bind", "udp_port", "tcp_port", "tls_port", "tls", "advertised_address",
+                       "media_address", "advertised_media_address"]
 
     /// Reads one entry of `zones`. Always returns a value (with empty strings for what could not
     /// be read) so that list indexes in later problems keep matching the file.
@@ -102,8 +115,15 @@ extension ZoneSettings {
         }
         zone.udpPort = reader.port("udp_port")
         zone.tcpPort = reader.port("tcp_port")
-        if reader.value("udp_port") == nil, reader.value("tcp_port") == nil {
-            problems.report(path, "listens on nothing: set udp_port, tcp_port or both")
+        zone.tlsPort = reader.port("tls_port")
+        if reader.value("udp_port") == nil, reader.value("tcp_port") == nil, reader.value("tls_port") == nil {
+            problems.report(path, "listens on nothing: set udp_port, tcp_port, tls_port or several")
+        }
+        zone.tls = ZoneTLSSettings.read(reader)
+        if reader.value("tls_port") != nil, reader.value("tls") == nil {
+            problems.report(reader.path("tls"), "is required with tls_port (the certificate and key this zone presents)")
+        } else if reader.value("tls") != nil, reader.value("tls_port") == nil {
+            problems.report(reader.path("tls_port"), "is required with tls (the port the TLS listener binds, usually 5061)")
         }
 
         if let advertised = reader.string("advertised_address") {

@@ -43,6 +43,15 @@ final class AdminBridge: AdminBackend, @unchecked Sendable {
         try await onLoop { $0.groupCommand(group: group, force: false, reason: reason, actor: actor) }.get()
     }
 
+    func certificates() async -> [CertificateStatus] { await onLoop { $0.certificateStatuses() } }
+
+    func reloadTLS(reason: String, actor: String) async throws(AdminError) -> [CertificateStatus] {
+        try await onLoop { server -> Result<[CertificateStatus], AdminError> in
+            if let error = server.reloadTLS(actor: actor, reason: reason) { return .failure(.invalid("\(error)")) }
+            return .success(server.certificateStatuses())
+        }.get()
+    }
+
     /// Read from the database on the admin thread: the audit trail is the persisted one.
     func audit(since: Double?, limit: Int) async throws(AdminError) -> [AuditRecord] {
         state.flush()

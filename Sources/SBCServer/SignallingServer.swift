@@ -8,7 +8,9 @@ import Routing
 import SBCConfig
 import SBCStore
 import SBCSystem
+import SIPCore
 import SIPTransport
+import TLS
 
 /// Owns the signalling thread: the epoll loop, the SIP transports of every zone and the B2BUA,
 /// and drives the B2BUA's single deadline with one loop timer.
@@ -22,19 +24,19 @@ public final class SignallingServer {
     static let exitGrace: Duration = .milliseconds(500)
 
     let configuration: SBCConfiguration
-    private let logger: Logger
-    private let loop: EventLoop
+    let logger: Logger
+    let loop: EventLoop
     private let transport: SIPTransportLayer
     var b2bua: B2BUA
     /// CDRs, written by the store's own thread: the loop only enqueues.
     private let callRecords: CallRecordStore
     /// Trunk states, group states and the audit log (own writer thread), restored at start-up.
-    private let operationalState: OperationalStore
+    let operationalState: OperationalStore
     private var restoredTrunks: [String: TrunkHealth.Snapshot] = [:]
     private var restoredGroups: [GroupStateRecord] = []
-    private let metrics = SBCMetrics()
+    let metrics = SBCMetrics()
     private var adminServer: AdminServer?
-    private let alerts: AlertNotifier?
+    let alerts: AlertNotifier?
     /// Per trunk: calls attempted and failovers away from it, for the admin API's counters.
     var trunkCounters: [String: (attempted: Int, failovers: Int)] = [:]
     private var timer: TimerHandle?
@@ -50,13 +52,18 @@ public final class SignallingServer {
     private var workStartedAt = MonotonicInstant(nanoseconds: 0)
     /// The RTP/RTCP relay's worker threads; nil when `media.enabled` is false.
     private var mediaRelay: MediaRelay?
+    /// TLS contexts for listeners and trunks, rebuilt on reload.
+    let tlsCredentials: TLSCredentials
+    /// Our certificates and every peer certificate seen, against the alert thresholds.
+    var certificateExpiry: CertificateExpiryMonitor
+    var certificateTimer: TimerHandle?
 
     public init(configuration: SBCConfiguration, logger: Logger) throws {
         self.configuration = configuration
         self.logger = logger
         // Before any thread exists (the CDR writer is one): threads inherit the mask, and a thread
         // with SIGTERM unblocked would take the default action instead of the loop's signalfd.
-        try EventLoop.blockSignals([SIGTERM, SIGINT])
+        try EventLoop.blockSignals([SIGTERM, SIGINT, SIGHUP])
         let cdrPath = CallRecordStore.defaultPath(stateDirectory: configuration.node.stateDirectory)
         callRecords = try CallRecordStore(path: cdrPath, logger: logger)
         operationalState = try OperationalStore(path: cdrPath, logger: logger)
@@ -65,9 +72,16 @@ public final class SignallingServer {
             AlertNotifier(url: $0, timeout: configuration.alerts.timeout, maxAttempts: configuration.alerts.maxAttempts,
                           backoff: configuration.alerts.backoff, logger: logger)
         }
+        tlsCredentials = try TLSCredentials(configuration: configuration)
+        certificateExpiry = CertificateExpiryMonitor(thresholdsDays: configuration.tls.expiryAlertDays)
         loop = try EventLoop()
-        transport = SIPTransportLayer(loop: loop, maxMessageBytes: configuration.sip.maxMessageBytes,
-                                      tcpIdleTimeout: configuration.sip.tcpIdleTimeout, logger: logger)
+        let sip = configuration.sip
+        transport = SIPTransportLayer(
+            loop: loop, maxMessageBytes: sip.maxMessageBytes,
+            policy: StreamConnectionPolicy(idleTimeout: sip.tcpIdleTimeout, handshakeTimeout: configuration.tls.handshakeTimeout,
+                                           keepAliveInterval: sip.keepAliveInterval, maxConnections: sip.maxConnections,
+                                           maxConnectionsPerSource: sip.maxConnectionsPerSource),
+            logger: logger)
         let media = configuration.media
         let mediaWorkers = media.workerCount(cores: Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         b2bua = B2BUA(settings: B2BUASettings(configuration: configuration, productName: Self.product,
@@ -91,15 +105,28 @@ public final class SignallingServer {
             events.server = self
         }
         for zone in configuration.zones {
-            try transport.addZone(name: zone.name, bind: zone.bind, udpPort: zone.udpPort, tcpPort: zone.tcpPort)
+            try transport.addZone(name: zone.name, bind: zone.bind, udpPort: zone.udpPort, tcpPort: zone.tcpPort,
+                                  tlsPort: zone.tlsPort)
             logger.notice("zone listening", metadata: [
                 "zone": "\(zone.name)", "bind": "\(zone.bind)",
                 "udp": "\(zone.udpPort.map(String.init) ?? "-")", "tcp": "\(zone.tcpPort.map(String.init) ?? "-")",
+                "tls": "\(zone.tlsPort.map(String.init) ?? "-")",
             ])
         }
         transport.onMessage = { [unowned self] message in self.receive(message) }
         transport.onTransportError = { [unowned self] failure in self.transportFailed(failure) }
-        try loop.onSignals([SIGTERM, SIGINT]) { [unowned self] signal in self.beginShutdown(signal: signal) }
+        transport.tlsServerContext = { [unowned self] zone, peer in self.tlsCredentials.serverContext(zone: zone, peer: peer) }
+        transport.tlsClientTarget = { [unowned self] zone, destination in
+            self.tlsCredentials.clientTarget(zone: zone, destination: destination)
+        }
+        transport.onTLSHandshake = { [unowned self] report in self.tlsHandshakeEnded(report) }
+        try loop.onSignals([SIGTERM, SIGINT, SIGHUP]) { [unowned self] signal in
+            if signal == SIGHUP {
+                self.reloadTLS(actor: "SIGHUP", reason: "certificates reloaded on SIGHUP")
+            } else {
+                self.beginShutdown(signal: signal)
+            }
+        }
         let clock = WallClockAnchor(monotonicNow: now)
         for record in try operationalState.loadTrunkStates() {
             restoredTrunks[record.trunk] = TrunkStateMapping.snapshot(record, clock: clock)
@@ -133,6 +160,7 @@ public final class SignallingServer {
         logger.notice("SBC started", metadata: ["node": "\(configuration.node.name)", "version": "\(Self.product)"])
         for group in restoredGroups { b2bua.restoreForcedFailover(group: group.group, actor: group.actor ?? "restored") }
         emit(b2bua.startHealthMonitoring(now: now, snapshots: restoredTrunks))
+        watchOwnCertificates()
         if let adminServer {
             let server = UncheckedAdmin(server: adminServer, logger: logger)
             Task.detached {
@@ -168,9 +196,8 @@ public final class SignallingServer {
     var now: Duration { .nanoseconds(Int64(clamping: loop.now.nanoseconds)) }
 
     private func receive(_ message: InboundMessage) {
-        let source = SIPEndpoint(host: message.source.host, port: message.source.port,
-                                 transport: TransportKind(rawValue: message.transport.rawValue) ?? .udp,
-                                 zone: message.zone)
+        let source = SIPEndpoint(host: message.source.host, port: message.source.port, transport: message.transport,
+                                 zone: message.zone, connection: message.connection)
         let failoversBefore = b2bua.failovers
         workStartedAt = message.receivedAt
         emit(b2bua.receive(message.bytes, from: source, now: now))
@@ -180,10 +207,9 @@ public final class SignallingServer {
     private func transportFailed(_ failure: TransportFailure) {
         logger.warning("transport error", metadata: ["failure": "\(failure)"])
         let destination = SIPEndpoint(host: failure.destination.host, port: failure.destination.port,
-                                      transport: TransportKind(rawValue: failure.transport.rawValue) ?? .udp,
-                                      zone: failure.zone)
+                                      transport: failure.transport, zone: failure.zone)
         workStartedAt = loop.now
-        emit(b2bua.transportFailed(to: destination, now: now))
+        emit(b2bua.transportFailed(to: destination, reason: "\(failure.cause)", now: now))
     }
 
     /// How often the relay's counters reach /metrics.
@@ -213,8 +239,9 @@ public final class SignallingServer {
                 logger.error("unusable destination", metadata: ["destination": "\(destination)"])
                 continue
             }
-            let protocolKind = TransportProtocol(rawValue: destination.transport.rawValue) ?? .udp
-            transport.send(item.message.serialized(), to: address, transport: protocolKind, zone: destination.zone)
+            let bytes = item.message.serialized()
+            if let connection = destination.connection, transport.send(bytes, over: connection) { continue }
+            transport.send(bytes, to: address, transport: destination.transport, zone: destination.zone)
         }
         if let mediaRelay {
             for instruction in b2bua.takeMediaInstructions() { mediaRelay.submit(instruction.command, worker: instruction.worker) }

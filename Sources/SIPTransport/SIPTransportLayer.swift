@@ -2,31 +2,44 @@ import Glibc
 import Logging
 import SBCSystem
 import SIPCore
+import TLS
 
-/// SIP over UDP and TCP on the signalling loop, in bytes: it frames streams and routes bytes
-/// between sockets and the layers above, and parses nothing beyond Content-Length.
+/// SIP over UDP, TCP and TLS on the signalling loop, in bytes: it frames streams, drives TLS
+/// sessions and routes bytes between sockets and the layers above, and parses nothing beyond
+/// Content-Length.
 ///
-/// Per zone (a network side such as "carriers" or "platform") it owns one UDP socket and one TCP
-/// listener. UDP replies leave from the zone's socket so the source port is the advertised one
-/// (carriers ACL and NAT-pin on it). TCP reuses any open connection to a destination, inbound or
-/// outbound, per RFC 3261 sec. 18; a new one is dialled on demand with bytes queued meanwhile.
+/// Per zone (a network side such as "carriers" or "platform") it owns one UDP socket and a TCP and
+/// a TLS listener. UDP replies leave from the zone's socket so the source port is the advertised
+/// one (carriers ACL and NAT-pin on it). Streams reuse any open connection to a destination,
+/// inbound or outbound, per RFC 3261 sec. 18; a new one is dialled on demand with bytes queued
+/// meanwhile (for TLS, in the session until the handshake completes).
 ///
 /// Loop-confined: create it, call its methods and read its callbacks on the loop thread.
 public final class SIPTransportLayer {
     public let loop: EventLoop
     public let maxMessageBytes: Int
-    public let tcpIdleTimeout: Duration
+    public let policy: StreamConnectionPolicy
     let logger: Logger
 
     /// Every complete inbound message.
     public var onMessage: (InboundMessage) -> Void = { _ in }
-    /// Destinations found unreachable (ICMP, refused, reset), for carrier failover.
+    /// Destinations found unreachable (ICMP, refused, reset, TLS refused), for carrier failover.
     public var onTransportError: (TransportFailure) -> Void = { _ in }
+    /// The TLS context for a connection accepted in a zone, chosen by the peer's address (a trunk
+    /// that must present a client certificate gets a context that requires one). Nil refuses it.
+    public var tlsServerContext: (_ zone: String, _ peer: SocketAddress) -> TLSContext? = { _, _ in nil }
+    /// How to dial a TLS destination from a zone. Nil fails the send as a transport failure.
+    public var tlsClientTarget: (_ zone: String, _ destination: SocketAddress) -> TLSClientTarget? = { _, _ in nil }
+    /// Every TLS handshake's end, completed or failed (peer certificates, metrics). A failure on
+    /// a connection we dialled is also a `TransportFailure`.
+    public var onTLSHandshake: (TLSHandshakeReport) -> Void = { _ in }
     public internal(set) var counters = TransportCounters()
 
     private var zones: [String: TransportZone] = [:]
     private var connections: [ConnectionID: StreamConnection] = [:]
     private var connectionsByPeer: [PeerKey: ConnectionID] = [:]
+    /// Accepted connections per source IP, for `maxConnectionsPerSource`.
+    var acceptedBySource: [SocketAddress.IP: Int] = [:]
     private var nextConnectionID: UInt64 = 1
     /// One read buffer for every TCP connection: reads are consumed synchronously on the loop.
     let sharedReadBuffer = TCPConnection.ReadBuffer(capacity: 65_536)
@@ -35,12 +48,14 @@ public final class SIPTransportLayer {
     private static let udpBatchesPerWake = 4
     static let acceptsPerWakeLimit = 64
     static let crlfBytes: [UInt8] = [13, 10]
+    static let pingBytes: [UInt8] = [13, 10, 13, 10]
 
-    public init(loop: EventLoop, maxMessageBytes: Int, tcpIdleTimeout: Duration, logger: Logger) {
+    public init(loop: EventLoop, maxMessageBytes: Int, policy: StreamConnectionPolicy = StreamConnectionPolicy(),
+                logger: Logger) {
         precondition(maxMessageBytes > 0, "maxMessageBytes must be positive")
         self.loop = loop
         self.maxMessageBytes = maxMessageBytes
-        self.tcpIdleTimeout = tcpIdleTimeout
+        self.policy = policy
         self.logger = logger
     }
 
@@ -51,8 +66,10 @@ public final class SIPTransportLayer {
     // MARK: - Zones
 
     /// Opens the zone's sockets and starts receiving. A port of 0 binds an ephemeral port (see
-    /// `localAddress(zone:transport:)`); nil leaves that transport off for the zone.
-    public func addZone(name: String, bind: String, udpPort: UInt16?, tcpPort: UInt16?) throws(SystemError) {
+    /// `localAddress(zone:transport:)`); nil leaves that transport off for the zone. A TLS
+    /// listener serves with what `tlsServerContext` returns for each connection.
+    public func addZone(name: String, bind: String, udpPort: UInt16?, tcpPort: UInt16?,
+                        tlsPort: UInt16? = nil) throws(SystemError) {
         precondition(!closed, "addZone on a closed transport layer")
         guard zones[name] == nil else {
             throw SystemError(syscall: "addZone", errno: EEXIST, context: "zone \(name) already exists")
@@ -67,11 +84,12 @@ public final class SIPTransportLayer {
                     self.udpEvent(zone, events)
                 }
             }
-            if let port = tcpPort {
+            for (transport, port) in [(TransportProtocol.tcp, tcpPort), (.tls, tlsPort)] {
+                guard let port else { continue }
                 let listener = try TCPListener(bind: SocketAddress(ip: host.ip, port: port))
-                zone.listener = listener
+                zone.listeners[transport] = listener
                 try loop.register(fd: listener.fd, interest: .readable) { [unowned self, unowned zone] _ in
-                    self.acceptConnections(zone)
+                    self.acceptConnections(zone, transport)
                 }
             }
         } catch {
@@ -82,15 +100,16 @@ public final class SIPTransportLayer {
         logger.info("SIP zone listening", metadata: [
             "zone": "\(name)",
             "udp": "\(zone.udp.map { "\($0.localAddress)" } ?? "-")",
-            "tcp": "\(zone.listener.map { "\($0.localAddress)" } ?? "-")",
+            "tcp": "\(zone.listeners[.tcp].map { "\($0.localAddress)" } ?? "-")",
+            "tls": "\(zone.listeners[.tls].map { "\($0.localAddress)" } ?? "-")",
         ])
     }
 
     /// The bound address, with the real port when 0 was requested.
     public func localAddress(zone: String, transport: TransportProtocol) -> SocketAddress? {
         switch transport {
-        case .udp: return zones[zone]?.udp?.localAddress
-        case .tcp: return zones[zone]?.listener?.localAddress
+        case .udp: zones[zone]?.udp?.localAddress
+        case .tcp, .tls: zones[zone]?.listeners[transport]?.localAddress
         }
     }
 
@@ -112,12 +131,13 @@ public final class SIPTransportLayer {
         switch transport {
         case .udp:
             return sendUDP(bytes, to: destination, zone: zone)
-        case .tcp:
-            if let id = connectionsByPeer[PeerKey(zone: zoneName, peer: destination)], let conn = connections[id] {
-                return conn.tcp.write(bytes)
+        case .tcp, .tls:
+            if let id = connectionsByPeer[PeerKey(zone: zoneName, peer: destination, transport: transport)],
+               let conn = connections[id] {
+                return write(bytes, on: conn)
             }
-            guard let conn = dial(destination, zone: zone) else { return false }
-            return conn.tcp.write(bytes)
+            guard let conn = dial(destination, transport: transport, zone: zone) else { return false }
+            return write(bytes, on: conn)
         }
     }
 
@@ -127,12 +147,14 @@ public final class SIPTransportLayer {
     public func send(_ bytes: [UInt8], over connection: ConnectionID) -> Bool {
         guard let conn = connections[connection] else { return false }
         guard checkOutboundSize(bytes, conn.peer) else { return false }
-        return conn.tcp.write(bytes)
+        return write(bytes, on: conn)
     }
 
-    /// The open connection to `destination` in `zone`, if any.
-    public func connection(to destination: SocketAddress, zone: String) -> ConnectionID? {
-        connectionsByPeer[PeerKey(zone: zone, peer: destination)]
+    /// The open connection to `destination` in `zone` over `transport`, if any.
+    public func connection(to destination: SocketAddress, zone: String, transport: TransportProtocol = .tcp)
+        -> ConnectionID?
+    {
+        connectionsByPeer[PeerKey(zone: zone, peer: destination, transport: transport)]
     }
 
     public var openConnectionCount: Int { connections.count }
@@ -142,6 +164,17 @@ public final class SIPTransportLayer {
         guard let conn = connections[id] else { return }
         forget(conn)
         conn.tcp.close()
+    }
+
+    /// Writes through the connection's TLS session if it has one; a TLS failure while encrypting
+    /// ends the connection like any other transport failure.
+    func write(_ bytes: [UInt8], on conn: StreamConnection) -> Bool {
+        do {
+            return try conn.write(bytes)
+        } catch {
+            tlsFailed(conn, error)
+            return false
+        }
     }
 
     // MARK: - Connection table
@@ -169,9 +202,17 @@ public final class SIPTransportLayer {
                 connectionsByPeer[conn.key] = other.id
             }
         }
-        if let timer = conn.idleTimer {
-            loop.cancel(timer)
-            conn.idleTimer = nil
+        if !conn.outbound, let count = acceptedBySource[conn.peer.ip] {
+            acceptedBySource[conn.peer.ip] = count > 1 ? count - 1 : nil
+        }
+        for timer in [conn.idleTimer, conn.keepAliveTimer] {
+            if let timer { loop.cancel(timer) }
+        }
+        conn.idleTimer = nil
+        conn.keepAliveTimer = nil
+        if case .handshaking(let session, let deadline?) = conn.security {
+            loop.cancel(deadline)
+            conn.security = .handshaking(session, deadline: nil)
         }
     }
 
@@ -258,7 +299,7 @@ public final class SIPTransportLayer {
         counters.transportFailures += 1
         logger.notice("SIP transport failure", metadata: [
             "to": "\(failure.destination)", "transport": "\(failure.transport)", "zone": "\(failure.zone)",
-            "error": "\(failure.error)",
+            "error": "\(failure.cause)",
         ])
         onTransportError(failure)
     }
@@ -280,19 +321,19 @@ public final class SIPTransportLayer {
     }
 
     private func closeZone(_ zone: TransportZone) {
-        if let handle = zone.listenerResume {
+        for handle in zone.listenerResume.values {
             loop.cancel(handle)
-            zone.listenerResume = nil
         }
+        zone.listenerResume = [:]
         if let udp = zone.udp {
             loop.unregister(fd: udp.fd)
             udp.close()
             zone.udp = nil
         }
-        if let listener = zone.listener {
+        for listener in zone.listeners.values {
             loop.unregister(fd: listener.fd)
             listener.close()
-            zone.listener = nil
         }
+        zone.listeners = [:]
     }
 }

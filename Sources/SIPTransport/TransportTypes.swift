@@ -1,26 +1,6 @@
 import SBCSystem
-
-/// The transport a SIP message travelled on; raw values match the Via transport token in
-/// lowercase and the config file spelling.
-public enum TransportProtocol: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
-    case udp
-    case tcp
-
-    public var description: String { rawValue }
-}
-
-/// Identifies one TCP connection for the lifetime of the process (never reused), so a response
-/// can be sent back over the connection its request came in on (RFC 3261 sec. 18.2.2) even
-/// after the peer address has been reused by a newer connection.
-public struct ConnectionID: Hashable, Sendable, CustomStringConvertible {
-    public let rawValue: UInt64
-
-    public init(rawValue: UInt64) {
-        self.rawValue = rawValue
-    }
-
-    public var description: String { "conn#\(rawValue)" }
-}
+import SIPCore
+import TLS
 
 /// A complete SIP message as it came off the wire, not yet parsed.
 public struct InboundMessage: Sendable {
@@ -45,23 +25,96 @@ public struct InboundMessage: Sendable {
 }
 
 /// A destination proved unreachable at the transport level: ICMP unreachable for UDP, refused
-/// or reset for TCP. Reported so routing can fail over to the next carrier at once instead of
-/// waiting for SIP Timer B/F.
+/// or reset for TCP, a failed handshake or a rejected certificate for TLS. Reported so routing can
+/// fail over to the next carrier at once instead of waiting for SIP Timer B/F, and so a health
+/// probe can name the certificate problem.
 public struct TransportFailure: Error, Sendable, CustomStringConvertible {
+    /// What went wrong, with its own type per layer.
+    public enum Cause: Sendable, CustomStringConvertible {
+        case system(SystemError)
+        case tls(TLSFailure)
+
+        public var description: String {
+            switch self {
+            case .system(let error): "\(error)"
+            case .tls(let failure): "TLS \(failure)"
+            }
+        }
+    }
+
     public let destination: SocketAddress
     public let transport: TransportProtocol
     public let zone: String
-    public let error: SystemError
+    public let cause: Cause
 
-    public init(destination: SocketAddress, transport: TransportProtocol, zone: String, error: SystemError) {
+    public init(destination: SocketAddress, transport: TransportProtocol, zone: String, cause: Cause) {
         self.destination = destination
         self.transport = transport
         self.zone = zone
-        self.error = error
+        self.cause = cause
+    }
+
+    public init(destination: SocketAddress, transport: TransportProtocol, zone: String, error: SystemError) {
+        self.init(destination: destination, transport: transport, zone: zone, cause: .system(error))
+    }
+
+    /// The socket error, when the failure was one.
+    public var systemError: SystemError? {
+        if case .system(let error) = cause { error } else { nil }
     }
 
     public var description: String {
-        "\(transport) to \(destination) in zone \(zone): \(error)"
+        "\(transport) to \(destination) in zone \(zone): \(cause)"
+    }
+}
+
+/// How a TLS connection's handshake ended, for certificate expiry monitoring, metrics and logs.
+public struct TLSHandshakeReport: Sendable {
+    public enum Outcome: Sendable {
+        case established(TLSHandshakeSummary)
+        case failed(TLSFailure)
+    }
+
+    public let zone: String
+    public let peer: SocketAddress
+    /// We dialled the peer (it is a server to us) rather than accepted its connection.
+    public let outbound: Bool
+    public let outcome: Outcome
+}
+
+/// What the transport needs to dial a TLS peer: the context with the trunk's verification and
+/// client certificate, the SNI and the key under which its sessions are resumed.
+public struct TLSClientTarget {
+    public let context: TLSContext
+    public let serverName: String?
+    public let resumptionKey: String
+
+    public init(context: TLSContext, serverName: String?, resumptionKey: String) {
+        self.context = context
+        self.serverName = serverName
+        self.resumptionKey = resumptionKey
+    }
+}
+
+/// How the transport manages TCP and TLS connections (from the `sip` and `tls` config sections).
+public struct StreamConnectionPolicy: Sendable {
+    /// An idle connection is closed after this.
+    public var idleTimeout: Duration
+    /// A TLS handshake not finished in this time fails the connection.
+    public var handshakeTimeout: Duration
+    /// RFC 5626 CRLF pings on connections the SBC dialled; zero turns them off.
+    public var keepAliveInterval: Duration
+    /// Connections open at once, and accepted from one source address.
+    public var maxConnections: Int
+    public var maxConnectionsPerSource: Int
+
+    public init(idleTimeout: Duration = .seconds(300), handshakeTimeout: Duration = .seconds(5),
+                keepAliveInterval: Duration = .seconds(30), maxConnections: Int = 4096, maxConnectionsPerSource: Int = 64) {
+        self.idleTimeout = idleTimeout
+        self.handshakeTimeout = handshakeTimeout
+        self.keepAliveInterval = keepAliveInterval
+        self.maxConnections = maxConnections
+        self.maxConnectionsPerSource = maxConnectionsPerSource
     }
 }
 
@@ -79,6 +132,12 @@ public struct TransportCounters: Sendable, Equatable {
     public var tcpClosedIdle = 0
     public var tcpFramingErrors = 0
     public var keepAlivesAnswered = 0
+    public var keepAlivesSent = 0
+    /// Connections refused at accept: over `maxConnections` or `maxConnectionsPerSource`.
+    public var connectionsRefused = 0
+    public var tlsHandshakes = 0
+    public var tlsResumed = 0
+    public var tlsHandshakeFailures = 0
     /// Outbound messages larger than maxMessageBytes.
     public var outboundOversizeDropped = 0
     public var transportFailures = 0

@@ -44,19 +44,34 @@ struct Run: ParsableCommand {
 struct CheckConfig: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check-config",
-        abstract: "Validate a configuration file; every problem is reported with its key path and line."
+        abstract: "Validate a configuration file; every problem is reported with its key path and line. "
+            + "TLS certificate, key and CA files are read and checked too (warnings for certificates near expiry)."
     )
 
     @Argument(help: "Path of the YAML configuration.")
     var file: String
 
+    @Flag(name: .long, help: "Check the YAML only; do not read the TLS files it names (for a template on another host).")
+    var skipFiles = false
+
     func run() throws {
+        let settings: SBCConfiguration
         do {
-            let settings = try ConfigLoader.load(path: file)
-            print("\(file): OK (\(settings.summary))")
+            settings = try ConfigLoader.load(path: file)
         } catch {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
             throw ExitCode(1)
         }
+        guard !skipFiles else {
+            print("\(file): OK (\(settings.summary); files not read)")
+            return
+        }
+        let tls = TLSConfigurationCheck(settings)
+        for warning in tls.warnings { FileHandle.standardError.write(Data("\(file): warning: \(warning)\n".utf8)) }
+        guard tls.errors.isEmpty else {
+            for error in tls.errors { FileHandle.standardError.write(Data("\(file): \(error)\n".utf8)) }
+            throw ExitCode(1)
+        }
+        print("\(file): OK (\(settings.summary))")
     }
 }

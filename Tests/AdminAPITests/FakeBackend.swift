@@ -14,6 +14,14 @@ actor FakeBackend: AdminBackend {
     var unavailable = false
     /// How long each write takes (to overlap concurrent requests).
     var writeDelay: Duration = .zero
+    /// What `certificates()` and a successful reload return.
+    private var certificateList = [
+        CertificateStatus(certificate: "zone:platform", trunk: nil, subject: "CN=sbc.lab", issuer: "CN=SwiftSBC Lab CA",
+                          notAfter: "2027-01-01T00:00:00Z", secondsToExpiry: 2_592_000,
+                          spkiSHA256: "n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg="),
+    ]
+    /// When set, `reloadTLS` fails with it.
+    var reloadError: AdminError?
     /// Arguments of the last `audit` call.
     private(set) var lastAuditQuery: (since: Double?, limit: Int)?
 
@@ -31,6 +39,8 @@ actor FakeBackend: AdminBackend {
     func setUnavailable(_ value: Bool) { unavailable = value }
 
     func setWriteDelay(_ value: Duration) { writeDelay = value }
+
+    func setReloadError(_ error: AdminError?) { reloadError = error }
 
     func trunks() -> [TrunkStatus] { trunkList }
 
@@ -70,6 +80,14 @@ actor FakeBackend: AdminBackend {
     func audit(since: Double?, limit: Int) throws(AdminError) -> [AuditRecord] {
         lastAuditQuery = (since, limit)
         return Array(records.filter { $0.at >= (since ?? 0) }.prefix(limit))
+    }
+
+    func certificates() -> [CertificateStatus] { certificateList }
+
+    func reloadTLS(reason: String, actor: String) throws(AdminError) -> [CertificateStatus] {
+        if let reloadError { throw reloadError }
+        record(subject: "tls", kind: "certificate", from: nil, to: nil, reason: reason, actor: actor)
+        return certificateList
     }
 
     private func mutateTrunk(

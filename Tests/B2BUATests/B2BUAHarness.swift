@@ -11,11 +11,11 @@ import Testing
 struct B2BUAHarness {
     static let yaml = """
         zones:
-          - {name: platform, bind: 10.0.0.1, udp_port: 5060}
-          - {name: carrier, bind: 10.0.1.1, udp_port: 5080, tcp_port: 5080}
+          - {name: platform, bind: 10.0.0.1, udp_port: 5060, tls_port: 5061, tls: {certificate: /c.pem, key: /k.pem}}
+          - {name: carrier, bind: 10.0.1.1, udp_port: 5080, tcp_port: 5080, tls_port: 5081, tls: {certificate: /c.pem, key: /k.pem}}
         trunks:
           - {name: platform, zone: platform, address: 192.0.2.10, port: 5060PLATFORM_SRTP}
-          - {name: carrier-a, zone: carrier, address: 198.51.100.11, port: 5060, call_id: CALLID, MAXCALLS CODECS_A}
+          - {name: carrier-a, zone: carrier, address: 198.51.100.11, CARRIER_A_TRANSPORT, call_id: CALLID, MAXCALLS CODECS_A}
           - {name: carrier-b, zone: carrier, address: 198.51.100.12, port: 5060 CODECS_B}
         trunk_groups:
           - {name: pstn-out, members: [carrier-a, carrier-b], failover_on: [503, 408, timeout, transport],
@@ -39,10 +39,11 @@ struct B2BUAHarness {
     /// signalling tests keep it off so they see SDP as the peers sent it. `codecsA`/`codecsB`
     /// are the carriers' codec policies.
     /// `critical` marks the platform's route critical (mid-call failover on), `midCallFailover`
-    /// is the group's `mid_call_failover` mapping.
+    /// is the group's `mid_call_failover` mapping. `carrierATransport` `tls` reaches carrier A at
+    /// port 5061 over TLS (both zones have TLS listeners on 5061/5081).
     init(callIDPolicy: String = "preserve", carrierAMaxCalls: Int = 0, media: String = "{enabled: false}",
          codecsA: [String] = [], codecsB: [String] = [], critical: Bool = false, midCallFailover: String? = nil,
-         platformSRTP: String? = nil) throws {
+         platformSRTP: String? = nil, carrierATransport: String = "udp") throws {
         func codecs(_ list: [String]) -> String { list.isEmpty ? "" : ", codecs: [\(list.joined(separator: ", "))]" }
         let yaml = Self.yaml.replacingOccurrences(of: "CALLID", with: callIDPolicy)
             .replacingOccurrences(of: "MAXCALLS", with: "max_calls: \(carrierAMaxCalls)")
@@ -51,6 +52,8 @@ struct B2BUAHarness {
             .replacingOccurrences(of: "MEDIA", with: media)
             .replacingOccurrences(of: "CRITICAL", with: "\(critical)")
             .replacingOccurrences(of: "PLATFORM_SRTP", with: platformSRTP.map { ", srtp: \($0)" } ?? "")
+            .replacingOccurrences(of: "CARRIER_A_TRANSPORT",
+                                  with: "port: \(carrierATransport == "tls" ? 5061 : 5060), transport: \(carrierATransport)")
             .replacingOccurrences(of: "MIDCALL", with: midCallFailover.map { ", mid_call_failover: \($0)" } ?? "")
         let config = try ConfigLoader.parse(yaml: yaml, source: "test.yaml")
         b2bua = B2BUA(settings: B2BUASettings(configuration: config, productName: "SwiftSBC/test"),

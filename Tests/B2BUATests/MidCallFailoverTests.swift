@@ -213,7 +213,7 @@ import Testing
     @Test func aTransportFailureToTheCarrierCountsAsICMP() throws {
         var harness = try Self.harness("{icmp_errors: 1}")
         _ = try Self.establish(&harness)
-        let out = harness.b2bua.transportFailed(to: B2BUAHarness.carrierA, now: harness.now)
+        let out = harness.b2bua.transportFailed(to: B2BUAHarness.carrierA, reason: "connection refused", now: harness.now)
         #expect(out.requests(.invite, to: Self.carrierB).count == 1)
     }
 

@@ -46,7 +46,7 @@ struct AdminConfigTests {
         #expect(admin.token(named: "grafana")?.grants("metrics:read") == true)
         #expect(admin.token(named: "grafana")?.grants("trunks:write") == false)
         #expect(AdminTokenSettings.knownScopes == ["trunks:read", "trunks:write", "groups:write", "audit:read",
-                                                   "metrics:read"])
+                                                   "metrics:read", "tls:read", "tls:write"])
     }
 
     @Test("a wildcard listen address is allowed (an explicit decision)")

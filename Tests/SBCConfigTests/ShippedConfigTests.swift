@@ -17,10 +17,18 @@ struct ShippedConfigTests {
         #expect(config.sip == SIPSettings())  // the lab uses exactly the documented defaults
         #expect(config.sip.transactionTimeout == .seconds(32))
 
+        // LAB.md: TLS on 5061 (platform side) and 5081 (carrier side), lab certificates generated into
+        // ./lab-tls by scripts/tls-certs.
+        let labTLS = ZoneTLSSettings(identity: TLSCertificateFiles(certificate: "./lab-tls/sbc-chain.pem",
+                                                                   key: "./lab-tls/sbc.key"),
+                                     caBundle: "./lab-tls/ca.pem")
         #expect(config.zones == [
-            ZoneSettings(name: "platform", bind: "127.0.0.1", udpPort: 5060, tcpPort: 5060, mediaAddress: "127.0.0.1"),
-            ZoneSettings(name: "carrier", bind: "127.0.0.1", udpPort: 5080, tcpPort: 5080, mediaAddress: "127.0.0.1"),
+            ZoneSettings(name: "platform", bind: "127.0.0.1", udpPort: 5060, tcpPort: 5060, tlsPort: 5061, tls: labTLS,
+                         mediaAddress: "127.0.0.1"),
+            ZoneSettings(name: "carrier", bind: "127.0.0.1", udpPort: 5080, tcpPort: 5080, tlsPort: 5081, tls: labTLS,
+                         mediaAddress: "127.0.0.1"),
         ])
+        #expect(config.tls == TLSSettings(expiryCheckInterval: .seconds(60)))
         // LAB.md: relay ports 127.0.0.1:40000-40999, media timeout 4 s.
         #expect(config.media == MediaSettings(portMin: 40000, portMax: 40999, timeout: .seconds(4), holdTimeout: nil,
                                               portReuseDelay: .seconds(10), latching: .signalled))
@@ -32,6 +40,8 @@ struct ShippedConfigTests {
         var platform = TrunkSettings(name: "platform", zone: "platform", address: "127.0.0.10",
                                      health: TrunkHealthSettings(probe: false))
         platform.srtp = MediaSecuritySettings(policy: .optional)
+        // LAB.md: no client certificate required from the lab's platform.
+        platform.tls = TrunkTLSSettings(verify: .chain_name, serverName: "platform.lab", caBundle: "./lab-tls/ca.pem")
         #expect(config.trunks == [
             platform,
             TrunkSettings(name: "carrier-a", zone: "carrier", address: "127.0.0.11", passiveFailureThreshold: 0,
@@ -101,9 +111,16 @@ struct ShippedConfigTests {
         #expect(config.zone(named: "platform")?.effectiveAdvertisedAddress == "10.20.0.5")
 
         var platform = TrunkSettings(
-            name: "platform", zone: "platform", address: "10.20.1.10", port: 5060, transport: .tcp,
+            name: "platform", zone: "platform", address: "10.20.1.10", port: 5061, transport: .tls,
             callIDPolicy: .preserve, inboundProfile: "from-platform", health: TrunkHealthSettings(probe: false))
         platform.srtp = MediaSecuritySettings(policy: .optional)
+        // Mutual TLS with the platform, checked by chain and name.
+        platform.tls = TrunkTLSSettings(
+            verify: .chain_name, serverName: "platform.example.com", caBundle: "/etc/sbc/tls/platform-ca.pem",
+            clientIdentity: TLSCertificateFiles(certificate: "/etc/sbc/tls/client.pem", key: "/etc/sbc/tls/client.key"),
+            requireClientCertificate: true)
+        #expect(config.zone(named: "platform")?.tlsPort == 5061)
+        #expect(config.tls == TLSSettings())
         #expect(config.trunk(named: "platform") == platform)
         var carrierB = TrunkSettings(name: "carrier-b", zone: "carrier", address: "192.0.2.30", port: 5080,
                                      transport: .udp, callIDPolicy: .new, profile: "carrier-b", maxCalls: 200)

@@ -65,8 +65,8 @@ struct ValueProblemTests {
                    "must be one of json, text, got \"JSON\"; did you mean \"json\"?"),
         .appending("security:\n  unknown_source: 403", "security.unknown_source", 13,
                    "must be one of reject, drop, got 403"),
-        .replacing("address: 127.0.0.10", "address: 127.0.0.10\n    transport: tls", "trunks[0].transport", 9,
-                   "must be one of udp, tcp, got \"tls\""),
+        .replacing("address: 127.0.0.10", "address: 127.0.0.10\n    transport: sctp", "trunks[0].transport", 9,
+                   "must be one of udp, tcp, tls, got \"sctp\""),
         .replacing("address: 127.0.0.10", "address: 127.0.0.10\n    call_id: keep", "trunks[0].call_id", 9,
                    "must be one of preserve, new, got \"keep\""),
     ]
@@ -108,7 +108,7 @@ struct ValueProblemTests {
         .appending("trunk_groups:\n  - name: g", "trunk_groups[0].members", 13, "is required"),
         .appending("trunk_groups:\n  - name: g\n    members: []", "trunk_groups[0].members", 14,
                    "must list at least one trunk"),
-        .replacing("    udp_port: 5060\n", "", "zones[0]", 2, "listens on nothing: set udp_port, tcp_port or both"),
+        .replacing("    udp_port: 5060\n", "", "zones[0]", 2, "listens on nothing: set udp_port, tcp_port, tls_port or several"),
         .appending("trunk_groups:\n  -", "trunk_groups[0]", 13, "is empty; a trunk group needs name and members"),
     ]
 

@@ -18,7 +18,8 @@ struct SIPTransportLayerTests {
                       maxMessageBytes: Int = 16_384) throws -> SIPTransportLayer {
         var logger = Logger(label: "test.\(zone)")
         logger.logLevel = .critical
-        let layer = SIPTransportLayer(loop: loop, maxMessageBytes: maxMessageBytes, tcpIdleTimeout: idle, logger: logger)
+        let layer = SIPTransportLayer(loop: loop, maxMessageBytes: maxMessageBytes,
+                                      policy: StreamConnectionPolicy(idleTimeout: idle), logger: logger)
         try layer.addZone(name: zone, bind: "127.0.0.1", udpPort: 0, tcpPort: 0)
         return layer
     }
@@ -92,7 +93,7 @@ struct SIPTransportLayerTests {
         #expect(failures.first?.destination == dead)
         #expect(failures.first?.transport == .udp)
         #expect(failures.first?.zone == "carriers")
-        #expect(failures.first?.error.errno == ECONNREFUSED)
+        #expect(failures.first?.systemError?.errno == ECONNREFUSED)
     }
 
     @Test("TCP: dial, request, response over the same connection, reuse both ways")
@@ -186,7 +187,7 @@ struct SIPTransportLayerTests {
         #expect(failures.count == 1)
         #expect(failures.first?.destination == dead)
         #expect(failures.first?.transport == .tcp)
-        #expect(failures.first?.error.errno == ECONNREFUSED)
+        #expect(failures.first?.systemError?.errno == ECONNREFUSED)
         #expect(sbc.openConnectionCount == 0)
     }
 

@@ -78,6 +78,26 @@ enum Baresip {
             return real_bind(fd, addr, len);
         }
 
+        /* A socket connected to a loopback address before any bind (libre's SIP over TCP and
+           TLS) is bound to the pinned address first, so the connection comes from it. */
+        int connect(int fd, const struct sockaddr *addr, socklen_t len) {
+            static int (*real_connect)(int, const struct sockaddr *, socklen_t);
+            if (!real_connect) real_connect = (int (*)(int, const struct sockaddr *, socklen_t))dlsym(RTLD_NEXT, "connect");
+            struct in_addr ip;
+            struct sockaddr_in local;
+            socklen_t local_len = sizeof local;
+            if (addr && addr->sa_family == AF_INET && len >= (socklen_t)sizeof(struct sockaddr_in)
+                && (ntohl(((const struct sockaddr_in *)addr)->sin_addr.s_addr) >> 24) == 127 && pinned(&ip)
+                && getsockname(fd, (struct sockaddr *)&local, &local_len) == 0 && local.sin_family == AF_INET
+                && local.sin_port == 0 && local.sin_addr.s_addr == htonl(INADDR_ANY)) {
+                memset(&local, 0, sizeof local);
+                local.sin_family = AF_INET;
+                local.sin_addr = ip;
+                bind(fd, (const struct sockaddr *)&local, sizeof local);
+            }
+            return real_connect(fd, addr, len);
+        }
+
         /* Every IPv4 interface address reads as the pinned address (the SDP's c= line). */
         int getifaddrs(struct ifaddrs **list) {
             static int (*real_getifaddrs)(struct ifaddrs **);
@@ -121,11 +141,19 @@ final class BaresipPlatform {
     let process: ManagedProcess
     var logURL: URL { process.stdoutURL }
 
+    /// SIP over TLS (libre's OpenSSL): the CA file it loads (`sip_cafile`) and the certificate
+    /// with its key it presents for mutual TLS (`sip_certificate`, a combined PEM), if any.
+    /// baresip listens for TLS on `address.port + 1`; dial a `;transport=tls` URI to use it.
+    struct TLS {
+        var caFile: URL
+        var certificate: URL?
+    }
+
     /// Writes the config, account and tone, and starts baresip, dialling `target`
     /// (`sip:user@ip:port`) if given, else answering the first incoming call (`answermode=auto`).
-    /// `lifetime` bounds it (`-t`): it hangs up and exits then at the latest.
+    /// `lifetime` bounds it (`-t`): it hangs up and exits then at the latest. `mediaenc` nil: plain RTP.
     init(lab: Lab, address: Endpoint, dialing target: String?, toneHz: Double, lifetime: Duration,
-         mediaenc: String = "srtp-mand", codecs: String = "PCMA") async throws {
+         mediaenc: String? = "srtp-mand", codecs: String = "PCMA", tls: TLS? = nil) async throws {
         guard let binary = Baresip.binary else { throw HarnessError(Baresip.notInstalled) }
         directory = lab.directory.appendingPathComponent("baresip", isDirectory: true)
         recordings = directory.appendingPathComponent("recordings", isDirectory: true)
@@ -163,10 +191,11 @@ final class BaresipPlatform {
             module_tmp\t\taccount.so
             module_app\t\tmenu.so
             snd_path\t\t\(recordings.path)
-
+            \(tls.map { "sip_cafile\t\t\($0.caFile.path)\n" } ?? "")\
+            \(tls?.certificate.map { "sip_certificate\t\t\($0.path)\n" } ?? "")
             """
         try config.write(to: directory.appendingPathComponent("config"), atomically: true, encoding: .utf8)
-        try "<sip:platform@\(address.ip)>;regint=0;mediaenc=\(mediaenc);audio_codecs=\(codecs);answermode=auto\n"
+        try "<sip:platform@\(address.ip)>;regint=0\(mediaenc.map { ";mediaenc=\($0)" } ?? "");audio_codecs=\(codecs);answermode=auto\n"
             .write(to: directory.appendingPathComponent("accounts"), atomically: true, encoding: .utf8)
         try "\n".write(to: directory.appendingPathComponent("contacts"), atomically: true, encoding: .utf8)
 

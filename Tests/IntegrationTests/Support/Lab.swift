@@ -23,12 +23,19 @@ final class Lab {
 
     init(_ label: String, options: LabOptions = LabOptions()) throws {
         self.block = try LabBlock.allocate()
-        self.options = options
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("swiftsbc-itests", isDirectory: true)
         self.directory = root.appendingPathComponent(
             "\(label)-\(block.n)-\(ProcessInfo.processInfo.processIdentifier)", isDirectory: true)
         try? FileManager.default.removeItem(at: directory)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var options = options
+        if let source = options.tls?.certificates {
+            // The lab's own copy of the TLS certificates: the config names it, a test may replace files.
+            let copy = directory.appendingPathComponent("tls", isDirectory: true)
+            try LabCertificates.copy(source, to: copy)
+            options.tls?.certificates = copy
+        }
+        self.options = options
         let stateDir = directory.appendingPathComponent("state", isDirectory: true)
         try FileManager.default.createDirectory(at: stateDir, withIntermediateDirectories: true)
         self.configURL = directory.appendingPathComponent("sbc.yaml")

@@ -23,6 +23,9 @@ struct LabBlock: Sendable {
     let n: Int
     let sbcPlatform: Endpoint
     let sbcCarrier: Endpoint
+    /// The zones' TLS listeners (`tls_port`), used when the lab's options enable TLS.
+    let sbcPlatformTLS: Endpoint
+    let sbcCarrierTLS: Endpoint
     let platform: Endpoint
     let carrierA: Endpoint
     let carrierB: Endpoint
@@ -37,10 +40,14 @@ struct LabBlock: Sendable {
         let p1 = try Ports.free(on: sbcIP)
         let p2 = try Ports.free(on: sbcIP, avoiding: [p1])
         let p3 = try Ports.free(on: sbcIP, avoiding: [p1, p2])
+        let p4 = try Ports.free(on: sbcIP, avoiding: [p1, p2, p3])
+        let p5 = try Ports.free(on: sbcIP, avoiding: [p1, p2, p3, p4])
         return LabBlock(
             n: n,
             sbcPlatform: Endpoint(ip: sbcIP, port: p1),
             sbcCarrier: Endpoint(ip: sbcIP, port: p2),
+            sbcPlatformTLS: Endpoint(ip: sbcIP, port: p4),
+            sbcCarrierTLS: Endpoint(ip: sbcIP, port: p5),
             platform: Endpoint(ip: "127.0.\(n).10", port: try Ports.free(on: "127.0.\(n).10")),
             carrierA: Endpoint(ip: "127.0.\(n).11", port: try Ports.free(on: "127.0.\(n).11")),
             carrierB: Endpoint(ip: "127.0.\(n).12", port: try Ports.free(on: "127.0.\(n).12")),
@@ -81,6 +88,8 @@ struct LabOptions: Sendable {
     /// The platform trunk's `srtp` mapping as flow YAML (e.g. `{policy: optional}`, see
     /// docs/CONFIG.md); nil leaves the key out (plain RTP only, the config's default).
     var platformSRTP: String?
+    /// TLS listeners on both zones and TLS trunk settings (see `LabTLSOptions`); nil: no TLS.
+    var tls: LabTLSOptions?
 
     /// The lab's critical route and the group's `mid_call_failover` block with every trigger on
     /// (keepalive off unless asked: the test peers answer in-dialog OPTIONS only with `-aa`).
@@ -170,11 +179,11 @@ enum LabConfig {
           - name: platform
             bind: \(b.sbcPlatform.ip)
             udp_port: \(b.sbcPlatform.port)
-            tcp_port: \(b.sbcPlatform.port)
+            tcp_port: \(b.sbcPlatform.port)\(o.tls.map { $0.zoneYAML(port: b.sbcPlatformTLS.port, minVersion: $0.platformMinVersion) } ?? "")
           - name: carrier
             bind: \(b.sbcCarrier.ip)
             udp_port: \(b.sbcCarrier.port)
-            tcp_port: \(b.sbcCarrier.port)
+            tcp_port: \(b.sbcCarrier.port)\(o.tls.map { $0.zoneYAML(port: b.sbcCarrierTLS.port, minVersion: $0.carrierMinVersion) } ?? "")
 
         trunks:
           - name: platform
@@ -183,12 +192,12 @@ enum LabConfig {
             port: \(b.platform.port)
             transport: udp
             call_id: \(o.callID.rawValue)
-            health: {probe: false}\(o.platformSRTP.map { "\n    srtp: \($0)" } ?? "")
+            health: {probe: false}\(o.platformSRTP.map { "\n    srtp: \($0)" } ?? "")\(o.tls?.trunkYAML(o.tls?.platformTrunk) ?? "")
           - name: carrier-a
             zone: carrier
             address: \(b.carrierA.ip)
             port: \(b.carrierA.port)
-            transport: \(o.carrierATransport)
+            transport: \(o.tls?.carrierA == nil ? o.carrierATransport : "tls")\(o.tls?.trunkYAML(o.tls?.carrierA) ?? "")
             call_id: \(o.callID.rawValue)
             first_provisional_timeout_ms: \(o.firstProvisionalMs)
             health: \(o.healthYAML)\(o.carrierACodecs.isEmpty ? "" : "\n    codecs: [\(o.carrierACodecs.joined(separator: ", "))]")
@@ -207,6 +216,7 @@ enum LabConfig {
             failover_on: \(o.failoverOn)
             fail_back: \(o.failBack)\(o.midCallFailover.map { "\n    mid_call_failover: \($0)" } ?? "")
 
+        \(o.tls?.sectionYAML ?? "")
         \(o.carrierBProfile ? profileYAML : "")
         routes:\(o.criticalRoute ? criticalRouteYAML : "")
           - name: platform-to-pstn

@@ -1,0 +1,278 @@
+import Glibc
+import Logging
+import SBCSystem
+import SIPCore
+import TLS
+
+/// SIP over TCP and TLS: accepting within limits, dialling, TLS handshakes, framing, keep-alives
+/// and idle expiry. A TLS connection is a TCP connection whose bytes pass through a memory-BIO
+/// session on their way to and from the framer, on the same epoll readiness.
+extension SIPTransportLayer {
+    func acceptConnections(_ zone: TransportZone, _ transport: TransportProtocol) {
+        guard let listener = zone.listeners[transport] else { return }
+        for _ in 0..<Self.acceptsPerWakeLimit {
+            let accepted: (fd: Int32, peer: SocketAddress)?
+            do {
+                accepted = try listener.accept()
+            } catch {
+                // Out of descriptors: level-triggered epoll would spin on the pending connection,
+                // so stop listening for a moment and let idle expiry free some.
+                logger.error("SIP stream accept failed; pausing listener", metadata: [
+                    "zone": "\(zone.name)", "transport": "\(transport)", "error": "\(error)",
+                ])
+                pauseListener(zone, transport, listener)
+                return
+            }
+            guard let (fd, peer) = accepted else { return }
+            let tcp = TCPConnection(accepted: fd, peer: peer, loop: loop, readBuffer: sharedReadBuffer)
+            if let refusal = admissionRefusal(peer) {
+                counters.connectionsRefused += 1
+                logger.warning("SIP connection refused", metadata: [
+                    "zone": "\(zone.name)", "peer": "\(peer)", "transport": "\(transport)", "reason": "\(refusal)",
+                ])
+                tcp.close()
+                continue
+            }
+            counters.tcpAccepted += 1
+            let security: StreamConnection.Security
+            if transport == .tls {
+                guard let context = tlsServerContext(zone.name, peer), let session = try? TLSSession(context: context)
+                else {
+                    logger.error("no TLS context for a connection; closing", metadata: ["zone": "\(zone.name)", "peer": "\(peer)"])
+                    tcp.close()
+                    continue
+                }
+                security = .handshaking(session, deadline: nil)
+            } else {
+                security = .plain
+            }
+            acceptedBySource[peer.ip, default: 0] += 1
+            _ = adopt(tcp, zone: zone.name, outbound: false, security: security)
+        }
+    }
+
+    /// Why a new inbound connection from `peer` is not taken, if it is not.
+    private func admissionRefusal(_ peer: SocketAddress) -> String? {
+        if openConnectionCount >= policy.maxConnections {
+            return "\(openConnectionCount) connections open, the limit (sip.max_connections)"
+        }
+        if acceptedBySource[peer.ip, default: 0] >= policy.maxConnectionsPerSource {
+            return "\(policy.maxConnectionsPerSource) connections from this address, the limit (sip.max_connections_per_source)"
+        }
+        return nil
+    }
+
+    private func pauseListener(_ zone: TransportZone, _ transport: TransportProtocol, _ listener: TCPListener) {
+        try? loop.modify(fd: listener.fd, interest: [])
+        zone.listenerResume[transport] = loop.schedule(after: .milliseconds(100)) { [weak self, weak zone] in
+            guard let self, let zone, let listener = zone.listeners[transport] else { return }
+            zone.listenerResume[transport] = nil
+            do {
+                try self.loop.modify(fd: listener.fd, interest: .readable)
+            } catch {
+                self.logger.error("SIP listener resume failed", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    func dial(_ destination: SocketAddress, transport: TransportProtocol, zone: TransportZone) -> StreamConnection? {
+        var security = StreamConnection.Security.plain
+        if transport == .tls {
+            guard let target = tlsClientTarget(zone.name, destination) else {
+                report(TransportFailure(destination: destination, transport: .tls, zone: zone.name,
+                                        cause: .tls(.handshakeFailed("no TLS settings for this destination"))))
+                return nil
+            }
+            do {
+                let session = try TLSSession(context: target.context, serverName: target.serverName,
+                                             resumptionKey: target.resumptionKey)
+                try session.start()
+                security = .handshaking(session, deadline: nil)
+            } catch {
+                report(TransportFailure(destination: destination, transport: .tls, zone: zone.name, cause: .tls(error)))
+                return nil
+            }
+        }
+        let source: SocketAddress? = zone.bindHost.isUnspecified ? nil : zone.bindHost
+        let tcp: TCPConnection
+        do {
+            tcp = try TCPConnection.connect(to: destination, from: source, loop: loop, readBuffer: sharedReadBuffer)
+        } catch {
+            report(TransportFailure(destination: destination, transport: transport, zone: zone.name, error: error))
+            return nil
+        }
+        tcp.onConnected = { [unowned self] in
+            self.counters.tcpConnected += 1
+            self.logger.debug("SIP stream connected", metadata: [
+                "to": "\(destination)", "zone": "\(zone.name)", "transport": "\(transport)",
+            ])
+        }
+        guard let conn = adopt(tcp, zone: zone.name, outbound: true, security: security) else { return nil }
+        // The ClientHello waits in the TCP connection's buffer until the connect completes.
+        if let session = security.session { conn.flushTLS(session) }
+        return conn
+    }
+
+    /// Puts a connection under management: tables, callbacks, timers, loop registration.
+    private func adopt(_ tcp: TCPConnection, zone: String, outbound: Bool,
+                       security: StreamConnection.Security) -> StreamConnection? {
+        let id = ConnectionID(rawValue: allocateConnectionID())
+        let conn = StreamConnection(id: id, zone: zone, peer: tcp.peerAddress, tcp: tcp, outbound: outbound,
+                                    security: security, maxMessageBytes: maxMessageBytes)
+        tcp.onRead = { [unowned self, unowned conn] bytes in self.streamRead(conn, bytes) }
+        tcp.onClose = { [unowned self, unowned conn] error in self.streamClosed(conn, error) }
+        do {
+            try tcp.start()
+        } catch {
+            logger.error("SIP stream registration failed", metadata: ["peer": "\(tcp.peerAddress)", "error": "\(error)"])
+            tcp.close()
+            if !outbound, let count = acceptedBySource[tcp.peerAddress.ip] {
+                acceptedBySource[tcp.peerAddress.ip] = count > 1 ? count - 1 : nil
+            }
+            return nil
+        }
+        remember(conn)
+        scheduleIdleCheck(conn, at: tcp.lastActivity + policy.idleTimeout)
+        if case .handshaking(let session, _) = security {
+            let deadline = loop.schedule(after: policy.handshakeTimeout) { [weak self, weak conn] in
+                guard let self, let conn, conn.isOpen, conn.security.isHandshaking else { return }
+                self.tlsFailed(conn, .handshakeTimeout)
+            }
+            conn.security = .handshaking(session, deadline: deadline)
+        }
+        if outbound { scheduleKeepAlive(conn) }
+        logger.debug("SIP stream connection open", metadata: [
+            "id": "\(id)", "peer": "\(conn.peer)", "zone": "\(zone)", "outbound": "\(outbound)",
+            "transport": "\(conn.transport)",
+        ])
+        return conn
+    }
+
+    private func streamRead(_ conn: StreamConnection, _ bytes: UnsafeRawBufferPointer) {
+        if let session = conn.security.session {
+            let outcome: TLSReceiveOutcome
+            do {
+                outcome = try session.receive(bytes) { plaintext in conn.framer.append(plaintext) }
+            } catch {
+                conn.flushTLS(session)  // the alert that tells the peer why
+                tlsFailed(conn, error)
+                return
+            }
+            conn.flushTLS(session)
+            if let summary = outcome.handshakeCompleted { tlsEstablished(conn, session, summary) }
+            deliverFrames(conn)
+            if outcome.peerClosed, conn.isOpen {
+                logger.debug("SIP TLS connection closed by peer", metadata: ["id": "\(conn.id)", "peer": "\(conn.peer)"])
+                forget(conn)
+                conn.tcp.close()
+            }
+        } else {
+            conn.framer.append(bytes)
+            deliverFrames(conn)
+        }
+    }
+
+    private func deliverFrames(_ conn: StreamConnection) {
+        let now = loop.now
+        do {
+            while conn.isOpen, let frame = try conn.framer.next() {
+                switch frame {
+                case .message(let message):
+                    counters.tcpMessagesReceived += 1
+                    onMessage(InboundMessage(bytes: message, source: conn.peer, transport: conn.transport,
+                                             zone: conn.zone, connection: conn.id, receivedAt: now))
+                case .keepAlivePing:
+                    // RFC 5626 sec. 4.4.1: answer a CRLFCRLF ping with a CRLF pong.
+                    counters.keepAlivesAnswered += 1
+                    _ = write(Self.crlfBytes, on: conn)
+                }
+            }
+        } catch {
+            counters.tcpFramingErrors += 1
+            logger.warning("SIP stream framing error; closing connection", metadata: [
+                "peer": "\(conn.peer)", "zone": "\(conn.zone)", "error": "\(error)",
+            ])
+            forget(conn)
+            conn.tcp.close()
+        }
+    }
+
+    private func tlsEstablished(_ conn: StreamConnection, _ session: TLSSession, _ summary: TLSHandshakeSummary) {
+        if case .handshaking(_, let deadline?) = conn.security { loop.cancel(deadline) }
+        conn.security = .established(session)
+        counters.tlsHandshakes += 1
+        if summary.resumed { counters.tlsResumed += 1 }
+        logger.debug("SIP TLS established", metadata: [
+            "id": "\(conn.id)", "peer": "\(conn.peer)", "zone": "\(conn.zone)", "version": "\(summary.version)",
+            "cipher": "\(summary.cipher)", "resumed": "\(summary.resumed)",
+            "peer_certificate": "\(summary.peerCertificate?.subject ?? "-")",
+        ])
+        onTLSHandshake(TLSHandshakeReport(zone: conn.zone, peer: conn.peer, outbound: conn.outbound,
+                                          outcome: .established(summary)))
+    }
+
+    /// A handshake that failed or timed out, a certificate the policy refused, or a broken
+    /// session: the connection ends, and for a peer we dialled it is a transport failure that
+    /// fails calls over and fails the trunk's probe with the cause.
+    func tlsFailed(_ conn: StreamConnection, _ failure: TLSFailure) {
+        guard conn.isOpen else { return }
+        counters.tlsHandshakeFailures += 1
+        forget(conn)
+        conn.tcp.close()
+        onTLSHandshake(TLSHandshakeReport(zone: conn.zone, peer: conn.peer, outbound: conn.outbound,
+                                          outcome: .failed(failure)))
+        if conn.outbound {
+            report(TransportFailure(destination: conn.peer, transport: .tls, zone: conn.zone, cause: .tls(failure)))
+        } else {
+            logger.warning("SIP TLS connection refused", metadata: [
+                "peer": "\(conn.peer)", "zone": "\(conn.zone)", "cause": "\(failure.cause)", "detail": "\(failure)",
+            ])
+        }
+    }
+
+    private func streamClosed(_ conn: StreamConnection, _ error: SystemError?) {
+        forget(conn)
+        if let error {
+            report(TransportFailure(destination: conn.peer, transport: conn.transport, zone: conn.zone, error: error))
+        } else if conn.outbound, conn.security.isHandshaking {
+            // A server that hangs up mid-handshake refused us as surely as a reset would.
+            report(TransportFailure(destination: conn.peer, transport: .tls, zone: conn.zone,
+                                    cause: .tls(.handshakeFailed("connection closed by the peer during the handshake"))))
+        } else {
+            logger.debug("SIP stream closed by peer", metadata: ["id": "\(conn.id)", "peer": "\(conn.peer)"])
+        }
+    }
+
+    private func scheduleIdleCheck(_ conn: StreamConnection, at deadline: MonotonicInstant) {
+        conn.idleTimer = loop.schedule(at: deadline) { [weak self, weak conn] in
+            guard let self, let conn, conn.isOpen else { return }
+            conn.idleTimer = nil
+            let idleUntil = conn.tcp.lastActivity + self.policy.idleTimeout
+            if self.loop.now >= idleUntil {
+                self.counters.tcpClosedIdle += 1
+                self.logger.debug("SIP stream idle; closing", metadata: ["id": "\(conn.id)", "peer": "\(conn.peer)"])
+                self.forget(conn)
+                conn.tcp.close()
+            } else {
+                self.scheduleIdleCheck(conn, at: idleUntil)
+            }
+        }
+    }
+
+    /// RFC 5626 4.4.1: a CRLFCRLF ping on a connection we dialled that has been quiet for the
+    /// interval, so NATs keep the flow and a dead peer shows (as a write error or reset) before a
+    /// call needs the connection. A carrier connection kept alive this way never idles out.
+    private func scheduleKeepAlive(_ conn: StreamConnection) {
+        guard policy.keepAliveInterval > .zero else { return }
+        conn.keepAliveTimer = loop.schedule(after: policy.keepAliveInterval) { [weak self, weak conn] in
+            guard let self, let conn, conn.isOpen else { return }
+            conn.keepAliveTimer = nil
+            let quiet = self.loop.now >= conn.tcp.lastActivity + self.policy.keepAliveInterval
+            if quiet, !conn.security.isHandshaking {
+                self.counters.keepAlivesSent += 1
+                _ = self.write(Self.pingBytes, on: conn)
+            }
+            if conn.isOpen { self.scheduleKeepAlive(conn) }
+        }
+    }
+}
