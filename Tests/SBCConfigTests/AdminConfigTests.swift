@@ -96,7 +96,8 @@ struct AdminConfigTests {
         ("    - {name: a, env: T, scopes: []}", "admin.tokens[0].scopes", 14, "must list at least one scope"),
         ("    - {name: a, env: T, scopes: \"*\"}", "admin.tokens[0].scopes", 14, "must be a list, got \"*\""),
         ("    - {name: a, env: T, scopes: [trunks:reed]}", "admin.tokens[0].scopes[0]", 14,
-         "must be one of trunks:read, trunks:write, groups:write, audit:read, metrics:read or \"*\" for all, got "
+         "must be one of trunks:read, trunks:write, groups:write, audit:read, metrics:read, tls:read, tls:write "
+            + "or \"*\" for all, got "
             + "\"trunks:reed\"; did you mean \"trunks:read\"?"),
         ("    - {name: a, env: T, scopes: [admin]}", "admin.tokens[0].scopes[0]", 14, "got \"admin\""),
         ("    - {name: a, env: T, scopes: [\"*\", \"*\"]}", "admin.tokens[0].scopes[1]", 14,
