@@ -22,7 +22,7 @@ public struct MediaLegStatistics: Sendable, Equatable {
     public var srtpAuthFailures: UInt64 = 0
     /// SRTP/SRTCP packets from this side refused as replays (dropped, never latched).
     public var srtpReplays: UInt64 = 0
-    /// Other libsrtp2 failures: unprotecting this side's packets or protecting packets for it.
+    /// Other SRTP failures: unprotecting this side's packets or protecting packets for it.
     public var srtpErrors: UInt64 = 0
 
     public init(packetsReceived: UInt64 = 0, bytesReceived: UInt64 = 0, packetsForwarded: UInt64 = 0,

@@ -3,7 +3,7 @@ import SDP
 
 /// A command as a worker's mailbox carries it: what signalling asked for, plus the SRTP contexts
 /// the relay's setup thread built for it, so the worker only installs them (a few pointer
-/// stores) instead of stalling every session's packets in `srtp_create`.
+/// stores) instead of stalling every session's packets while keys are derived and OpenSSL keyed.
 struct RelayCommand: Sendable {
     /// Contexts for one side of one stream, for the keys that side has in the command's spec.
     struct PreparedSRTP: Sendable {

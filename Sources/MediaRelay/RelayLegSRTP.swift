@@ -7,8 +7,9 @@ import SRTP
 ///
 /// The keys are kept so that an update can tell whether to keep the contexts: the same keys keep
 /// them, and with them every SSRC's rollover counter and replay window; other keys replace them
-/// whole. Built off the packet path (`init` runs two `srtp_create`, up to about 1.7 ms with
-/// Debian's NSS-backed libsrtp2), then handed to the worker with the command that needs it.
+/// whole. Built off the packet path (`init` derives the session keys of both contexts and keys
+/// their four OpenSSL cipher contexts: a few to tens of microseconds), then handed to the worker
+/// with the command that needs it.
 struct RelayLegSRTP: Sendable {
     let keys: SDESStreamKeys
     /// Unprotects what the side sends; nil only when building failed.

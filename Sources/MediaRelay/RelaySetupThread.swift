@@ -7,12 +7,13 @@ import Synchronization
 /// The relay's one helper thread for work too slow for a media worker's loop: building SRTP
 /// contexts before a command reaches its worker, and freeing the contexts workers retire.
 ///
-/// Why a thread of its own: `srtp_create` costs up to 0.85 ms with Debian's NSS-backed libsrtp2
-/// (`srtp_dealloc` tens of microseconds), and a worker doing it while handling a command would
-/// hold back the packets of every other session it owns. Signalling must not pay it either. Jobs
-/// run one at a time in the order they were queued: `RelayCommandGate` relies on that FIFO to
-/// keep each worker's commands in order. A pthread like the workers' (`RelayThread`), named
-/// "srtp-setup".
+/// Why a thread of its own: building a context (key derivation, keying OpenSSL's ciphers, which
+/// the first time per process also fetches them under OpenSSL's locks) and freeing one are slow
+/// next to a packet, and a worker doing it while handling a command would hold back the packets
+/// of every other session it owns (with libsrtp2 on NSS it was 0.85 ms per context). Signalling
+/// must not pay it either. Jobs run one at a time in the order they were queued:
+/// `RelayCommandGate` relies on that FIFO to keep each worker's commands in order. A pthread like
+/// the workers' (`RelayThread`), named "srtp-setup".
 final class RelaySetupThread: Sendable {
     typealias Job = @Sendable () -> Void
 

@@ -5,8 +5,8 @@ import SBCSystem
 /// Starting the relay's own threads (the workers and the SRTP setup thread).
 ///
 /// Real pthreads rather than tasks: a worker blocks in epoll_wait and the setup thread in poll or
-/// `srtp_create`, which would starve the cooperative pool; a named thread shows in `top -H` and
-/// core dumps.
+/// building SRTP contexts, which would starve the cooperative pool; a named thread shows in
+/// `top -H` and core dumps.
 enum RelayThread {
     private final class Start: Sendable {
         let name: String

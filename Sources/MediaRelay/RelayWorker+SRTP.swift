@@ -87,7 +87,8 @@ extension RelayWorker {
         }
         let length = Int(packet.pointee.length)
         // Protecting may use the whole slot: receives never fill its last CSBC_RELAY_TAIL_ROOM
-        // (160) bytes, more than the 148 libsrtp2 may append to RTCP; slots are 16-byte aligned.
+        // (160) bytes, more than the 148 any SRTP context may append to RTCP (tag, 128-byte MKI
+        // and index).
         let buffer = UnsafeMutableRawBufferPointer(start: packet.pointee.data,
                                                    count: protecting ? RelayWorker.slotBytes : length)
         // A non-throwing closure returning a Result: the typed error stays a plain value (no

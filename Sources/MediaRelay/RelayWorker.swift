@@ -17,8 +17,8 @@ final class RelayWorker: @unchecked Sendable {
     /// Datagrams per recvmmsg. 32 keeps a batch (about 70 KB) in L2 and already amortises the
     /// syscall over far more packets than a socket usually has queued at RTP rates.
     static let batchSize = 32
-    /// 2048 bytes of payload plus 160 for SRTP's trailer (144 bytes, SRTP_MAX_TRAILER_LEN) when
-    /// the relay starts protecting packets in place, rounded to keep slots 16-byte aligned.
+    /// 2048 bytes of payload plus 160 for SRTP's trailer (up to 148 bytes: tag, MKI, SRTCP
+    /// index) when the relay protects packets in place, rounded to keep slots 16-byte aligned.
     static let slotBytes = 2048 + 160
     static let maxEpollEvents: Int32 = 64
     /// Batches one socket may take per wake-up before the others get their turn (256 packets).
@@ -32,7 +32,7 @@ final class RelayWorker: @unchecked Sendable {
     let logger: Logger
     let events: @Sendable (MediaEvent) -> Void
     let mailbox: RelayMailbox
-    /// Where retired SRTP contexts are freed (`srtp_dealloc` is not free either).
+    /// Where retired SRTP contexts are freed (freeing OpenSSL contexts is not free either).
     let setup: RelaySetupThread
     let epollFD: Int32
 

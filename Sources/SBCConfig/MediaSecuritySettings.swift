@@ -23,7 +23,8 @@ public struct MediaSecuritySettings: Sendable, Equatable {
     /// Acceptable crypto suites, most preferred first (key `suites`, default
     /// `[AEAD_AES_128_GCM, AES_CM_128_HMAC_SHA1_80, AES_CM_128_HMAC_SHA1_32]`): an answer takes
     /// the first of these the offer has, an offer lists them in this order. GCM first because
-    /// it costs libsrtp2 less than half of AES-CM per packet.
+    /// it is the stronger construction (AEAD, RFC 7714, a 128-bit tag against HMAC-SHA1's 80 or
+    /// 32 bits); both cost the SBC's own SRTP under a microsecond per packet.
     public var suites: [SRTPCryptoSuite]
     /// Whether the peer may ask for unencrypted SRTCP (key `unencrypted_srtcp`, default false).
     public var unencryptedSRTCP: Bool

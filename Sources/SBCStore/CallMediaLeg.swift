@@ -38,7 +38,7 @@ public struct CallMediaLeg: Sendable, Equatable, Codable {
     public var srtpAuthFailures: Int64
     /// SRTP/SRTCP packets from that side refused as replays.
     public var srtpReplays: Int64
-    /// Other libsrtp2 failures on that side (unprotecting what it sent, protecting what it got).
+    /// Other SRTP failures on that side (unprotecting what it sent, protecting what it got).
     public var srtpErrors: Int64
 
     public init(side: String, trunk: String? = nil, packetsReceived: Int64, bytesReceived: Int64,

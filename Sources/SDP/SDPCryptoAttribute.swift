@@ -13,15 +13,15 @@
 /// | parameter | decision |
 /// |---|---|
 /// | lifetime (`2^n` or decimal, at most 2^48) | accepted; the receive context stops accepting packets once it is used up, the sender re-keys by offer/answer |
-/// | MKI `value:length` on the single key | accepted; libsrtp2 checks it in every packet |
+/// | MKI `value:length` on the single key | accepted; the relay checks it in every packet |
 /// | several keys (`;inline:...`) | refused: switching keys by MKI mid-stream is not implemented |
-/// | `KDR=0` | accepted (RFC 3711's "derive once", what libsrtp2 does) |
-/// | `KDR=1`...`24` | refused: libsrtp2 derives session keys only once |
+/// | `KDR=0` | accepted (RFC 3711's "derive once") |
+/// | `KDR=1`...`24` | refused: the relay derives session keys only once, when it builds a context |
 /// | `UNENCRYPTED_SRTP`, `UNAUTHENTICATED_SRTP` | refused: the SBC relays and latches only encrypted, authenticated media |
 /// | `UNENCRYPTED_SRTCP` | accepted only where the trunk allows it, and echoed in the answer |
 /// | `FEC_ORDER=SRTP_FEC` | accepted (the default order: FEC packets are protected like any other) |
 /// | `FEC_ORDER=FEC_SRTP`, `FEC_KEY=` | refused: the relay protects packet by packet and keeps no FEC key |
-/// | `WSH=n` | accepted: the receive replay window, capped at libsrtp2's 32767 |
+/// | `WSH=n` | accepted: the receive replay window, rounded up to a power of two and capped at 32768 |
 /// | anything else | refused: the SBC cannot honour a parameter it does not know |
 public struct SDPCryptoAttribute: Sendable, Hashable, CustomStringConvertible {
     /// 1 to 999999999; the answer carries the tag of the offered attribute it accepts.
@@ -140,7 +140,7 @@ public struct SDPCryptoAttribute: Sendable, Hashable, CustomStringConvertible {
         case .keyDerivationRate(0), .windowSizeHint, .fecOrder(.srtpFEC):
             nil
         case .keyDerivationRate:
-            "libsrtp2 derives session keys once (KDR=0)"
+            "the SBC derives session keys once (KDR=0)"
         case .unencryptedSRTP:
             "the SBC relays only encrypted SRTP"
         case .unauthenticatedSRTP:

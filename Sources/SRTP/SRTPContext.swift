@@ -1,84 +1,93 @@
-import CSBCSRTP
+import CSBCOpenSSL
+import Glibc
 import SDP
 
-/// Which way an ``SRTPContext`` processes packets.
-public enum SRTPDirection: Sendable, Hashable {
-    /// Unprotects what a peer sends, keyed with the peer's key (any SSRC it uses).
-    case inbound
-    /// Protects what the SBC sends a peer, keyed with the SBC's key (any SSRC it relays).
-    case outbound
-}
-
-/// One libsrtp2 session for one direction of one leg: RTP and RTCP under one master key.
+/// SRTP and SRTCP (RFC 3711, RFC 7714) for one direction of one leg under one master key: the
+/// SBC's own transforms on OpenSSL's libcrypto.
 ///
-/// Built off the packet path (Debian's NSS-backed `srtp_create` costs about 0.85 ms), then
-/// handed to the media worker that owns the leg; the worker calls ``protectRTP(_:length:)``
-/// and friends in place on its receive buffers, with no allocation and no lock. Keeping the
-/// context keeps each stream's rollover counter and replay window: a re-INVITE that keeps the
-/// keys must keep the context, one that changes them swaps in a new one.
+/// Why not libsrtp2: Debian builds it against NSS, which runs every AES-CM packet through a new
+/// PKCS#11 context (and GCM through a one-shot PKCS#11 call), with locks and allocations each
+/// time; in the relay that cost several times the whole plain relay's per-packet work. Here the
+/// session keys are derived once, when the context is built, into preallocated OpenSSL contexts
+/// (AES-NI, SHA-NI): a packet costs an IV re-initialisation, the cipher and the tag, and nothing
+/// is allocated. libsrtp2 stays linked as the independent reference the tests check every suite
+/// against (``SRTPLibrary``), and for `sbc --version`.
+///
+/// Built off the packet path (key derivation and OpenSSL keying take tens of microseconds), then
+/// handed to the media worker that owns the leg; the worker calls ``protectRTP(_:length:)`` and
+/// friends in place on its receive buffers. Keeping the context keeps each stream's rollover
+/// counter and replay window: a re-INVITE that keeps the keys must keep the context, one that
+/// changes them swaps in a new one.
 ///
 /// Why a final class: the relay stores contexts in its leg tables and swaps them whole; a
-/// reference is one word and `deinit` frees the libsrtp2 session exactly once.
+/// reference is one word and `deinit` frees the OpenSSL state exactly once.
 /// `@unchecked Sendable` because it is transferred once (creator to worker) and then used by
 /// that one thread only; it must never be used from two threads at a time.
 ///
-/// libsrtp2 streams are created per SSRC from the session's template (`ssrc_any_inbound`/
-/// `ssrc_any_outbound`): the first packet of a new SSRC allocates its stream, on inbound only
-/// after that packet authenticated, so a forger cannot make the context grow.
+/// Streams are per SSRC (``SRTPStreamTable``), like libsrtp2's `ssrc_any_inbound` /
+/// `ssrc_any_outbound` templates: an inbound stream is added only after its first packet
+/// authenticated, so a forger cannot make the table churn.
 public final class SRTPContext: @unchecked Sendable {
-    public let suite: SRTPCryptoSuite
+    // Stored properties in the order an RTP packet needs them: a class keeps its declaration
+    // order, so these share the object's first cache lines (a worker's contexts are mostly cold).
+
+    /// Packets the key may still protect or authenticate (the `a=crypto` lifetime), counted
+    /// apart for SRTP and SRTCP as RFC 4568 §6.1 asks. Unchecked exclusivity here and below:
+    /// only the owning worker touches them, and the dynamic check would cost more than it guards.
+    @exclusivity(unchecked) private var rtpPacketsLeft: UInt64
+    @exclusivity(unchecked) private var streams: SRTPStreamTable
+    private let rtp: SRTPTransform
+    private let rtpLayout: SRTPTrailerLayout
     public let direction: SRTPDirection
-    /// Whether packets carry an MKI (the key was given one).
-    public let usesMKI: Bool
-    /// Whether SRTCP is sent authenticated but unencrypted (`UNENCRYPTED_SRTCP`).
+    /// Bytes of the MKI as sent (0: none) at `mki`.
+    private let mkiLength: Int
+    private let mki: UnsafeMutablePointer<UInt8>
+    @exclusivity(unchecked) private var rtcpPacketsLeft: UInt64
+    private let rtcp: SRTPTransform
+    private let rtcpLayout: SRTPTrailerLayout
+    public let suite: SRTPCryptoSuite
+    /// Whether SRTCP is sent authenticated but unencrypted (`UNENCRYPTED_SRTCP`, E flag 0).
     public let unencryptedSRTCP: Bool
 
-    /// Bytes a buffer needs past an RTP packet for ``protectRTP(_:length:)``: libsrtp2's
-    /// `SRTP_MAX_TRAILER_LEN` (16-byte tag + 128-byte MKI), which it may write whatever the
-    /// suite.
+    /// Whether packets carry an MKI (the key was given one).
+    public var usesMKI: Bool { mkiLength > 0 }
+
+    /// Bytes a buffer needs past an RTP packet for ``protectRTP(_:length:)`` under any context:
+    /// a 16-byte tag and a 128-byte MKI. This context needs ``rtpTrailerLength``.
     public static let rtpTailRoom = 144
     /// The same for ``protectRTCP(_:length:)``: the trailer plus the 4-byte SRTCP index.
     public static let rtcpTailRoom = 148
+    /// The replay window when the peer gives no `WSH` (libsrtp2's default too).
+    public static let defaultReplayWindow = 128
+    /// The largest replay window; larger `WSH` hints are capped to it.
+    public static let maximumReplayWindow = 32_768
 
-    private let session: srtp_t
-    /// Packets the key may still protect or authenticate (the `a=crypto` lifetime), counted
-    /// apart for SRTP and SRTCP as RFC 4568 §6.1 asks. Unchecked exclusivity: only the owning
-    /// worker touches them, and the dynamic check would cost more than the count.
-    @exclusivity(unchecked) private var rtpPacketsLeft: UInt64
-    @exclusivity(unchecked) private var rtcpPacketsLeft: UInt64
-
-    /// Largest replay window libsrtp2 accepts (its limit is below 0x8000).
-    public static let maximumReplayWindow = 0x7FFF
+    /// Bytes ``protectRTP(_:length:)`` appends: MKI and tag.
+    public var rtpTrailerLength: Int { rtpLayout.length }
+    /// Bytes ``protectRTCP(_:length:)`` appends: E flag and index, MKI and tag.
+    public var rtcpTrailerLength: Int { rtcpLayout.length }
 
     /// A context for `suite` keyed with `key` (master key || salt, optional lifetime and MKI).
     ///
     /// - Parameters:
     ///   - unencryptedSRTCP: SRTCP authenticated only (the E bit clear), as negotiated.
-    ///   - replayWindow: the inbound replay window in packets; nil for libsrtp2's 128. A peer's
-    ///     `WSH` is a hint: values are clamped to 64...32767.
-    public init(suite: SRTPCryptoSuite, key: SDPCryptoKeyParameter, direction: SRTPDirection,
-                unencryptedSRTCP: Bool = false, replayWindow: Int? = nil) throws(SRTPSetupError)
+    ///   - replayWindow: the replay window in packets; nil for ``defaultReplayWindow``. A peer's
+    ///     `WSH` is a hint: values are clamped to 64...``maximumReplayWindow`` and rounded up
+    ///     to a power of two.
+    public convenience init(suite: SRTPCryptoSuite, key: SDPCryptoKeyParameter, direction: SRTPDirection,
+                            unencryptedSRTCP: Bool = false, replayWindow: Int? = nil) throws(SRTPSetupError)
     {
-        try SRTPLibrary.initialize()
-        assert(Int(csbc_srtp_max_trailer_len()) == Self.rtpTailRoom)
         guard key.keyAndSalt.count == suite.keyAndSaltLength else {
             throw .wrongKeyLength(suite: suite, actual: key.keyAndSalt.count)
         }
-        self.suite = suite
-        self.direction = direction
-        self.usesMKI = key.mki != nil
-        self.unencryptedSRTCP = unencryptedSRTCP
-        let lifetime = key.lifetime?.packetCount ?? .max
-        rtpPacketsLeft = lifetime
-        rtcpPacketsLeft = lifetime
-
-        var policy = srtp_policy_t()
-        Self.setCryptoPolicies(&policy, suite: suite)
-        if unencryptedSRTCP { policy.rtcp.sec_serv = sec_serv_auth }
-        policy.ssrc.type = direction == .inbound ? ssrc_any_inbound : ssrc_any_outbound
-        policy.window_size = replayWindow.map { UInt(min(max($0, 64), Self.maximumReplayWindow)) } ?? 0
-        policy.allow_repeat_tx = 0
-        session = try Self.create(&policy, key: key, suite: suite)
+        var (rtpKeys, rtcpKeys) = try SRTPSessionKeys.derive(suite: suite, keyAndSalt: key.keyAndSalt)
+        defer {
+            rtpKeys.wipe()
+            rtcpKeys.wipe()
+        }
+        try self.init(suite: suite, rtp: rtpKeys, rtcp: rtcpKeys, direction: direction, mki: key.mki?.bytes ?? [],
+                      lifetime: key.lifetime?.packetCount ?? .max, unencryptedSRTCP: unencryptedSRTCP,
+                      replayWindow: replayWindow)
     }
 
     /// The context for one direction of a stream negotiated by SDES: inbound with the peer's
@@ -94,147 +103,219 @@ public final class SRTPContext: @unchecked Sendable {
         }
     }
 
+    /// A context keyed with session keys directly, as RFC 7714's test vectors give them.
+    init(suite: SRTPCryptoSuite, rtp rtpKeys: SRTPSessionKeys, rtcp rtcpKeys: SRTPSessionKeys, direction: SRTPDirection,
+         mki: [UInt8] = [], lifetime: UInt64 = .max, unencryptedSRTCP: Bool = false,
+         replayWindow: Int? = nil) throws(SRTPSetupError)
+    {
+        self.suite = suite
+        self.direction = direction
+        self.unencryptedSRTCP = unencryptedSRTCP
+        rtp = try SRTPTransform(suite: suite, keys: rtpKeys, rtcp: false)
+        rtcp = try SRTPTransform(suite: suite, keys: rtcpKeys, rtcp: true)
+        rtpLayout = .rtp(suite: suite, mkiLength: mki.count)
+        rtcpLayout = .rtcp(suite: suite, mkiLength: mki.count)
+        mkiLength = mki.count
+        self.mki = .allocate(capacity: max(1, mki.count))
+        self.mki.initialize(from: mki, count: mki.count)
+        let window = min(max(replayWindow ?? Self.defaultReplayWindow, 64), Self.maximumReplayWindow)
+        streams = SRTPStreamTable(windowSize: 1 << (Int.bitWidth - (window - 1).leadingZeroBitCount))
+        rtpPacketsLeft = lifetime
+        rtcpPacketsLeft = lifetime
+    }
+
     deinit {
-        srtp_dealloc(session)
+        mki.deallocate()
     }
 
     // MARK: Packets
 
     /// Protects the RTP packet in `buffer[0..<length]` in place and returns the SRTP length.
-    /// `buffer` must be 4-byte aligned with ``rtpTailRoom`` bytes free after `length`.
+    /// `buffer` needs ``rtpTrailerLength`` bytes free after `length`.
     public func protectRTP(_ buffer: UnsafeMutableRawBufferPointer, length: Int) throws(SRTPPacketError) -> Int {
-        try process(.protectRTP, buffer, length: length)
+        let packet = try start(buffer, length: length, protecting: true, tailRoom: rtpLayout.length)
+        guard rtpPacketsLeft > 0 else { throw .keyExpired }
+        let headerLength = try Self.rtpHeaderLength(packet, length: length, trailer: 0)
+        let ssrc = Self.read32(packet + 8)
+        let slot = streams.find(ssrc)
+        let index = try estimate(sequence: Self.read16(packet + 2), slot: slot)
+        let end = packet + length
+        guard rtp.transformRTP(.outbound, packet, headerLength: headerLength, payloadEnd: length, ssrc: ssrc, index: index,
+                               tag: end + rtpLayout.tag) == .ok else { throw .cryptoFailure }
+        (end + rtpLayout.mki).update(from: mki, count: mkiLength)
+        let stream = slot ?? streams.insert(ssrc)
+        streams.rtp(stream).pointee.accept(index)
+        rtpPacketsLeft -= 1
+        return length + rtpLayout.length
     }
 
     /// Authenticates, replay-checks and decrypts the SRTP packet in `buffer[0..<length]` in
     /// place and returns the RTP length. After a failure the buffer's bytes are undefined (GCM
     /// decrypts before it knows the tag is wrong): drop the packet, never relay it.
     public func unprotectRTP(_ buffer: UnsafeMutableRawBufferPointer, length: Int) throws(SRTPPacketError) -> Int {
-        try process(.unprotectRTP, buffer, length: length)
+        let packet = try start(buffer, length: length, protecting: false, tailRoom: 0)
+        guard rtpPacketsLeft > 0 else { throw .keyExpired }
+        let headerLength = try Self.rtpHeaderLength(packet, length: length, trailer: rtpLayout.length)
+        let payloadEnd = length - rtpLayout.length
+        let end = packet + payloadEnd
+        try checkMKI(at: end + rtpLayout.mki)
+        let ssrc = Self.read32(packet + 8)
+        let slot = streams.find(ssrc)
+        let index = try estimate(sequence: Self.read16(packet + 2), slot: slot)
+        try Self.check(rtp.transformRTP(.inbound, packet, headerLength: headerLength, payloadEnd: payloadEnd, ssrc: ssrc,
+                                        index: index, tag: end + rtpLayout.tag))
+        let stream = slot ?? streams.insert(ssrc)
+        streams.rtp(stream).pointee.accept(index)
+        rtpPacketsLeft -= 1
+        return payloadEnd
     }
 
-    /// Protects the (compound) RTCP packet in place; ``rtcpTailRoom`` bytes must be free.
+    /// Protects the (compound) RTCP packet in place; ``rtcpTrailerLength`` bytes must be free.
+    /// Each SSRC's SRTCP index counts from 1, as libsrtp2's does (receivers take any start).
     public func protectRTCP(_ buffer: UnsafeMutableRawBufferPointer, length: Int) throws(SRTPPacketError) -> Int {
-        try process(.protectRTCP, buffer, length: length)
+        let packet = try start(buffer, length: length, protecting: true, tailRoom: rtcpLayout.length)
+        guard rtcpPacketsLeft > 0 else { throw .keyExpired }
+        guard length >= 8 else { throw .packetTooShort(length: length, minimum: 8) }
+        let ssrc = Self.read32(packet + 4)
+        let slot = streams.find(ssrc)
+        let last = slot.map { streams.rtcp($0).pointee.isEmpty ? 0 : streams.rtcp($0).pointee.highest } ?? 0
+        guard last < 0x7FFF_FFFF else { throw .keyExpired }
+        let index = UInt32(last + 1)
+        let encrypted = !unencryptedSRTCP
+        let end = packet + length
+        Self.write32(encrypted ? 0x8000_0000 | index : index, to: end + rtcpLayout.index)
+        guard rtcp.transformRTCP(.outbound, packet, payloadEnd: length, ssrc: ssrc, index: index, encrypted: encrypted,
+                                 trailer: end + rtcpLayout.index, tag: end + rtcpLayout.tag) == .ok else { throw .cryptoFailure }
+        (end + rtcpLayout.mki).update(from: mki, count: mkiLength)
+        let stream = slot ?? streams.insert(ssrc)
+        streams.rtcp(stream).pointee.accept(UInt64(index))
+        rtcpPacketsLeft -= 1
+        return length + rtcpLayout.length
     }
 
     /// Authenticates, replay-checks and (unless the E bit is clear) decrypts an SRTCP packet;
     /// as for RTP, a failed packet's bytes are undefined.
     public func unprotectRTCP(_ buffer: UnsafeMutableRawBufferPointer, length: Int) throws(SRTPPacketError) -> Int {
-        try process(.unprotectRTCP, buffer, length: length)
-    }
-
-    private enum Operation {
-        case protectRTP, unprotectRTP, protectRTCP, unprotectRTCP
-    }
-
-    /// The checks every operation shares, then the libsrtp2 call. No allocation: the errors
-    /// are payload-light enums and the length goes through a stack variable.
-    @inline(__always)
-    private func process(_ operation: Operation, _ buffer: UnsafeMutableRawBufferPointer,
-                         length: Int) throws(SRTPPacketError) -> Int
-    {
-        let rtcp = operation == .protectRTCP || operation == .unprotectRTCP
-        let protecting = operation == .protectRTP || operation == .protectRTCP
-        guard direction == (protecting ? .outbound : .inbound) else { throw .wrongDirection }
-        guard let base = buffer.baseAddress, length >= 0, length <= buffer.count else { throw .invalidLength(length) }
-        guard UInt(bitPattern: base) & 3 == 0 else { throw .misalignedBuffer }
-        let tailRoom = protecting ? (rtcp ? Self.rtcpTailRoom : Self.rtpTailRoom) : 0
-        guard buffer.count - length >= tailRoom else {
-            throw .insufficientTailRoom(available: buffer.count - length, required: tailRoom)
+        let packet = try start(buffer, length: length, protecting: false, tailRoom: 0)
+        guard rtcpPacketsLeft > 0 else { throw .keyExpired }
+        guard length >= 8 + rtcpLayout.length else {
+            throw .packetTooShort(length: length, minimum: 8 + rtcpLayout.length)
         }
-        guard (rtcp ? rtcpPacketsLeft : rtpPacketsLeft) > 0 else { throw .keyExpired }
-        var newLength = Int32(length)
-        let mki: UInt32 = usesMKI ? 1 : 0
-        let status = switch operation {
-        case .protectRTP: srtp_protect_mki(session, base, &newLength, mki, 0)
-        case .unprotectRTP: srtp_unprotect_mki(session, base, &newLength, mki)
-        case .protectRTCP: srtp_protect_rtcp_mki(session, base, &newLength, mki, 0)
-        case .unprotectRTCP: srtp_unprotect_rtcp_mki(session, base, &newLength, mki)
+        let payloadEnd = length - rtcpLayout.length
+        let end = packet + payloadEnd
+        try checkMKI(at: end + rtcpLayout.mki)
+        let word = Self.read32(end + rtcpLayout.index)
+        let encrypted = word & 0x8000_0000 != 0
+        let index = word & 0x7FFF_FFFF
+        let ssrc = Self.read32(packet + 4)
+        let slot = streams.find(ssrc)
+        if let slot {
+            switch streams.rtcp(slot).pointee.check(UInt64(index)) {
+            case .fresh: break
+            case .replayed: throw .replayed
+            case .tooOld: throw .replayTooOld
+            }
         }
-        guard status == srtp_err_status_ok else { throw SRTPPacketError(status: Int(status.rawValue)) }
-        if rtcp { rtcpPacketsLeft -= 1 } else { rtpPacketsLeft -= 1 }
-        return Int(newLength)
+        try Self.check(rtcp.transformRTCP(.inbound, packet, payloadEnd: payloadEnd, ssrc: ssrc, index: index,
+                                          encrypted: encrypted, trailer: end + rtcpLayout.index, tag: end + rtcpLayout.tag))
+        // Checked once authentic, so a forged flag counts as a forgery, not as a peer's mistake.
+        guard encrypted != unencryptedSRTCP else { throw .encryptionFlagMismatch(encrypted: encrypted) }
+        let stream = slot ?? streams.insert(ssrc)
+        streams.rtcp(stream).pointee.accept(UInt64(index))
+        rtcpPacketsLeft -= 1
+        return payloadEnd
     }
 
     // MARK: Rollover counter
 
     /// The rollover counter (RFC 3711 §3.3.1) of the stream with `ssrc`; nil before its first
-    /// packet.
+    /// RTP packet.
     public func rolloverCounter(ssrc: UInt32) -> UInt32? {
-        var roc: UInt32 = 0
-        return srtp_get_stream_roc(session, ssrc, &roc) == srtp_err_status_ok ? roc : nil
+        guard let slot = streams.slot(of: ssrc), !streams.rtp(slot).pointee.isEmpty else { return nil }
+        return UInt32(truncatingIfNeeded: streams.rtp(slot).pointee.highest >> 16)
     }
 
-    /// Sets the rollover counter of a stream already seen, for a peer that signals it.
-    public func setRolloverCounter(_ roc: UInt32, ssrc: UInt32) throws(SRTPSetupError) {
-        guard srtp_set_stream_roc(session, ssrc, roc) == srtp_err_status_ok else { throw .noSuchStream(ssrc: ssrc) }
+    /// Sets the rollover counter of a stream already seen, for a peer that signals it; the
+    /// stream's replay window starts over.
+    public func setRolloverCounter(_ rolloverCounter: UInt32, ssrc: UInt32) throws(SRTPSetupError) {
+        guard let slot = streams.slot(of: ssrc), !streams.rtp(slot).pointee.isEmpty else { throw .noSuchStream(ssrc: ssrc) }
+        let current = UInt32(truncatingIfNeeded: streams.rtp(slot).pointee.highest >> 16)
+        guard rolloverCounter >= current else {
+            throw .rolloverCounterBackwards(ssrc: ssrc, current: current, requested: rolloverCounter)
+        }
+        streams.rtp(slot).pointee.setRolloverCounter(rolloverCounter)
     }
 
-    // MARK: Setup
+    // MARK: Shared steps
 
-    /// SRTP and SRTCP policies of `suite`. The `_32` suites shorten only the SRTP tag; SRTCP
-    /// keeps HMAC-SHA1-80 (RFC 4568 §6.2).
-    private static func setCryptoPolicies(_ policy: inout srtp_policy_t, suite: SRTPCryptoSuite) {
-        switch suite {
-        case .aesCM128HMACSHA1_80:
-            csbc_srtp_policy_aes_cm_128_hmac_sha1_80(&policy.rtp)
-            csbc_srtp_policy_aes_cm_128_hmac_sha1_80(&policy.rtcp)
-        case .aesCM128HMACSHA1_32:
-            csbc_srtp_policy_aes_cm_128_hmac_sha1_32(&policy.rtp)
-            csbc_srtp_policy_aes_cm_128_hmac_sha1_80(&policy.rtcp)
-        case .aes256CMHMACSHA1_80:
-            srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80(&policy.rtp)
-            srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80(&policy.rtcp)
-        case .aes256CMHMACSHA1_32:
-            srtp_crypto_policy_set_aes_cm_256_hmac_sha1_32(&policy.rtp)
-            srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80(&policy.rtcp)
-        case .aeadAES128GCM:
-            csbc_srtp_policy_aes_gcm_128_16_auth(&policy.rtp)
-            csbc_srtp_policy_aes_gcm_128_16_auth(&policy.rtcp)
-        case .aeadAES256GCM:
-            csbc_srtp_policy_aes_gcm_256_16_auth(&policy.rtp)
-            csbc_srtp_policy_aes_gcm_256_16_auth(&policy.rtcp)
+    /// The checks every operation starts with; returns the packet's first byte.
+    @inline(__always)
+    private func start(_ buffer: UnsafeMutableRawBufferPointer, length: Int, protecting: Bool,
+                       tailRoom: Int) throws(SRTPPacketError) -> UnsafeMutablePointer<UInt8> {
+        guard direction == (protecting ? .outbound : .inbound) else { throw .wrongDirection }
+        guard let base = buffer.baseAddress, length >= 0, length <= buffer.count else { throw .invalidLength(length) }
+        guard buffer.count - length >= tailRoom else {
+            throw .insufficientTailRoom(available: buffer.count - length, required: tailRoom)
+        }
+        return base.assumingMemoryBound(to: UInt8.self)
+    }
+
+    /// The packet index for `sequence` in the stream at `slot` (a new stream's first packet:
+    /// rollover counter 0), refused when that index was seen or is too old.
+    @inline(__always)
+    private func estimate(sequence: UInt16, slot: Int?) throws(SRTPPacketError) -> UInt64 {
+        guard let slot else { return UInt64(sequence) }
+        let window = streams.rtp(slot)
+        guard let index = window.pointee.estimateIndex(sequence: sequence) else { throw .keyExpired }
+        switch window.pointee.check(index) {
+        case .fresh: return index
+        case .replayed: throw .replayed
+        case .tooOld: throw .replayTooOld
         }
     }
 
-    /// `srtp_create` with the key (and MKI) in buffers that live for the call only: libsrtp2
-    /// derives its session keys from them and keeps its own copies. The key buffer is padded to
-    /// libsrtp2's largest key and wiped afterwards.
-    private static func create(_ policy: inout srtp_policy_t, key: SDPCryptoKeyParameter,
-                               suite: SRTPCryptoSuite) throws(SRTPSetupError) -> srtp_t
-    {
-        var keyBuffer = [UInt8](repeating: 0, count: 64)
-        keyBuffer.replaceSubrange(0..<key.keyAndSalt.count, with: key.keyAndSalt)
-        var mkiBuffer = key.mki?.bytes ?? []
-        defer {
-            for index in keyBuffer.indices { keyBuffer[index] = 0 }
+    /// An unprotect's outcome as the packet's fate.
+    @inline(__always)
+    private static func check(_ outcome: AESCipher.Outcome) throws(SRTPPacketError) {
+        switch outcome {
+        case .ok: return
+        case .forged: throw .authenticationFailed
+        case .failed: throw .cryptoFailure
         }
-        var session: srtp_t?
-        let status = keyBuffer.withUnsafeMutableBufferPointer { keyBytes in
-            mkiBuffer.withUnsafeMutableBufferPointer { mkiBytes in
-                guard key.mki != nil else {
-                    policy.key = keyBytes.baseAddress
-                    defer { policy.key = nil }
-                    return srtp_create(&session, &policy)
-                }
-                var masterKey = srtp_master_key_t(key: keyBytes.baseAddress, mki_id: mkiBytes.baseAddress,
-                                                  mki_size: UInt32(mkiBytes.count))
-                return withUnsafeMutablePointer(to: &masterKey) { masterKeyPointer in
-                    var keys: [UnsafeMutablePointer<srtp_master_key_t>?] = [masterKeyPointer]
-                    return keys.withUnsafeMutableBufferPointer { keyList in
-                        policy.key = nil
-                        policy.keys = keyList.baseAddress
-                        policy.num_master_keys = 1
-                        defer { policy.keys = nil }
-                        return srtp_create(&session, &policy)
-                    }
-                }
-            }
+    }
+
+    /// The MKI is not secret: a plain comparison.
+    @inline(__always)
+    private func checkMKI(at position: UnsafePointer<UInt8>) throws(SRTPPacketError) {
+        guard mkiLength == 0 || memcmp(position, mki, mkiLength) == 0 else { throw .unknownMKI }
+    }
+
+    /// The RTP header's length (fixed part, CSRCs, extension), which must leave `trailer` bytes.
+    @inline(__always)
+    private static func rtpHeaderLength(_ packet: UnsafeMutablePointer<UInt8>, length: Int,
+                                        trailer: Int) throws(SRTPPacketError) -> Int {
+        guard length >= 12 else { throw .packetTooShort(length: length, minimum: 12 + trailer) }
+        var header = 12 + 4 * Int(packet[0] & 0x0F)
+        if packet[0] & 0x10 != 0 {
+            guard length >= header + 4 else { throw .packetTooShort(length: length, minimum: header + 4 + trailer) }
+            header += 4 + 4 * Int(read16(packet + header + 2))
         }
-        guard status == srtp_err_status_ok, let session else {
-            throw .creationFailed(suite: suite, status: Int(status.rawValue))
-        }
-        return session
+        guard length >= header + trailer else { throw .packetTooShort(length: length, minimum: header + trailer) }
+        return header
+    }
+
+    @inline(__always)
+    private static func read16(_ pointer: UnsafePointer<UInt8>) -> UInt16 {
+        UInt16(pointer[0]) << 8 | UInt16(pointer[1])
+    }
+
+    @inline(__always)
+    private static func read32(_ pointer: UnsafePointer<UInt8>) -> UInt32 {
+        UInt32(bigEndian: UnsafeRawPointer(pointer).loadUnaligned(as: UInt32.self))
+    }
+
+    @inline(__always)
+    private static func write32(_ value: UInt32, to pointer: UnsafeMutablePointer<UInt8>) {
+        UnsafeMutableRawPointer(pointer).storeBytes(of: value.bigEndian, as: UInt32.self)
     }
 }

@@ -5,10 +5,14 @@ import Glibc
 
 /// libsrtp2 process-wide state.
 ///
-/// Why a lazily initialised static: `srtp_init` must run exactly once before any context is
-/// created and is not safe to run twice concurrently. Swift initialises a static stored property
-/// once, atomically, on first access (`swift_once`), whichever thread gets there first, so every
-/// ``SRTPContext`` initialiser can simply ask for it.
+/// The relay's contexts (``SRTPContext``) do not use libsrtp2; it stays linked as the project's
+/// reference SRTP implementation, which the tests check every suite against, and `sbc --version`
+/// reports it. Whoever calls into it goes through ``initialize()`` first.
+///
+/// Why a lazily initialised static: `srtp_init` must run exactly once before any libsrtp2
+/// session is created and is not safe to run twice concurrently. Swift initialises a static
+/// stored property once, atomically, on first access (`swift_once`), whichever thread gets there
+/// first, so every caller can simply ask for it.
 ///
 /// A second `srtp_init` in one process fails with `bad_param` (it loads its `srtp` debug module
 /// again) although the library is ready. So when another caller got there first, which the

@@ -25,7 +25,7 @@ struct SRTPEndToEndTests {
         ["-key", "rtp_ip", socket.local.ip, "-key", "rtp_port", String(socket.local.port)]
     }
 
-    /// A forged SRTP packet: baresip's SSRC, a sequence number far ahead (so that libsrtp2's
+    /// A forged SRTP packet: baresip's SSRC, a sequence number far ahead (so that the SBC's
     /// replay check passes and only the tag can fail), payload of the marker byte, a junk tag.
     static func forged(ssrc: UInt32, sequence: UInt16) -> [UInt8] {
         RTPView.make(payloadType: 8, sequence: sequence, timestamp: UInt32(sequence) &* 160, ssrc: ssrc,

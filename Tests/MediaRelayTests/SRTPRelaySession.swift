@@ -15,12 +15,13 @@ final class SRTPRelaySession {
 
     /// Side a's party on `base + 4`, b's peer on `base + 6`; the session applied (and waited
     /// for) unless `apply` is false.
-    init(base: UInt16, suite: SRTPCryptoSuite, seed: UInt8, policy: SourceLatchPolicy = .signalledAddress,
-         apply: Bool = true, configure: (inout MediaSessionSpec) -> Void = { _ in }) throws {
+    init(base: UInt16, suite: SRTPCryptoSuite, seed: UInt8, mki: SDPCryptoMKI? = nil,
+         policy: SourceLatchPolicy = .signalledAddress, apply: Bool = true,
+         configure: (inout MediaSessionSpec) -> Void = { _ in }) throws {
         relay = try RelayTest.relay(recorder, policy: policy)
         self.base = base
         id = MediaSessionID(UInt64(base))
-        a = try SRTPTestParty(MediaRelaySRTPTests.partyA, base + 4, suite: suite, seed: seed)
+        a = try SRTPTestParty(MediaRelaySRTPTests.partyA, base + 4, suite: suite, seed: seed, mki: mki)
         b = try TestPeer(MediaRelaySRTPTests.partyB, base + 6)
         spec = MediaRelaySRTPTests.spec(id: UInt64(base), base: base, a: a.media, aKeys: a.keys, b: b.media)
         configure(&spec)

@@ -6,17 +6,22 @@ import SRTP
 /// own key and reads what the relay sends it with the SBC's key for its side, as a real phone
 /// would after offer/answer. `keys` is that side's `MediaLegSpec.srtp` (remote = the party's
 /// key, local = the SBC's).
+///
+/// The party runs libsrtp2 (`SRTPLibrarySession`), not the SBC's own SRTP: every relay test is
+/// also an interoperability test of the relay's contexts against an independent implementation.
 final class SRTPTestParty {
     let peer: TestPeer
     private(set) var keys: SDESStreamKeys
-    private var sender: SRTPContext
-    private var receiver: SRTPContext
+    private var sender: SRTPLibrarySession
+    private var receiver: SRTPLibrarySession
 
     var media: MediaAddress { peer.media }
 
-    init(_ host: String, _ port: UInt16, suite: SRTPCryptoSuite, seed: UInt8) throws {
+    /// `mki`: the party's own key carries it (the SBC's key for the side has none).
+    init(_ host: String, _ port: UInt16, suite: SRTPCryptoSuite, seed: UInt8, mki: SDPCryptoMKI? = nil) throws {
         peer = try TestPeer(host, port)
         keys = Self.keys(suite, seed: seed)
+        keys.remote.mki = mki
         (sender, receiver) = try Self.contexts(keys)
     }
 
@@ -27,7 +32,7 @@ final class SRTPTestParty {
     }
 
     func protect(_ plain: [UInt8], rtcp: Bool = false) throws -> [UInt8] {
-        try Self.crypt(plain) { buffer, length throws(SRTPPacketError) in
+        try Self.crypt(plain) { buffer, length throws(SRTPLibraryError) in
             rtcp ? try sender.protectRTCP(buffer, length: length) : try sender.protectRTP(buffer, length: length)
         }
     }
@@ -36,8 +41,8 @@ final class SRTPTestParty {
     /// can send.
     func forge(_ plain: [UInt8]) throws -> [UInt8] {
         // A context of its own, so the real sender's sequence state is untouched.
-        let forger = try SRTPContext(suite: keys.suite, key: keys.remote, direction: .outbound)
-        var bytes = try Self.crypt(plain) { buffer, length throws(SRTPPacketError) in
+        let forger = try SRTPLibrarySession(suite: keys.suite, key: keys.remote, direction: .outbound)
+        var bytes = try Self.crypt(plain) { buffer, length throws(SRTPLibraryError) in
             try forger.protectRTP(buffer, length: length)
         }
         bytes[bytes.count - 1] ^= 0x5A
@@ -45,7 +50,7 @@ final class SRTPTestParty {
     }
 
     func unprotect(_ bytes: [UInt8], rtcp: Bool = false) throws -> [UInt8] {
-        try Self.crypt(bytes) { buffer, length throws(SRTPPacketError) in
+        try Self.crypt(bytes) { buffer, length throws(SRTPLibraryError) in
             rtcp ? try receiver.unprotectRTCP(buffer, length: length) : try receiver.unprotectRTP(buffer, length: length)
         }
     }
@@ -62,14 +67,14 @@ final class SRTPTestParty {
         return SDESStreamKeys(suite: suite, remote: key(seed), local: key(seed &+ 100))
     }
 
-    private static func contexts(_ keys: SDESStreamKeys) throws -> (SRTPContext, SRTPContext) {
-        (try SRTPContext(suite: keys.suite, key: keys.remote, direction: .outbound),
-         try SRTPContext(suite: keys.suite, key: keys.local, direction: .inbound))
+    private static func contexts(_ keys: SDESStreamKeys) throws -> (SRTPLibrarySession, SRTPLibrarySession) {
+        (try SRTPLibrarySession(suite: keys.suite, key: keys.remote, direction: .outbound),
+         try SRTPLibrarySession(suite: keys.suite, key: keys.local, direction: .inbound))
     }
 
     /// Runs `body` on a copy of `bytes` in an aligned buffer with room for a trailer.
     private static func crypt(_ bytes: [UInt8],
-                              _ body: (UnsafeMutableRawBufferPointer, Int) throws(SRTPPacketError) -> Int) throws -> [UInt8] {
+                              _ body: (UnsafeMutableRawBufferPointer, Int) throws(SRTPLibraryError) -> Int) throws -> [UInt8] {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 2208, alignment: 16)
         defer { buffer.deallocate() }
         buffer.copyBytes(from: bytes)

@@ -176,7 +176,7 @@ import Testing
     @Test(arguments: [
         ("|1:4;\(key)|2:4",
          "a=crypto:1 AES_CM_128_HMAC_SHA1_80: 2 master keys in one attribute are not supported: the SBC keeps one key per direction and re-keys by offer/answer, not by MKI"),
-        (" KDR=10", "a=crypto:1 AES_CM_128_HMAC_SHA1_80: session parameter KDR is not supported: libsrtp2 derives session keys once (KDR=0)"),
+        (" KDR=10", "a=crypto:1 AES_CM_128_HMAC_SHA1_80: session parameter KDR is not supported: the SBC derives session keys once (KDR=0)"),
         (" UNENCRYPTED_SRTP", "a=crypto:1 AES_CM_128_HMAC_SHA1_80: session parameter UNENCRYPTED_SRTP is not supported: the SBC relays only encrypted SRTP"),
         (" UNAUTHENTICATED_SRTP",
          "a=crypto:1 AES_CM_128_HMAC_SHA1_80: session parameter UNAUTHENTICATED_SRTP is not supported: the SBC relays and latches only authenticated SRTP"),
