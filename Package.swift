@@ -50,8 +50,12 @@ let package = Package(
         // OpenSSL TLS sessions driven through memory BIOs by the loop (sans-IO: no sockets, no clock);
         // certificate inspection and expiry watch. See issue 11.
         .target(name: "TLS", dependencies: ["CSBCOpenSSL"], swiftSettings: crossModuleOptimization),
+        // Digest authentication towards carriers (RFC 7616/8760): challenge parsing, responses,
+        // retry rules and nonce counts; sans-IO (see docs/AUTH.md).
+        .target(name: "SIPAuthentication", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "B2BUA", dependencies: [
             "SIPCore", "SIPTransaction", "SBCTimers", "Routing", "SBCConfig", "SIPProfiles", "SDP", "Media",
+            "SIPAuthentication",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: crossModuleOptimization),
 
@@ -100,7 +104,9 @@ let package = Package(
         .testTarget(name: "SRTPTests", dependencies: ["SRTP", "SDP"]),
         .testTarget(name: "TLSTests", dependencies: ["TLS"]),
         .testTarget(name: "MediaRelayTests", dependencies: ["MediaRelay", "Media", "SBCSystem", "SDP", "SRTP"]),
-        .testTarget(name: "B2BUATests", dependencies: ["B2BUA", "SIPCore", "SIPTransaction", "Routing", "SBCConfig", "SDP", "Media"]),
+        .testTarget(name: "B2BUATests", dependencies: ["B2BUA", "SIPCore", "SIPTransaction", "Routing", "SBCConfig", "SDP", "Media",
+                                                      "SIPAuthentication"]),
+        .testTarget(name: "SIPAuthenticationTests", dependencies: ["SIPAuthentication"]),
         .testTarget(name: "AdminAPITests", dependencies: [
             "AdminAPI",
             .product(name: "Hummingbird", package: "hummingbird"),

@@ -20,6 +20,8 @@ public struct TrunkStatus: Codable, Sendable, Equatable {
     public var awaitingApproval: Bool
     public var lastProbeRTTMs: Double?
     public var counters: TrunkCounters
+    /// The REGISTER binding of a registration trunk (`trunks[].register`); absent otherwise.
+    public var registration: TrunkRegistrationStatus? = nil
 
     public init(
         name: String,

@@ -42,6 +42,7 @@ extension B2BUA {
             respond(to: request, key: key, status: method == .bye ? 200 : 481, now: now)
             return
         }
+        if interworkingIntercepts(request, key: key, call: call, origin: origin, now: now) { return }
         if case .failingOver = call.phase {
             requestDuringFailover(request, key: key, call: call, origin: origin, now: now)
             return
@@ -63,6 +64,10 @@ extension B2BUA {
         var relayed = call[target].request(method, branch: ids.branch(), maxForwards: forwardedMaxForwards(request))
         if Self.targetRefreshing.contains(method) { relayed.add(.contact, call[target].localContact) }
         HeaderFilter.copyEndToEnd(from: request, into: &relayed)
+        if method == .invite || method == .update {
+            prepareSessionTimerRequest(&relayed, call: call, trunk: call[target].trunk,
+                                       learnedMinSE: call[target].sessionTimer?.minSE)
+        }
         if method == .invite || method == .update, !relayed.body.isEmpty {
             guard call.pendingOffer == nil else {
                 // An offer is already in flight: a second one would leave two answers pending.

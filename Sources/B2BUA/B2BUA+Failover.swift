@@ -17,6 +17,10 @@ extension B2BUA {
             case reinvite(client: TransactionKey, server: TransactionKey)
             /// The next in-dialog OPTIONS to a critical call's carrier leg.
             case keepalive
+            /// Retransmission of the reliable provisional the caller has not PRACKed yet.
+            case reliableProvisional
+            /// A leg's session timer: the SBC's refresh, or the session's expiry.
+            case sessionTimer(LegSide)
         }
         let call: CallHandle
         let kind: Kind
@@ -112,6 +116,7 @@ extension B2BUA {
         var invite = legCopy.request(.invite, branch: ids.branch(), maxForwards: forwardedMaxForwards(request), cseq: number)
         invite.add(.contact, leg.localContact)
         HeaderFilter.copyEndToEnd(from: request, into: &invite)
+        prepareAttemptExtensions(&invite, call: call, trunk: trunk)
         let replaying = call.isAnswered
         if replaying { replaceOffer(in: &invite, call: call) }
         if let profile = settings.outboundProfile(for: trunk, routeOverride: call.route.profileOverride) {
@@ -165,7 +170,7 @@ extension B2BUA {
             chargeFailure(of: trunk, call: call, status: status, outcome: outcome.rawValue, trigger: trigger,
                           chargesTrunk: chargesTrunk, retryAfter: response?.retryAfter, now: now)
         }
-        let failover = trigger && !earlyMedia
+        let failover = trigger && (!earlyMedia || call.route.group?.failoverAfterEarlyMedia == true)
         let index = call.attempts.lastIndex { $0.outcome == .pending }
         if let index {
             call.attempts[index].responseCode = status
@@ -291,6 +296,10 @@ extension B2BUA {
             reinviteTimedOut(call, client: client, server: server, now: now)
         case .keepalive:
             sendKeepalive(call, now: now)
+        case .reliableProvisional:
+            retransmitReliableProvisional(call, now: now)
+        case .sessionTimer(let side):
+            sessionTimerFired(call, side: side, now: now)
         }
     }
 
@@ -309,6 +318,7 @@ extension B2BUA {
         }
         for key in affected { handle(transactions.transportFailed(key, now: now), now: now) }
         carrierTransportLost(destination, now: now)
+        registrationTransportFailed(to: destination, reason: reason, now: now)
         for (name, probe) in pendingProbes {
             guard let trunk = routing.trunk(named: name), trunk.address == destination.host,
                   trunk.port == destination.port, trunk.transport == destination.transport

@@ -7,7 +7,7 @@ import SIPTransaction
 
 extension B2BUA {
     /// Methods answered locally or bridged; used in Allow and for the 405/501 decision.
-    static let allowedMethods = "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO, NOTIFY, REFER, MESSAGE"
+    static let allowedMethods = "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, PRACK, INFO, NOTIFY, REFER, MESSAGE"
 
     mutating func receiveRequest(_ incoming: SIPMessage, from source: SIPEndpoint, now: Duration) {
         var request = incoming
@@ -59,7 +59,9 @@ extension B2BUA {
                                    replyTo: SIPEndpoint, now: Duration)
     {
         let method = request.method ?? .options
-        if let rejection = SIPRequestScreening.rejection(for: request) {
+        let extensions = trunk.reliableProvisionals == .off ? SIPRequestScreening.supportedExtensions
+            : Self.extensionsWith100rel
+        if let rejection = SIPRequestScreening.rejection(for: request, supporting: extensions) {
             logger.info("request refused", metadata: [
                 "call_id": "\(request.callID ?? "-")", "method": "\(method)",
                 "status": "\(rejection.statusCode)", "reason": "\(rejection.reason)",
@@ -77,7 +79,7 @@ extension B2BUA {
         } else if method == .options {
             respond(to: request, key: key, status: 200, headers: [
                 SIPHeaderField(.allow, Self.allowedMethods), SIPHeaderField(.accept, "application/sdp"),
-                SIPHeaderField(.supported, "timer"),
+                SIPHeaderField(.supported, trunk.reliableProvisionals == .off ? "timer" : "100rel, timer"),
             ], now: now)
         } else if SIPMethod.known.contains(method) {
             respond(to: request, key: key, status: 405, headers: [SIPHeaderField(.allow, Self.allowedMethods)],
@@ -119,6 +121,7 @@ extension B2BUA {
                 finalTrunk: nil, endedBy: "sbc", attempts: []))
             return
         }
+        if refusesExtensions(request, key: key, trunk: sourceTrunk, now: now) { return }
         respond(to: request, key: key, status: 100, now: now)
 
         var callerAddress = from
@@ -138,6 +141,7 @@ extension B2BUA {
                         candidates: Call.Candidates(callerInvite: request.compacted, remaining: candidates),
                         callerKey: key, startedAt: now)
         calls[handle] = call
+        setUpCallerExtensions(call, invite: request)
         dialogs[DialogKey(callID: a.callID, localTag: a.localTag)] = (handle, .a)
         logger.info("call started", metadata: metadata(call).merging([
             "from": "\(from.uri)", "to": "\(to.uri)", "ingress": "\(sourceTrunk.name)",

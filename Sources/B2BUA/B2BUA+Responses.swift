@@ -4,6 +4,7 @@ import SIPTransaction
 
 extension B2BUA {
     mutating func receiveResponse(_ response: SIPMessage, from source: SIPEndpoint, now: Duration) {
+        noteChallenge(response)
         if let events = transactions.receiveResponse(response, now: now) {
             handle(events, now: now)
             return
@@ -16,6 +17,12 @@ extension B2BUA {
             return
         }
         guard let entry = dialogs[DialogKey(callID: callID, localTag: tag)] else {
+            releaseStrayAnswer(response, from: source, now: now)
+            return
+        }
+        // A fork that lost to the dialog that answered first (another To-tag) is released, never
+        // given that dialog's ACK.
+        if let remote = calls[entry.call]?[entry.leg].remoteTag, response.to?.tag != remote {
             releaseStrayAnswer(response, from: source, now: now)
             return
         }
@@ -90,6 +97,14 @@ extension B2BUA {
     mutating func clientResponse(_ response: SIPMessage, key: TransactionKey, context: TransactionContext,
                                  now: Duration)
     {
+        // A 401/407 answered with the trunk's credentials becomes a new transaction of the same
+        // request (B2BUA+Authentication.swift); one that is not is marked as an authentication failure.
+        var response = response
+        if answeredChallenge(&response, key: key, context: context, now: now) { return }
+        if case .register(let trunk) = context.purpose {
+            registrationAnswered(response, key: key, trunk: trunk, now: now)
+            return
+        }
         if case .probe(let trunk) = context.purpose {
             if let status = response.statusCode, status >= 200 { probeAnswered(trunk: trunk, status: status, now: now) }
             return
@@ -106,10 +121,12 @@ extension B2BUA {
             keepaliveAnswered(call, status: status, now: now)
         case .refresh:
             guard status >= 200, let call = calls[handle] else { return }
+            if sessionRefreshAnswered(call, response: response, key: key, now: now) { break }
             refreshAnswered(call, response: response, key: key, now: now)
-        case .fireAndForget, .answering, .probe:
+        case .fireAndForget, .answering, .probe, .register:
             break
         }
+        sessionTimerAccepted(response, key: key, now: now)
     }
 
     private mutating func inviteResponse(_ response: SIPMessage, status: Int, key: TransactionKey, target: LegSide,
@@ -117,6 +134,7 @@ extension B2BUA {
     {
         if resendUnwantedAnswerAck(for: response) { return }
         guard let call = calls[handle] else { return }
+        if releasesForkedAnswer(response, status: status, target: target, call: call, now: now) { return }
         guard var pending = call.pendingInvite, pending.clientKey == key else {
             // A 2xx to an INVITE no longer pending (a retransmission after it was settled, or one
             // a mid-call failover left behind): ACK it, if it is this leg's dialog (not one the
@@ -142,14 +160,24 @@ extension B2BUA {
         }
         guard status > 100 else { return }
 
-        if initial || replacing, let tag = response.to?.tag { call[target].remoteTag = tag }
+        // A provisional's tag is filed under its early dialog (B2BUA+EarlyDialogs.swift); the
+        // 2xx's tag is the dialog that won.
+        if initial || replacing, status >= 200, let tag = response.to?.tag { call[target].remoteTag = tag }
         if replacing {
             // The caller hears nothing of the replacement until it answers.
-            if status >= 200 { replacementResponded(call, response: response, status: status, now: now) }
+            if status == 422, retriesWithLongerSession(response, call: call, target: target, now: now) { return }
+            if status >= 200 {
+                replacementResponded(call, response: answerWithEarlySDP(response, call: call, pending: pending),
+                                     status: status, now: now)
+            }
+            if status < 200 { replacementProvisional(response, call: call, target: target, now: now) }
             return
         }
         if status < 200 {
-            if initial, !response.body.isEmpty, response.mediaType == "application/sdp" { call.attempt?.earlyMedia = true }
+            if initial {
+                calleeProvisional(response, call: call, target: target, pending: pending, now: now)
+                return
+            }
             if pending.cancelRequested {
                 sendCancel(call: handle, now: now)
             } else if let request = transactions.request(of: pending.serverKey) {
@@ -161,6 +189,7 @@ extension B2BUA {
         }
 
         if status < 300 {
+            let response = initial ? answerWithEarlySDP(response, call: call, pending: pending) : response
             if let contact = response.contacts.first?.uri { call[target].remoteTarget = contact }
             if initial { call[target].routeSet = response.recordRoutes.reversed() }
             // Late offer: the callee's offer is anchored before anything commits to this answer,
@@ -217,6 +246,7 @@ extension B2BUA {
         }
 
         // 3xx-6xx: the client transaction has already acknowledged it.
+        if status == 422, initial, retriesWithLongerSession(response, call: call, target: target, now: now) { return }
         if initial {
             attemptFailed(call, status: status, reason: response.reasonPhrase,
                           outcome: call.isCancelling ? .cancelled : .rejected,
@@ -241,7 +271,7 @@ extension B2BUA {
                carrierRefused(call, status: status, holding: serverKey, now: now) { return }
             let refreshes = (200..<300).contains(status) && request.method != .bye
             var out = relayed(response, to: request, leg: call[origin], contact: refreshes)
-            if request.method == .update {
+            if request.method == .update || request.method == .prack {
                 if refreshes { anchorResponseMedia(&out, call: call, from: origin.other, offer: false, now: now) }
                 settleOffer(of: call, serverKey: serverKey, accepted: refreshes)
             }
@@ -312,9 +342,12 @@ extension B2BUA {
             keepaliveFailed(call, status: status, now: now)
         case .refresh:
             guard let handle = context.call, let call = calls[handle] else { return }
+            if sessionRefreshFailed(call, key: key, status: status, now: now) { return }
             refreshFailed(call, status: status, now: now)
         case .probe(let trunk):
             probeAnswered(trunk: trunk, status: nil, now: now)
+        case .register(let trunk):
+            registrationFailed(trunk: trunk, key: key, detail: reason, now: now)
         case .fireAndForget:
             break
         }

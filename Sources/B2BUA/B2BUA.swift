@@ -68,6 +68,9 @@ public struct B2BUA {
     var midCallPacers: [String: MidCallPacer] = [:]
     /// Mid-call failovers and audio gaps since the driver last took them (for metrics).
     var midCallReports: [MidCallFailoverReport] = []
+    /// Trunk credentials, digest nonce counts and REGISTER bindings (B2BUA+Authentication.swift,
+    /// B2BUA+Registration.swift).
+    var authentication = CarrierAuthentication()
     private var drainExpired = false
 
     struct DialogKey: Hashable, Sendable {
@@ -99,7 +102,8 @@ public struct B2BUA {
     public var nextDeadline: Duration? {
         [transactions.nextDeadline, callTimers.first?.deadline, nextHealthDeadline, drainExpired ? nil : drainDeadline,
          awaitingMediaStatistics.isEmpty ? nil : awaitingMediaStatistics.values.lazy.map(\.deadline).min(),
-         midCallPacers.isEmpty ? nil : midCallPacers.values.lazy.compactMap(\.nextRelease).min()]
+         midCallPacers.isEmpty ? nil : midCallPacers.values.lazy.compactMap(\.nextRelease).min(),
+         authentication.registrationDeadline]
             .compactMap { $0 }.min()
     }
 
@@ -137,6 +141,7 @@ public struct B2BUA {
             }
         }
         advanceHealth(to: now)
+        advanceRegistrations(to: now)
         releasePacedFailovers(now: now)
         expireAwaitedStatistics(now: now)
         if let deadline = drainDeadline, !drainExpired, now >= deadline {
@@ -181,7 +186,10 @@ public struct B2BUA {
     }
 
     /// Answers a server transaction; for requests without one (stateless rejections) sends directly.
+    /// Finals pass the leg's extensions first (B2BUA+Interworking.swift), which may hold a 2xx.
     mutating func respond(_ key: TransactionKey, _ response: SIPMessage, now: Duration) {
+        var response = response
+        guard prepareFinal(&response, key: key, now: now) else { return }
         handle(transactions.respond(key, with: response, now: now), now: now)
     }
 

@@ -48,6 +48,8 @@ final class Call {
         /// A provisional with SDP arrived: the caller may be hearing the callee's network, so the
         /// call is committed to this attempt (never fail over after early media).
         var earlyMedia = false
+        /// The early dialogs of this INVITE by To-tag (forks, 100rel state, early SDP).
+        var early = EarlyDialogs()
     }
 
     struct Proceeding: Sendable {
@@ -128,6 +130,9 @@ final class Call {
     /// transaction and the media state before it, restored if the offer is rejected (RFC 3264
     /// §8: a rejected offer leaves the session as it was). One at a time (RFC 3311 §5.2).
     var pendingOffer: (serverKey: TransactionKey, before: CallMedia?)?
+    /// Reliable provisionals (RFC 3262) to the caller, when its leg uses 100rel; nil: its 18x
+    /// are sent unreliably.
+    var reliableToCaller: ReliableProvisionalSender?
 
     /// An INVITE relayed from `origin` to the other leg and not yet fully acknowledged.
     struct PendingInvite: Sendable {
@@ -254,6 +259,8 @@ final class Call {
         case .answer: attempt?.answerTimer == sequence
         case .reinvite: liveness?.reinviteTimer == sequence
         case .keepalive: liveness?.keepaliveTimer == sequence
+        case .reliableProvisional: reliableToCaller?.timer == sequence
+        case .sessionTimer(let side): (side == .a || !carrierLegs.isEmpty) && self[side].sessionTimer?.timer == sequence
         }
     }
 
@@ -301,9 +308,14 @@ public struct TransactionContext: Sendable {
         case keepalive
         /// The SBC's own re-INVITE to the caller after a mid-call failover changed codecs.
         case refresh
+        /// REGISTER keeping a registration trunk's binding (`trunks[].register`).
+        case register(trunk: String)
     }
 
     var destination: SIPEndpoint
     var call: CallHandle?
     var purpose: Purpose
+    /// Digest challenges this request (and the retries it led to) answered; see
+    /// B2BUA+Authentication.swift.
+    var authRetries = ChallengeRetries()
 }

@@ -37,6 +37,8 @@ struct CallLeg: Sendable {
     var negotiation = OfferAnswerNegotiator()
     /// Last ACK sent on this leg, re-sent when the peer retransmits its 2xx.
     var lastAck: SIPMessage?
+    /// The RFC 4028 session timer the SBC runs on this dialog; nil: none.
+    var sessionTimer: SessionTimer?
 
     /// A request within this dialog (RFC 3261 12.2.1.1): Request-URI is the remote target, the
     /// route set becomes Route, CSeq increments except for ACK/CANCEL which reuse theirs.

@@ -8,10 +8,15 @@ enum HeaderFilter {
     static let perLeg: Set<SIPHeaderName> = [
         .via, .from, .to, .callID, .cseq, .contact, .recordRoute, .route, .maxForwards, .contentLength,
         .proxyRequire, SIPHeaderName("rseq"), SIPHeaderName("rack"), .server, .userAgent,
+        // Authentication is per leg (docs/AUTH.md): the platform's credentials never reach a
+        // carrier, and a carrier's challenge, addressed to the SBC, never reaches the platform.
+        SIPHeaderName("authorization"), SIPHeaderName("proxy-authorization"), SIPHeaderName("www-authenticate"),
+        SIPHeaderName("proxy-authenticate"), SIPHeaderName("authentication-info"),
+        SIPHeaderName("proxy-authentication-info"),
     ]
 
-    /// Copies the end-to-end headers of `source` into `target`; `Supported`/`Require` lose the
-    /// option tags the SBC does not implement across legs (100rel is not bridged yet).
+    /// Copies the end-to-end headers of `source` into `target`; `Supported`/`Require` lose
+    /// `100rel`, which each leg negotiates for itself (B2BUA+ReliableProvisionals.swift).
     static func copyEndToEnd(from source: SIPMessage, into target: inout SIPMessage) {
         for field in source.headers where !perLeg.contains(field.name) {
             if field.name == .supported || field.name == .require {

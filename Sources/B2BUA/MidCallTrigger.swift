@@ -13,6 +13,9 @@ public enum MidCallTrigger: Sendable, Equatable, CustomStringConvertible {
     case transportLoss
     /// In-dialog OPTIONS got 481, or no answer `keepalive_failures` times.
     case keepaliveFailed(status: Int?)
+    /// The carrier leg's RFC 4028 session expired: no refresh from the carrier in time, or the
+    /// SBC's own refreshes to it failed.
+    case sessionExpired
 
     /// The label in CDRs (attempt reason) and metrics (`trigger`).
     public var description: String {
@@ -23,6 +26,7 @@ public enum MidCallTrigger: Sendable, Equatable, CustomStringConvertible {
         case .icmpUnreachable: "icmp_unreachable"
         case .transportLoss: "transport_loss"
         case .keepaliveFailed(let status): status.map { "keepalive_\($0)" } ?? "keepalive_timeout"
+        case .sessionExpired: "session_expired"
         }
     }
 
@@ -30,7 +34,7 @@ public enum MidCallTrigger: Sendable, Equatable, CustomStringConvertible {
     var cause: Int {
         switch self {
         case .reinviteRefused(let status): status
-        case .reinviteTimeout, .mediaTimeout, .keepaliveFailed(nil): 408
+        case .reinviteTimeout, .mediaTimeout, .keepaliveFailed(nil), .sessionExpired: 408
         case .keepaliveFailed(let status?): status
         case .icmpUnreachable, .transportLoss: 503
         }

@@ -66,12 +66,15 @@ public struct TrunkHealth: Sendable {
     /// When the current recovery hold started (health state `recovering`).
     private(set) var recoveringSince: Duration?
     /// When the trunk went down (for the hold of a trunk that is not probed).
-    private(set) var downSince: Duration?
+    var downSince: Duration?
     /// When the trunk last failed back (recovering to up), for the probation.
     private(set) var failedBackAt: Duration?
     /// Successful probes since the trunk went down: a trunk that was passively marked down while
     /// its probes kept succeeding must still see `up_after` fresh successes.
-    private(set) var successesTowardRecovery = 0
+    var successesTowardRecovery = 0
+    /// A registration trunk without its REGISTER binding (``registrationFailed(detail:now:)``):
+    /// it stays down whatever its probes say until the binding is back.
+    public internal(set) var registrationMissing = false
 
     /// A trunk with no history: `up`, so that a freshly started SBC takes calls at once; probes
     /// take it down within `down_after` intervals if it is not there.
@@ -162,7 +165,7 @@ public struct TrunkHealth: Sendable {
         switch (healthState, alive) {
         case (.degraded, true):
             changes += setHealth(.up, cause.probeRecovered, "probe answered (\(detail)) after a failed probe", now: now)
-        case (.down, true) where successesTowardRecovery >= settings.upAfter:
+        case (.down, true) where successesTowardRecovery >= settings.upAfter && !registrationMissing:
             changes += setHealth(.recovering, cause.probeRecovered,
                                  "\(successesTowardRecovery) probes in a row answered (last: \(detail)); "
                                      + "fail-back after \(Self.format(settings.recoveryHold)) of sustained health"
@@ -254,10 +257,11 @@ public struct TrunkHealth: Sendable {
         isLocked = false
         lockedBy = nil
         lockReason = nil
-        let target: TrunkHealthState = lastProbeAlive == false ? .down : .recovering
+        let target: TrunkHealthState = lastProbeAlive == false || registrationMissing ? .down : .recovering
         enter(target, from: healthState, now: now)
         healthState = target
-        let outcome = target == .down
+        let outcome = registrationMissing ? "it is not registered, so it is down until its REGISTER succeeds"
+            : target == .down
             ? "the last probe failed, so it is down until \(settings.upAfter) probes answer"
             : "recovering; fail-back after \(Self.format(settings.recoveryHold)) of sustained health"
                 + (failBack == .sticky ? " and an operator's approval" : "")
@@ -315,7 +319,7 @@ public struct TrunkHealth: Sendable {
         if !isLocked, healthState == .recovering, !awaitingApproval, let recoveringSince {
             candidates.append((recoveringSince + settings.recoveryHold, .recoveryHoldElapsed))
         }
-        if !isLocked, !settings.probe, healthState == .down, let downSince {
+        if !isLocked, !settings.probe, healthState == .down, !registrationMissing, let downSince {
             candidates.append((downSince + settings.recoveryHold, .unprobedHoldElapsed))
         }
         return candidates.min { $0.0 < $1.0 }
@@ -346,7 +350,7 @@ public struct TrunkHealth: Sendable {
     }
 
     /// Moves the health state and, when no overlay covers it, the visible state.
-    private mutating func setHealth(_ target: TrunkHealthState, _ cause: String, _ detail: String,
+    mutating func setHealth(_ target: TrunkHealthState, _ cause: String, _ detail: String,
                                     actor: String? = nil, now: Duration) -> [TrunkStateChange] {
         guard target != healthState else { return [] }
         enter(target, from: healthState, now: now)

@@ -162,13 +162,13 @@ public enum ConfigLoader {
     }
 
     /// Why a file could not be read, as the C library puts it.
-    private struct ReadFailure: Error {
+    struct ReadFailure: Error {
         let message: String
     }
 
     /// Reads a whole UTF-8 file with the C library, so that the error names the real cause
     /// (`No such file or directory`, `Permission denied`, `Is a directory`).
-    private static func readFile(_ path: String) throws(ReadFailure) -> String {
+    static func readFile(_ path: String) throws(ReadFailure) -> String {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw ReadFailure(message: "cannot open: \(String(cString: strerror(errno)))") }
         defer { close(descriptor) }

@@ -67,6 +67,14 @@ public struct TrunkGroupSettings: Sendable, Equatable {
     /// `mid_call_failover`, default: every trigger on, see ``MidCallFailoverSettings``).
     public var midCallFailover: MidCallFailoverSettings
 
+    /// Whether a call may still fail over to the next member after the attempt in progress played
+    /// early media to the caller (key `failover_after_early_media`, default false). Why false: the
+    /// caller may have heard the first network's announcement or ringing, and then a second
+    /// network rings; turn it on only where the members' early media is known to be plain ringing.
+    /// A member whose `early_media` is not `relay` never plays early media, so its calls can always
+    /// fail over.
+    public var failoverAfterEarlyMedia = false
+
     public static let defaultRetryAfterMin: Duration = .seconds(5)
     public static let defaultRetryAfterMax: Duration = .seconds(3600)
     public static let defaultRetryAfterDefault: Duration = .zero
@@ -114,7 +122,7 @@ extension TrunkGroupSettings {
     /// The keys of one `trunk_groups` entry.
     static let keys = ["name", "strategy", "members", "weights", "failover_on",
                        "retry_after_min_s", "retry_after_max_s", "retry_after_default_s", "fail_back",
-                       "mid_call_failover"]
+                       "mid_call_failover", "failover_after_early_media"]
 
     static let weightRange = 1...1000
     static let retryAfterMinRange = 0...3600
@@ -146,6 +154,7 @@ extension TrunkGroupSettings {
         readRetryAfter(reader, into: &group)
         group.failBack = reader.choice("fail_back") ?? group.failBack
         group.midCallFailover = MidCallFailoverSettings.read(reader) ?? group.midCallFailover
+        group.failoverAfterEarlyMedia = reader.boolean("failover_after_early_media") ?? group.failoverAfterEarlyMedia
         return group
     }
 

@@ -110,6 +110,27 @@ public struct TrunkSettings: Sendable, Equatable {
     /// ``TrunkTLSSettings`` and docs/TLS.md.
     public var tls = TrunkTLSSettings()
 
+    /// Digest credentials answering this trunk's 401/407 challenges (key `auth`, a mapping,
+    /// optional; default none: challenges fail the attempt). See ``TrunkAuthSettings`` and
+    /// docs/AUTH.md.
+    public var auth: TrunkAuthSettings?
+
+    /// A REGISTER binding kept alive at the trunk's registrar (key `register`, a mapping or
+    /// `true`, optional; default none). See ``TrunkRegistrationSettings`` and docs/AUTH.md.
+    public var register: TrunkRegistrationSettings?
+
+    /// Reliable provisional responses on this trunk's legs (key `100rel`, `off`, `supported`
+    /// (default) or `required`). See ``ReliableProvisionalPolicy`` and docs/SIP.md.
+    public var reliableProvisionals: ReliableProvisionalPolicy = .supported
+
+    /// What the caller hears of this trunk's early media (key `early_media`, `relay` (default),
+    /// `ringback` or `none`). See ``EarlyMediaPolicy``.
+    public var earlyMedia: EarlyMediaPolicy = .relay
+
+    /// RFC 4028 session timers on this trunk's legs (key `session_timer`, a mapping, optional;
+    /// default off). See ``SessionTimerSettings``.
+    public var sessionTimer = SessionTimerSettings()
+
     public static let defaultPort: UInt16 = 5060
     public static let defaultMaxCalls = 0
     public static let defaultFirstProvisionalTimeout: Duration = .milliseconds(2000)
@@ -151,7 +172,8 @@ extension TrunkSettings {
     /// The keys of one `trunks` entry.
     static let keys = ["name", "zone", "address", "port", "transport", "call_id", "profile", "inbound_profile",
                        "max_calls", "first_provisional_timeout_ms", "answer_timeout_s", "passive_failures",
-                       "passive_window_s", "health", "codecs", "srtp", "sdp_identity", "tls"]
+                       "passive_window_s", "health", "codecs", "srtp", "sdp_identity", "tls", "auth", "register",
+                       "100rel", "early_media", "session_timer"]
 
     static let maxCallsRange = 0...1_000_000
     static let firstProvisionalTimeoutRange = 100...60_000
@@ -202,6 +224,11 @@ extension TrunkSettings {
         trunk.srtp = MediaSecuritySettings.read(reader) ?? trunk.srtp
         trunk.sdpIdentity = reader.choice("sdp_identity") ?? trunk.sdpIdentity
         trunk.tls = TrunkTLSSettings.read(reader) ?? trunk.tls
+        trunk.auth = TrunkAuthSettings.read(reader)
+        trunk.register = TrunkRegistrationSettings.read(reader, auth: trunk.auth)
+        trunk.reliableProvisionals = reader.choice("100rel") ?? trunk.reliableProvisionals
+        trunk.earlyMedia = reader.choice("early_media") ?? trunk.earlyMedia
+        trunk.sessionTimer = SessionTimerSettings.read(reader) ?? trunk.sessionTimer
         trunk.codecs = reader.stringList("codecs") ?? []
         for (index, codec) in trunk.codecs.enumerated() where !Self.isCodecName(codec) {
             problems.report(ProblemCollector.element(of: reader.path("codecs"), index),

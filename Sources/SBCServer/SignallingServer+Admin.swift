@@ -23,8 +23,17 @@ extension SignallingServer {
             consecutiveFailures: health.consecutiveFailures, consecutiveSuccesses: health.consecutiveSuccesses,
             activeCalls: b2bua.availability.activeCalls(on: name), callsAttempted: counts.attempted,
             failovers: counts.failovers)
-        return TrunkStateMapping.status(health.snapshot(now: now), trunk: name, counters: counters,
-                                        clock: WallClockAnchor(monotonicNow: now))
+        let clock = WallClockAnchor(monotonicNow: now)
+        var status = TrunkStateMapping.status(health.snapshot(now: now), trunk: name, counters: counters, clock: clock)
+        if let binding = b2bua.registration(of: name), let trunk = configuration.trunks.first(where: { $0.name == name }) {
+            let registrar = "\(trunk.register?.registrarHost ?? trunk.address):\(trunk.register?.registrarPort ?? trunk.port)"
+            status.registration = TrunkRegistrationStatus(
+                state: binding.state.rawValue, registered: binding.bound, registrar: registrar,
+                expiresAt: binding.bound ? binding.expiresAt.map(clock.wall) : nil,
+                nextAttemptAt: binding.nextAttempt.map(clock.wall), lastStatus: binding.lastStatus,
+                detail: binding.detail, failures: binding.failures)
+        }
+        return status
     }
 
     func operatorCommand(_ command: TrunkCommand, reason: String, actor: String) -> Result<TrunkStatus, AdminError> {

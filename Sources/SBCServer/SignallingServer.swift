@@ -87,6 +87,13 @@ public final class SignallingServer {
         b2bua = B2BUA(settings: B2BUASettings(configuration: configuration, productName: Self.product,
                                               mediaWorkers: mediaWorkers),
                       routing: RoutingTable(configuration: configuration), logger: logger)
+        // Trunk passwords (docs/AUTH.md) are read now, by the process that uses them, and never logged.
+        let credentials = TrunkCredentialResolver.resolve(configuration)
+        for warning in credentials.warnings { logger.warning("configuration warning", metadata: ["warning": "\(warning)"]) }
+        guard credentials.problems.isEmpty else {
+            throw ConfigError(problems: credentials.problems.map { ConfigProblem(source: "trunk credentials", keyPath: "", message: $0) })
+        }
+        b2bua.useCredentials(credentials.credentials)
         if media.enabled {
             // Four sockets per audio call: the default soft limit of 1024 would cap the SBC at
             // about 250 calls.
@@ -160,6 +167,7 @@ public final class SignallingServer {
         logger.notice("SBC started", metadata: ["node": "\(configuration.node.name)", "version": "\(Self.product)"])
         for group in restoredGroups { b2bua.restoreForcedFailover(group: group.group, actor: group.actor ?? "restored") }
         emit(b2bua.startHealthMonitoring(now: now, snapshots: restoredTrunks))
+        emit(b2bua.startRegistrations(now: now))
         watchOwnCertificates()
         if let adminServer {
             let server = UncheckedAdmin(server: adminServer, logger: logger)

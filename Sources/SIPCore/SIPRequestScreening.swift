@@ -21,7 +21,9 @@ public enum SIPRequestScreening {
     /// Body types the SBC accepts on session-describing requests; SDP is what it must understand.
     public static let sessionBodyTypes: Set<String> = ["application/sdp", "multipart/mixed", "multipart/alternative"]
 
-    public static func rejection(for request: SIPMessage) -> SIPRejection? {
+    /// `extensions`: the option tags honoured in Require (the receiving trunk may add `100rel`).
+    public static func rejection(for request: SIPMessage,
+                                 supporting extensions: Set<String> = supportedExtensions) -> SIPRejection? {
         guard let method = request.method else { return nil }
         guard let uri = request.requestURI else {
             return SIPRejection(statusCode: 400, reason: "Malformed Request-URI")
@@ -40,7 +42,7 @@ public enum SIPRequestScreening {
         let required = (request.values(.require) + request.values(.proxyRequire))
             .flatMap { $0.split(separator: ",") }
             .map { $0.trimmingWhitespace() }
-            .filter { !$0.isEmpty && !supportedExtensions.contains($0.lowercased()) }
+            .filter { !$0.isEmpty && !extensions.contains($0.lowercased()) }
         if !required.isEmpty {
             return SIPRejection(statusCode: 420, reason: "Bad Extension",
                                 headers: [SIPHeaderField(.unsupported, required.joined(separator: ", "))])

@@ -68,6 +68,12 @@ struct CheckConfig: ParsableCommand {
         }
         let tls = TLSConfigurationCheck(settings)
         for warning in tls.warnings { FileHandle.standardError.write(Data("\(file): warning: \(warning)\n".utf8)) }
+        // Trunk passwords (docs/AUTH.md): a variable or file missing here is only a warning, since
+        // check-config may run without the service's environment; `sbc run` refuses to start on it.
+        let credentials = TrunkCredentialResolver.resolve(settings)
+        for warning in credentials.warnings + credentials.problems.map({ "\($0); sbc run would refuse to start" }) {
+            FileHandle.standardError.write(Data("\(file): warning: \(warning)\n".utf8))
+        }
         guard tls.errors.isEmpty else {
             for error in tls.errors { FileHandle.standardError.write(Data("\(file): \(error)\n".utf8)) }
             throw ExitCode(1)

@@ -42,10 +42,13 @@ struct ShippedConfigTests {
         platform.srtp = MediaSecuritySettings(policy: .optional)
         // LAB.md: no client certificate required from the lab's platform.
         platform.tls = TrunkTLSSettings(verify: .chain_name, serverName: "platform.lab", caBundle: "./lab-tls/ca.pem")
+        // LAB.md: carrier A has lab credentials for digest challenges (docs/AUTH.md).
+        var carrierA = TrunkSettings(name: "carrier-a", zone: "carrier", address: "127.0.0.11", passiveFailureThreshold: 0,
+                                     health: labHealth)
+        carrierA.auth = TrunkAuthSettings(username: "lab-user", password: .inline("lab-secret"))
         #expect(config.trunks == [
             platform,
-            TrunkSettings(name: "carrier-a", zone: "carrier", address: "127.0.0.11", passiveFailureThreshold: 0,
-                          health: labHealth),
+            carrierA,
             TrunkSettings(name: "carrier-b", zone: "carrier", address: "127.0.0.12", profile: "carrier-b",
                           passiveFailureThreshold: 0, health: labHealth),
         ])
@@ -125,6 +128,8 @@ struct ShippedConfigTests {
         var carrierB = TrunkSettings(name: "carrier-b", zone: "carrier", address: "192.0.2.30", port: 5080,
                                      transport: .udp, callIDPolicy: .new, profile: "carrier-b", maxCalls: 200)
         carrierB.codecs = ["PCMA", "PCMU", "telephone-event"]
+        carrierB.earlyMedia = .ringback
+        carrierB.sessionTimer = SessionTimerSettings(enabled: true)
         #expect(config.trunk(named: "carrier-b") == carrierB)
         #expect(config.zone(named: "carrier")?.effectiveMediaAddress == "10.30.0.6")
         #expect(config.zone(named: "carrier")?.effectiveAdvertisedMediaAddress == "203.0.113.11")

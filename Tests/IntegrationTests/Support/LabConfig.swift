@@ -79,6 +79,14 @@ struct LabOptions: Sendable {
     var mediaTimeoutSeconds = 4
     /// Carrier A's `codecs` policy (none by default).
     var carrierACodecs: [String] = []
+    /// Carrier A's `auth`, `register` and `health` mappings as flow YAML (docs/AUTH.md); nil
+    /// leaves `auth`/`register` out and `health` as `healthYAML`.
+    var carrierAAuth: String?
+    var carrierARegister: String?
+    var carrierAHealth: String?
+    /// Carrier A's 100rel, early-media and session-timer keys as YAML lines (`"100rel: required"`,
+    /// `"session_timer: {enabled: true, session_expires_s: 4}"`, docs/CONFIG.md); none by default.
+    var carrierAInterworking: [String] = []
     /// Adds the lab's `critical-lines` route (conf/lab.yaml): Request-URI users starting with
     /// `+1999` go to `pstn-out` as critical lines (`critical: true`). Off by default.
     var criticalRoute = false
@@ -200,7 +208,7 @@ enum LabConfig {
             transport: \(o.tls?.carrierA == nil ? o.carrierATransport : "tls")\(o.tls?.trunkYAML(o.tls?.carrierA) ?? "")
             call_id: \(o.callID.rawValue)
             first_provisional_timeout_ms: \(o.firstProvisionalMs)
-            health: \(o.healthYAML)\(o.carrierACodecs.isEmpty ? "" : "\n    codecs: [\(o.carrierACodecs.joined(separator: ", "))]")
+            health: \(o.carrierAHealth ?? o.healthYAML)\(o.carrierACodecs.isEmpty ? "" : "\n    codecs: [\(o.carrierACodecs.joined(separator: ", "))]")\(o.carrierAAuth.map { "\n    auth: \($0)" } ?? "")\(o.carrierARegister.map { "\n    register: \($0)" } ?? "")\(o.carrierAInterworking.map { "\n    \($0)" }.joined())
           - name: carrier-b
             zone: carrier
             address: \(b.carrierB.ip)
