@@ -205,10 +205,17 @@ struct AdminRoutes: Sendable {
         subject: String,
         perform: @Sendable (_ reason: String, _ actor: String) async throws(AdminError) -> Value
     ) async throws -> Response {
+        let reason = try await readReason(request)
+        let digest = AdminToken.sha256Hex(of: reason)
         if let stored = await cache.lookup(key: key, token: token.name) {
             guard stored.method == method, stored.path == path else {
                 throw APIError.unprocessable(
                     "Idempotency-Key was first used for \(stored.method) \(stored.path)", code: "idempotency_key_reused"
+                )
+            }
+            guard stored.requestDigest.isEmpty || stored.requestDigest == digest else {
+                throw APIError.unprocessable(
+                    "Idempotency-Key was first used with a different body (reason)", code: "idempotency_key_reused"
                 )
             }
             logger.info("admin idempotent replay", metadata: ["actor": "\(token.name)", "path": "\(path)"])
@@ -217,12 +224,12 @@ struct AdminRoutes: Sendable {
                 headers: [Self.replayField: "true"]
             )
         }
-        let reason = try await readReason(request)
         let outcome = await execute(perform, token: token, reason: reason, action: action, subject: subject)
         if outcome.status != .serviceUnavailable {
             await cache.save(
                 key: key, token: token.name,
-                response: StoredResponse(method: method, path: path, status: outcome.status.code, body: outcome.body)
+                response: StoredResponse(method: method, path: path, status: outcome.status.code, body: outcome.body,
+                                         requestDigest: digest)
             )
         }
         return outcome.response

@@ -9,11 +9,13 @@ struct SQLiteIdempotencyCache: IdempotencyCache {
 
     func lookup(key: String, token: String) async -> StoredResponse? {
         guard let stored = try? store.lookup(key: key, token: token) else { return nil }
-        return StoredResponse(method: stored.method, path: stored.path, status: stored.status, body: stored.body)
+        return StoredResponse(method: stored.method, path: stored.path, status: stored.status, body: stored.body,
+                              requestDigest: stored.requestDigest)
     }
 
     func save(key: String, token: String, response: StoredResponse) async {
         try? store.save(key: key, token: token, response: IdempotencyStore.StoredResponse(
-            method: response.method, path: response.path, status: response.status, body: response.body))
+            method: response.method, path: response.path, status: response.status, body: response.body,
+            requestDigest: response.requestDigest))
     }
 }

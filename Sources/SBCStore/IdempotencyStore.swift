@@ -10,19 +10,23 @@ import Foundation
 /// (whatever identifies the client, e.g. a hash of its bearer token), so two clients choosing
 /// the same key never see each other's responses.
 public final class IdempotencyStore: Sendable {
-    /// A stored response, with the request line it answered: a key reused for a different
-    /// method or path is a client error the API must detect rather than replay.
+    /// A stored response, with the request line and the digest of the request it answered: a key
+    /// reused for a different method, path or body is a client error the API must detect rather
+    /// than replay.
     public struct StoredResponse: Sendable, Equatable {
         public var method: String
         public var path: String
         public var status: Int
         public var body: [UInt8]
+        /// Empty for rows stored before migration 6.
+        public var requestDigest: String
 
-        public init(method: String, path: String, status: Int, body: [UInt8]) {
+        public init(method: String, path: String, status: Int, body: [UInt8], requestDigest: String = "") {
             self.method = method
             self.path = path
             self.status = status
             self.body = body
+            self.requestDigest = requestDigest
         }
     }
 
@@ -55,7 +59,7 @@ public final class IdempotencyStore: Sendable {
             try select.bind(token, at: 2)
             guard try select.step() else { return nil }
             return StoredResponse(method: select.string(at: 0), path: select.string(at: 1),
-                                  status: select.int(at: 2), body: select.blob(at: 3))
+                                  status: select.int(at: 2), body: select.blob(at: 3), requestDigest: select.string(at: 4))
         }
     }
 
@@ -74,6 +78,7 @@ public final class IdempotencyStore: Sendable {
             try insert.bind(response.status, at: 5)
             try insert.bind(response.body, at: 6)
             try insert.bind(createdAt, at: 7)
+            try insert.bind(response.requestDigest, at: 8)
             try insert.step()
         }
     }

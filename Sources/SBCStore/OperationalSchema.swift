@@ -47,14 +47,14 @@ enum OperationalSchema {
         """
 
     static let selectIdempotent = """
-        SELECT method, path, status, body FROM idempotency_keys WHERE key = ?1 AND token = ?2
+        SELECT method, path, status, body, request_digest FROM idempotency_keys WHERE key = ?1 AND token = ?2
         """
 
     /// First writer wins: a second response for the same key and token is ignored, so two
     /// retries racing (even in two processes) cannot replace the response a client already saw.
     static let insertIdempotent = """
-        INSERT OR IGNORE INTO idempotency_keys (key, token, method, path, status, body, created_at)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+        INSERT OR IGNORE INTO idempotency_keys (key, token, method, path, status, body, created_at, request_digest)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
         """
 
     static let purgeIdempotent = "DELETE FROM idempotency_keys WHERE created_at < ?1"

@@ -120,5 +120,7 @@ enum StateSchema {
         ALTER TABLE call_media ADD COLUMN srtp_replays INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE call_media ADD COLUMN srtp_errors INTEGER NOT NULL DEFAULT 0;
         """,
+        // 6: what an idempotent request asked for, so a key reused with another body gets 422.
+        "ALTER TABLE idempotency_keys ADD COLUMN request_digest TEXT NOT NULL DEFAULT '';",
     ]
 }

@@ -50,6 +50,23 @@ import Testing
         #expect(await backend.actions == ["lock carrier-a"])
     }
 
+    @Test func sameKeyWithAnotherBodyIs422() async throws {
+        let backend = FakeBackend()
+        try await TestSupport.application(backend: backend).test(.router) { client in
+            let headers = TestSupport.headers(idempotencyKey: "k-2")
+            let uri = "/api/v1/trunks/carrier-a/lock"
+            let first = try await client.execute(uri: uri, method: .post, headers: headers, body: TestSupport.reason("fraud"))
+            #expect(first.status == .ok)
+            let other = try await client.execute(uri: uri, method: .post, headers: headers, body: TestSupport.reason("maintenance"))
+            #expect(other.status == .unprocessableContent)
+            #expect(try TestSupport.errorCode(other) == "idempotency_key_reused")
+            let same = try await client.execute(uri: uri, method: .post, headers: headers, body: TestSupport.reason("fraud"))
+            #expect(same.status == .ok)
+            #expect(same.headers[AdminRoutes.replayField] == "true")
+        }
+        #expect(await backend.actions == ["lock carrier-a"])
+    }
+
     @Test func keysAreScopedPerToken() async throws {
         let backend = FakeBackend()
         let second = AdminToken(name: "ops-2", sha256Hex: AdminTokenVerifier.hashHex(of: "ops-2-token"), scopes: ["*"])

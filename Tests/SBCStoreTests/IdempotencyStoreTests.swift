@@ -6,7 +6,8 @@ import Testing
 /// processes, or an instance per request handler, would have).
 @Suite struct IdempotencyStoreTests {
     private static let created = IdempotencyStore.StoredResponse(
-        method: "POST", path: "/v1/trunks/carrier-a/lock", status: 201, body: Array(#"{"state":"locked"}"#.utf8))
+        method: "POST", path: "/v1/trunks/carrier-a/lock", status: 201, body: Array(#"{"state":"locked"}"#.utf8),
+        requestDigest: "5f1c0c3e2a")
 
     @Test func firstWriterWinsAcrossTwoInstances() throws {
         let dir = StoreFixtures.temporaryDirectory()
