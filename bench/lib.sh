@@ -1,5 +1,6 @@
-# Shared by the bench scripts (sourced, not executed): building the SBC under test and stopping
-# the processes a bench started. Each script keeps its own configuration and figures.
+# Shared by the bench scripts (sourced, not executed): building the SBC under test, stopping
+# the processes a bench started, and the CPU of a server and its children. Each script keeps its
+# own configuration and figures.
 
 # Sets SBC_BINARY to the release `sbc`, building it unless SBC_BINARY is already given.
 # Needs REPO (the repository root) and the script's `die`.
@@ -22,4 +23,25 @@ stop_pid() {
     for ((i = 0; i < grace * 10; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
+}
+
+# The parent of every process, "PID PPID utime+stime" per line, from one read of /proc/*/stat
+# ("pid (comm) state ppid ...": comm may hold spaces and parentheses, so cut at the last ") ").
+bench_proc_table() {
+    { cat /proc/[0-9]*/stat 2>/dev/null || true; } |
+        awk '{ pid = $1; sub(/^.*\) /, ""); print pid, $2, $12 + $13 }'
+}
+
+# bench_child_pids PID: the PIDs whose parent is PID (a forking server's workers).
+bench_child_pids() {
+    bench_proc_table | awk -v p="$1" '$2 == p { print $1 }'
+}
+
+# bench_tree_ticks PID: CPU time (utime + stime, all threads, clock ticks) of PID and all its
+# descendants: the whole cost of a server that forks workers (Kamailio) or of one that does not.
+bench_tree_ticks() {
+    bench_proc_table | awk -v root="$1" '{ parent[$1] = $2; ticks[$1] = $3 }
+        END { tree[root] = 1
+              do { grown = 0; for (p in parent) if (!(p in tree) && (parent[p] in tree)) { tree[p] = 1; grown = 1 } } while (grown)
+              for (p in tree) sum += ticks[p]; print sum + 0 }'
 }

@@ -43,13 +43,22 @@
 #   RTPGEN_BATCH      rtpgen sendmmsg/recvmmsg batch (default 16)
 #   PIN=1             pin the relay to CPU PIN_RELAY_CPU (0) and rtpgen to PIN_GEN_CPU (1)
 #   BENCH_TIMEOUT     hard limit for the whole run, seconds (default 900)
+#   BENCH_BLOCK       loopback blocks: the SBC side on 127.0.N.0/24, the peers on 127.0.N+1.0/24 (default 51)
 #   KEEP_WORKDIR=1    keep the temp dir (configs, logs, stream files, rtpgen output per step)
+#   QUICK=1           a few seconds: SYSTEMS "sbc rtpengine udprelay portrelay", 50 calls for 2 s,
+#                     p99 not judged (run by ./scripts/test so the bench cannot rot)
+# Besides the tables, one machine-readable line per step (the columns of results.tsv):
+#   media-step: system=sbc calls=200 up=200 pps_in=20000 loss_pct=0.000 p50_us=80 p99_us=300 cpu_s=1.60 us_per_pkt=8.50 other_pct=3 verdict=ok
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/.." && pwd)"
 SRC="$HERE/media"
 
+if [ "${QUICK:-0}" = 1 ]; then
+    SYSTEMS="${SYSTEMS:-sbc rtpengine udprelay portrelay}"; CALLS="${CALLS:-50}"; STEP_SECONDS="${STEP_SECONDS:-2}"
+    WARMUP_SECONDS="${WARMUP_SECONDS:-0.5}"; MAX_P99_MS="${MAX_P99_MS:-0}"; BENCH_TIMEOUT="${BENCH_TIMEOUT:-120}"
+fi
 SYSTEMS="${SYSTEMS:-sbc rtpengine}"
 CALLS="${CALLS:-100 200 300 400 500 600 800 1000 1200}"
 STEP_SECONDS="${STEP_SECONDS:-10}"
@@ -77,14 +86,16 @@ BENCH_TIMEOUT="${BENCH_TIMEOUT:-900}"
 PORT_REUSE_DELAY_S=2
 DRAIN_MS=500
 
-# Loopback blocks of this bench only: the SBC on 127.0.51.0/24, the peers on 127.0.52.0/24.
-SBC_IP=127.0.51.1; SBC_PLATFORM_PORT=5060; SBC_CARRIER_PORT=5080
-PLATFORM_IP=127.0.51.10; CARRIER_IP=127.0.51.11; PEER_PORT=5060
-SBC_GEN_A=127.0.51.20:20000; SBC_GEN_B=127.0.51.21:20000
-RTPE_IP=127.0.52.1; RTPE_NG="$RTPE_IP:2223"
-PEER_GEN_A=127.0.52.20:20000; PEER_GEN_B=127.0.52.21:20000
-UDPRELAY_LISTEN=127.0.52.2:20000
-PORTRELAY_IP=127.0.52.3; PORTRELAY_BASE=21000
+# Loopback blocks of this bench only: the SBC on 127.0.51.0/24, the peers on 127.0.52.0/24
+# (BENCH_BLOCK=N: 127.0.N and 127.0.N+1; the test suite's quick run uses 53).
+S="127.0.${BENCH_BLOCK:-51}"; P="127.0.$((${BENCH_BLOCK:-51} + 1))"
+SBC_IP=$S.1; SBC_PLATFORM_PORT=5060; SBC_CARRIER_PORT=5080
+PLATFORM_IP=$S.10; CARRIER_IP=$S.11; PEER_PORT=5060
+SBC_GEN_A=$S.20:20000; SBC_GEN_B=$S.21:20000
+RTPE_IP=$P.1; RTPE_NG="$RTPE_IP:2223"
+PEER_GEN_A=$P.20:20000; PEER_GEN_B=$P.21:20000
+UDPRELAY_LISTEN=$P.2:20000
+PORTRELAY_IP=$P.3; PORTRELAY_BASE=21000
 
 die() { echo "media.sh: $*" >&2; exit 1; }
 source "$REPO/bench/lib.sh"
@@ -474,7 +485,7 @@ step_portrelay() {
 }
 
 # ---------------------------------------------------------------- run
-echo "== work dir $WORK; $(nproc) CPUs, kernel $(uname -r); SBC on 127.0.51.0/24, peers on 127.0.52.0/24"
+echo "== work dir $WORK; $(nproc) CPUs, kernel $(uname -r); SBC on $S.0/24, peers on $P.0/24"
 echo "== load: $PPS pps per stream per direction, $PAYLOAD-byte payload, ${STEP_SECONDS} s per step (first ${WARMUP_SECONDS} s warm-up), healthy below ${MAX_LOSS_PCT}% loss$([ "$MAX_P99_MS" != 0 ] && echo " and p99 ${MAX_P99_MS} ms"); generator: $([ "$PER_CALL_SOCKETS" = 1 ] && echo "one socket per call leg" || echo "one socket per side"), batch $RTPGEN_BATCH; PIN=$PIN"
 if has_family sbc; then prepare_sbc_config; start_sbc; fi
 if has_family rtpengine; then start_rtpengine; fi
@@ -605,4 +616,6 @@ if [ "$busy" -gt 0 ]; then
 fi
 echo "   (us/pkt = relay CPU (user+sys, all threads) over the rtpgen run / packets delivered to the sink;"
 echo "    ms per 1,000 packets is the same number. p50/p99 include the generator's batching, see README)"
+awk -F'\t' '{ printf "media-step: system=%s calls=%s up=%s pps_in=%s loss_pct=%s p50_us=%s p99_us=%s cpu_s=%s us_per_pkt=%s other_pct=%s verdict=%s\n",
+    $1, $2, $3, $4, $5, $7, $8, $9, $11, $13, $14 }' "$WORK/results.tsv"
 exit 0

@@ -42,6 +42,21 @@ struct BenchQuickModeTests {
         return (exit, String(decoding: FileManager.default.contents(atPath: output.path) ?? Data(), as: UTF8.self))
     }
 
+    /// Runs `bench/<script>` with QUICK=1 on loopback block `block` (plus `environment`), expects it to
+    /// exit 0, and returns its output and, for failure messages, the output's tail.
+    static func runQuick(_ script: String, block: Int, benchTimeout: Int, environment: [String: String] = [:],
+                         timeout: Duration, sourceLocation: SourceLocation = #_sourceLocation)
+        async throws -> (output: String, context: String) {
+        let (exit, output) = try await runBench(
+            script, environment: environment.merging(
+                ["QUICK": "1", "BENCH_BLOCK": "\(block)", "BENCH_TIMEOUT": "\(benchTimeout)"]) { $1 },
+            timeout: timeout)
+        let context = "--- bench/\(script) output:\n\(output.suffix(6000))"
+        #expect(exit?.exited == true && exit?.status == 0, "exit: \(exit.map(\.description) ?? "still running")\n\(context)",
+                sourceLocation: sourceLocation)
+        return (output, context)
+    }
+
     /// `key=value` fields of a line.
     static func fields(_ line: Substring) -> [String: String] {
         var out: [String: String] = [:]
@@ -55,13 +70,9 @@ struct BenchQuickModeTests {
     @Test("bench/midcall.sh QUICK=1: both runs complete and print survival, audio gap, reaction and pacing figures")
     func midcallQuickMode() async throws {
         // Block 71: a developer's own bench/midcall.sh run (block 70) does not collide with the suite.
-        let (exit, output) = try await Self.runBench(
-            "midcall.sh", environment: ["QUICK": "1", "BENCH_BLOCK": "71", "BENCH_TIMEOUT": "150"],
-            timeout: .seconds(180))
-        let context = "--- bench/midcall.sh output:\n\(output.suffix(6000))"
-        #expect(exit?.exited == true && exit?.status == 0, "exit: \(exit.map(\.description) ?? "still running")\n\(context)")
+        let (output, context) = try await Self.runQuick("midcall.sh", block: 71, benchTimeout: 150, timeout: .seconds(180))
 
-        let runs = output.split(separator: "\n").filter { $0.hasPrefix("midcall: run=") }.map(Self.fields)
+        let runs = Self.results(output, "midcall: run=")
         #expect(runs.map { $0["run"] ?? "" } == ["unpaced", "paced-10"], "one result line per run\n\(context)")
         for run in runs {
             let calls = try #require(run["calls"].flatMap { Int($0) }, "\(run)")
@@ -74,5 +85,72 @@ struct BenchQuickModeTests {
         for heading in ["survived        :", "audio gap       : p50", "SBC reaction    : p99", "pacing effect (max_rate"] {
             #expect(output.contains(heading), "the report prints '\(heading)'\n\(context)")
         }
+    }
+
+    /// The `prefix` lines of `output` (e.g. "cps: server="), as key=value fields.
+    static func results(_ output: String, _ prefix: String) -> [[String: String]] {
+        output.split(separator: "\n").filter { $0.hasPrefix(prefix) }.map(fields)
+    }
+
+    @Test("bench/cps.sh QUICK=1: the SBC and Kamailio (tlsf) each complete a UDP and a TLS step, with rate, CPU per call and the SBC/Kamailio ratios")
+    func cpsQuickMode() async throws {
+        // Block 79: a developer's own bench/cps.sh run (block 77) does not collide with the suite.
+        let (output, context) = try await Self.runQuick("cps.sh", block: 79, benchTimeout: 100, timeout: .seconds(120))
+
+        let results = Self.results(output, "cps: server=")
+        #expect(results.map { "\($0["server"] ?? "")/\($0["transport"] ?? "")" }
+                    == ["sbc/udp", "kamailio-tlsf/udp", "sbc/tls", "kamailio-tlsf/tls"],
+                "one result line per server and transport\n\(context)")
+        for result in results {
+            #expect(result["best_rate"] == "100", "the quick step is healthy: \(result)\n\(context)")
+            #expect((result["us_per_call"].flatMap { Int($0) } ?? 0) > 0, "CPU per call measured: \(result)")
+        }
+        let ratios = Self.results(output, "cps-ratio: ")
+        #expect(ratios.map { "\($0["peer"] ?? "")/\($0["transport"] ?? "")" } == ["kamailio-tlsf/udp", "kamailio-tlsf/tls"],
+                "one SBC/Kamailio ratio line per transport\n\(context)")
+        for ratio in ratios {
+            #expect(ratio["common_rate"] == "100" && ratio["cpu_ratio"].flatMap { Double($0) } != nil
+                        && ratio["rate_ratio"].flatMap { Double($0) } != nil, "\(ratio)\n\(context)")
+        }
+        #expect(Self.results(output, "cps-step: ").count == 4, "one cps-step line per step\n\(context)")
+        #expect(output.contains("sbc over TLS (one reused connection)"), "the TLS/UDP ratio is printed\n\(context)")
+    }
+
+    @Test("bench/failover.sh QUICK=1: plain and failover runs of the SBC and Kamailio, the cost ratio and the SBC's failover latency")
+    func failoverQuickMode() async throws {
+        // Block 80: beside cps.sh's (79); bench/failover.sh runs cps.sh twice on it, one after the other.
+        let (output, context) = try await Self.runQuick("failover.sh", block: 80, benchTimeout: 100, timeout: .seconds(150))
+
+        let servers = Self.results(output, "failover: server=")
+        #expect(servers.map { $0["server"] ?? "" } == ["sbc", "kamailio-tlsf"], "one line per server\n\(context)")
+        for server in servers {
+            #expect(server["plain_rate"] == "100" && server["failover_rate"] == "100", "both quick steps healthy: \(server)\n\(context)")
+            for figure in ["plain_us", "failover_us", "cost_ratio"] {
+                #expect((server[figure].flatMap { Double($0) } ?? 0) > 0, "\(figure) measured: \(server)\n\(context)")
+            }
+        }
+        let latency = Self.results(output, "cps-failover: server=sbc")
+        #expect(latency.count == 1, "the SBC's failover latency of the one failover step\n\(context)")
+        for step in latency {
+            #expect((step["failovers"].flatMap { Int($0) } ?? 0) > 0, "every call failed over: \(step)\n\(context)")
+            #expect(step["p50_us"].flatMap { Int($0) } != nil && step["p99_us"].flatMap { Int($0) } != nil, "\(step)\n\(context)")
+        }
+    }
+
+    @Test("bench/media.sh QUICK=1: the SBC, rtpengine and both C relays each relay a step, with CPU per packet")
+    func mediaQuickMode() async throws {
+        // Block 53 (and 54 for the peers): a developer's own bench/media.sh run (51/52) does not collide.
+        let (output, context) = try await Self.runQuick(
+            "media.sh", block: 53, benchTimeout: 100, environment: ["SBC_MEDIA": "1"], timeout: .seconds(150))
+
+        let steps = Self.results(output, "media-step: ")
+        #expect(steps.map { $0["system"] ?? "" } == ["sbc", "rtpengine", "udprelay", "portrelay"], "one step per system\n\(context)")
+        for step in steps {
+            #expect(step["up"] == step["calls"], "every call set up: \(step)\n\(context)")
+            #expect((step["us_per_pkt"].flatMap { Double($0) } ?? 0) > 0, "CPU per packet measured: \(step)\n\(context)")
+            #expect(["ok", "LOSS", "LATENCY"].contains(step["verdict"] ?? ""), "the relay relayed: \(step)\n\(context)")
+        }
+        #expect(output.contains("SBC / rtpengine CPU per packet:") || output.contains("no N at which every system was healthy"),
+                "the summary is printed\n\(context)")
     }
 }
