@@ -73,6 +73,11 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
+        ], resources: [
+            // The status page and the API's description, compiled in: nothing to deploy beside
+            // the binary (Resources/openapi.yaml links to docs/openapi.yaml).
+            .embedInCode("Resources/status.html"), .embedInCode("Resources/status.js"),
+            .embedInCode("Resources/status.css"), .embedInCode("Resources/openapi.yaml"),
         ]),
         .target(name: "SBCServer", dependencies: [
             "SIPCore", "SIPTransaction", "SIPTransport", "SBCSystem", "SBCConfig", "Routing", "B2BUA", "SBCStore",
@@ -111,6 +116,7 @@ let package = Package(
             "AdminAPI",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "Yams", package: "Yams"),
         ]),
         .testTarget(name: "SBCServerTests", dependencies: ["SBCServer"]),
         .testTarget(name: "SBCStoreTests", dependencies: ["SBCStore"]),

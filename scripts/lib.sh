@@ -9,7 +9,9 @@ SBC_APT_PACKAGES=(pkg-config libssl-dev libsrtp2-dev libsqlite3-dev sip-tester)
 # front of SIPp, which has none, for bench/cps.sh's TLS step); and the peers the benches' quick
 # modes measure the SBC against (BenchQuickModeTests): Kamailio with its TLS module (bench/cps.sh,
 # bench/failover.sh), rtpengine and gcc for the C relays and the RTP generator (bench/media.sh).
+# chromium renders the admin status page headless (StatusPageEndToEndTests).
 SBC_TEST_APT_PACKAGES=(baresip-core tshark sipsak stunnel4 kamailio kamailio-tls-modules rtpengine-daemon gcc)
+SBC_TEST_APT_PACKAGES+=(chromium)
 
 sbc_log() { printf '==> %s\n' "$*" >&2; }
 

@@ -24,4 +24,13 @@ public protocol AdminBackend: Sendable {
     /// Re-reads the TLS certificates, keys and CA files; established connections are kept. An
     /// unusable file is `.invalid` and leaves the previous certificates in place.
     func reloadTLS(reason: String, actor: String) async throws(AdminError) -> [CertificateStatus]
+    /// Every live call, oldest first, without legs, media or timers.
+    func calls() async -> [CallStatus]
+    /// One live call with its legs, media and timers, by its `id` (as text) or the Call-ID of any
+    /// of its legs; nil when no live call matches.
+    func call(id: String) async -> CallStatus?
+    /// Ends a live call: BYE with a `Reason` to both legs (CANCEL and 487 if still ringing),
+    /// audited with `actor` and `reason`. `.notFound` for no such call, `.conflict` when it is
+    /// already ending. Answers the call as it was, with `state` `ended` and `endedBy`.
+    func hangUp(call id: String, reason: String, actor: String) async throws(AdminError) -> CallStatus
 }

@@ -12,6 +12,8 @@ struct AdminRoutes: Sendable {
     let metrics: SBCMetrics
     let logger: Logger
     private let inFlight = InFlightKeys()
+    /// When the admin API was set up, at the SBC's start (the status page's `startedAt`).
+    let startedAt = Date().timeIntervalSince1970
 
     /// Largest request body read; a reason is at most 500 characters.
     static let maxBodyBytes = 16 * 1024
@@ -37,7 +39,8 @@ struct AdminRoutes: Sendable {
     /// A router with every endpoint registered.
     func makeRouter() -> Router<BasicRequestContext> {
         let router = Router()
-        router.add(middleware: AdminErrorMiddleware())
+        let methods = RouteMethods()
+        router.add(middleware: AdminErrorMiddleware(methods: methods))
 
         router.get("/api/v1/health") { _, _ in
             AdminJSON.response(status: .ok, value: ["status": "ok"])
@@ -118,6 +121,9 @@ struct AdminRoutes: Sendable {
                 body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.render()))
             )
         }
+        addCallRoutes(to: router)
+        addStatusRoutes(to: router)
+        methods.record(router.routes.map { ($0.method.rawValue, "\($0.path)") })
         return router
     }
 
@@ -145,7 +151,7 @@ struct AdminRoutes: Sendable {
         return token
     }
 
-    private func parameter(_ name: String, _ context: BasicRequestContext) throws -> String {
+    func parameter(_ name: String, _ context: BasicRequestContext) throws -> String {
         let raw = try context.parameters.require(name)
         return raw.removingPercentEncoding ?? raw
     }
@@ -159,7 +165,7 @@ struct AdminRoutes: Sendable {
     /// which is transient and should be retried for real. Authentication failures and malformed
     /// requests are not stored: the action never started, so a corrected retry with the same
     /// key must run.
-    private func write<Value: Encodable & Sendable>(
+    func write<Value: Encodable & Sendable>(
         _ request: Request,
         scope: String,
         action: String,

@@ -39,6 +39,8 @@ import Prometheus
 public final class SBCMetrics: Sendable {
     /// The underlying registry, for wiring further collectors (e.g. a swift-metrics factory).
     public let registry: PrometheusCollectorRegistry
+    /// Failovers, mid-call failovers and media timeouts per minute, for the status page.
+    public let activity: ActivityHistory
 
     private struct TLSSeries {
         var expiry: [String: Gauge] = [:]
@@ -143,8 +145,10 @@ public final class SBCMetrics: Sendable {
         MetricNameDescriptor(namespace: "sbc", subsystem: "media", metricName: name, unitName: unit, helpText: help)
     }
 
-    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+                activity: ActivityHistory = ActivityHistory()) {
         self.registry = registry
+        self.activity = activity
         self.activeCalls = registry.makeGauge(descriptor: Self.activeCallsName)
         activeCalls.set(0.0)
         mediaSessions = registry.makeGauge(descriptor: Self.mediaName("sessions", "Calls with media anchored on the relay"))
@@ -225,6 +229,7 @@ public final class SBCMetrics: Sendable {
             return counter
         }
         counter.increment()
+        activity.record(.midCallFailover)
     }
 
     public func midCallFailoverFailed() { midCallFailures.increment() }
@@ -245,6 +250,7 @@ public final class SBCMetrics: Sendable {
         advance(mediaDropped, now.dropped, last.dropped)
         advance(mediaBytes, now.bytes, last.bytes)
         advance(mediaTimeouts, now.timeouts, last.timeouts)
+        if now.timeouts > last.timeouts { activity.record(.mediaTimeout, count: Int(clamping: now.timeouts - last.timeouts)) }
         advance(mediaICMPErrors, now.icmpErrors, last.icmpErrors)
         advance(srtpAuthFailures, now.srtpAuthFailures, last.srtpAuthFailures)
         advance(srtpReplays, now.srtpReplays, last.srtpReplays)

@@ -20,6 +20,7 @@ extension B2BUA {
         guard let origin = call.activeSide(entry.leg) else {
             // A carrier leg the call moved away from: it is answered here, never relayed.
             respond(to: request, key: key, status: method == .bye ? 200 : 481, now: now)
+            if method == .bye { replacedLegHungUp(call, leg: entry.leg) }
             return
         }
         let target = origin.other
@@ -43,6 +44,8 @@ extension B2BUA {
             return
         }
         if interworkingIntercepts(request, key: key, call: call, origin: origin, now: now) { return }
+        if dtmfInfoIntercepts(request, key: key, call: call, origin: origin, now: now) { return }
+        if referIntercepts(request, key: key, call: call, origin: origin, now: now) { return }
         if case .failingOver = call.phase {
             requestDuringFailover(request, key: key, call: call, origin: origin, now: now)
             return
@@ -64,6 +67,7 @@ extension B2BUA {
         var relayed = call[target].request(method, branch: ids.branch(), maxForwards: forwardedMaxForwards(request))
         if Self.targetRefreshing.contains(method) { relayed.add(.contact, call[target].localContact) }
         HeaderFilter.copyEndToEnd(from: request, into: &relayed)
+        if method == .refer { rewriteReferAddresses(&relayed, target: call[target]) }
         if method == .invite || method == .update {
             prepareSessionTimerRequest(&relayed, call: call, trunk: call[target].trunk,
                                        learnedMinSE: call[target].sessionTimer?.minSE)
@@ -138,12 +142,13 @@ extension B2BUA {
     }
 
     /// Ends a call from the SBC's side: BYE to answered legs, a final response to a caller still
-    /// waiting, CANCEL to a callee that is ringing.
+    /// waiting, CANCEL to a callee that is ringing. `endedBy` is the CDR's (an operator's hang-up
+    /// names the operator) and `unansweredStatus` what a waiting caller gets.
     mutating func terminate(call handle: CallHandle, reason: String, disposition: CallSummary.Disposition? = nil,
-                            now: Duration) {
+                            endedBy: String = "sbc", unansweredStatus: Int = 503, now: Duration) {
         guard let call = calls[handle] else { return }
         logger.info("closing call", metadata: metadata(call).merging(["reason": "\(reason)"]) { a, _ in a })
-        call.endedBy = "sbc"
+        call.endedBy = endedBy
         switch call.phase {
         case .established, .terminating:
             sendBye(call: handle, side: .a, reason: reason, now: now)
@@ -156,8 +161,8 @@ extension B2BUA {
                 if call.isProceeding, let request = transactions.request(of: pending.serverKey),
                    transactions.isServerInviteProceeding(pending.serverKey)
                 {
-                    call.finalStatus = 503
-                    respond(to: request, key: pending.serverKey, status: 503, reason: "Service Unavailable",
+                    call.finalStatus = unansweredStatus
+                    respond(to: request, key: pending.serverKey, status: unansweredStatus,
                             toTag: call[pending.origin].localTag, now: now)
                 }
                 if pending.provisionalSeen { sendCancel(call: handle, now: now) }

@@ -106,7 +106,9 @@ extension B2BUA {
         let peer = SIPEndpoint(host: trunk.address, port: trunk.port, transport: trunk.transport, zone: trunk.zone)
         let number = cseq.number &+ UInt32(call.attempts.count)
         let leg = CallLeg(
-            side: .b, callID: trunk.callIDPolicy == .preserve ? call.a.callID : ids.callID(), localTag: ids.tag(),
+            // preserve: the Call-ID of the INVITE the leg is built from (a transfer's is its own).
+            side: .b, callID: trunk.callIDPolicy == .preserve ? (request.callID ?? call.a.callID) : ids.callID(),
+            localTag: ids.tag(),
             remoteTag: nil,
             localAddress: SIPNameAddress(displayName: from.displayName, uri: SIPURI(user: from.uri.user, host: zone.host)),
             remoteAddress: SIPNameAddress(displayName: to.displayName, uri: SIPURI(user: to.uri.user, host: trunk.address)),
@@ -191,7 +193,13 @@ extension B2BUA {
                 return
             }
             failCall(call, status: status ?? 500, reason: reason, response: response, now: now)
-        case .failingOver:
+        case .failingOver(let replacing):
+            // A transfer's attempt fails over like a new call, and failing leaves the call as it was.
+            if let transfer = replacing.transfer {
+                transferAttemptFailed(call, transfer, failover: failover, attempt: index, status: status, reason: reason,
+                                      now: now)
+                return
+            }
             // The replacement leg failed: the next member, whatever the response (the caller's
             // dialog is up, so nothing is relayed to it but the end of the call).
             if startNextAttempt(call, now: now) {

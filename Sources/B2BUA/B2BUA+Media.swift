@@ -63,6 +63,7 @@ extension B2BUA {
                 }
             }
         }
+        adjustTelephoneEvents(&sdp, call: call, from: origin, offer: offer)
         if call.media == nil { call.media = newCallMedia(call) }
         guard var media = call.media else { return .anchored }
         for (index, description) in sdp.media.enumerated() {
@@ -279,8 +280,10 @@ extension B2BUA {
     mutating func applyMedia(_ call: Call) {
         guard let settings = settings.media, var media = call.media else { return }
         if case .failingOver = call.phase { return }
-        let spec = media.spec(logID: call.logID, zones: (call.a.zone.mediaBind, (call.carrierLegs.last ?? call.a).zone.mediaBind),
+        var spec = media.spec(logID: call.logID, zones: (call.a.zone.mediaBind, (call.carrierLegs.last ?? call.a).zone.mediaBind),
                               timeouts: settings.timeouts)
+        addTelephoneEvents(to: &spec, call: call)
+        setLatching(&spec, call: call)
         media.applied = true
         call.media = media
         mediaCommands.append(MediaInstruction(command: .apply(spec), worker: media.worker))
@@ -352,13 +355,17 @@ extension B2BUA {
                 ]) { a, _ in a })
                 if side == .b { newCarrierMediaArrived(call, now: now) }
             }
-        case .timeout(let session, let side, let silence):
+        case .timeout(let session, let side, let silence, let unexpected):
             if let handle = mediaSessions[session], let call = calls[handle], call.isAnswered {
-                mediaTimedOut(call, silentSide: LegSide(side), silence: silence, now: now)
+                mediaTimedOut(call, silentSide: LegSide(side), silence: silence, unexpected: unexpected, now: now)
             }
         case .unreachable(let session, let side, let errors):
             if let handle = mediaSessions[session], let call = calls[handle] {
                 carrierMediaUnreachable(call, side: LegSide(side), errors: errors, now: now)
+            }
+        case .telephoneEvent(let session, let side, let report, let length):
+            if let handle = mediaSessions[session], let call = calls[handle] {
+                telephoneEventReceived(call, side: LegSide(side), report: report, length: length, now: now)
             }
         case .failed(let session, let reason, let port):
             if let port {
@@ -382,7 +389,8 @@ extension B2BUA {
 
     /// No media from one side for the configured time. A critical call's silent carrier leg is
     /// replaced; otherwise the call ends with BYE to both legs and the `media_timeout` disposition.
-    mutating func mediaTimedOut(_ call: Call, silentSide side: LegSide, silence: Duration, now: Duration) {
+    mutating func mediaTimedOut(_ call: Call, silentSide side: LegSide, silence: Duration,
+                                unexpected: UnexpectedMediaSource? = nil, now: Duration) {
         if side == .b, case .established(let established) = call.phase,
            established.reorigination?.settings.onMediaTimeout == true
         {
@@ -392,11 +400,12 @@ extension B2BUA {
         if side == .b, case .failingOver = call.phase { return }
         let party = call[side].trunk.name
         let seconds = silence.components.seconds
+        // Packets that did arrive from an unexpected source say why the side looked silent.
+        let cause = Self.mediaTimeoutText(party: party, seconds: seconds, unexpected: unexpected)
         logger.warning("media timeout", metadata: metadata(call).merging([
-            "silent_side": "\(party)", "silence_s": "\(seconds)",
+            "silent_side": "\(party)", "silence_s": "\(seconds)", "cause": "\(cause)",
         ]) { a, _ in a })
-        terminate(call: call.handle, reason: "SIP;cause=408;text=\"Media timeout: no RTP from \(party) for \(seconds) s\"",
-                  disposition: .mediaTimeout, now: now)
+        terminate(call: call.handle, reason: "SIP;cause=408;text=\"\(cause)\"", disposition: .mediaTimeout, now: now)
     }
 
     /// Summaries whose statistics never came (a stuck or stopped relay) are recorded without.

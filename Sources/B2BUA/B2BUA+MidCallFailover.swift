@@ -275,7 +275,8 @@ extension B2BUA {
         send(ack, to: call[.b].peer)
         call[.b].lastAck = ack
         recordAttemptAnswered(call, status: status, now: now)
-        logger.notice("mid-call failover answered", metadata: metadata(call).merging([
+        logger.notice(failover.transfer == nil ? "mid-call failover answered" : "transfer target answered",
+                      metadata: metadata(call).merging([
             "trunk": "\(call[.b].trunk.name)", "trigger": "\(failover.trigger)",
         ]) { a, _ in a })
 
@@ -289,7 +290,9 @@ extension B2BUA {
             anchorResponseMedia(&answer, call: call, from: .b, offer: false,
                                 record: answersHeldOffer ? .both : .originOnly, now: now)
         }
-        call.phase = .established(Call.Established(reorigination: failover.reorigination, gapStart: failover.gapStart))
+        // A transfer resumes the call as a new call on its route would be (B2BUA+Refer.swift).
+        call.phase = .established(failover.transfer.map { resumedAfterTransfer(call, $0, failover: failover) }
+            ?? Call.Established(reorigination: failover.reorigination, gapStart: failover.gapStart))
         call.pendingInvite = nil
         applyMedia(call)
         retireReplacedPorts(of: call, now: now)
@@ -318,6 +321,7 @@ extension B2BUA {
             }
         }
         watchCarrier(call, now: now)
+        if let transfer = failover.transfer { transferSucceeded(call, transfer, now: now) }
     }
 
     /// The new carrier answered with other codecs than the caller agreed to with the old one:
@@ -393,6 +397,8 @@ extension B2BUA {
     /// dropped; a held request of the caller's is answered 487.
     mutating func abandonReplacement(_ call: Call, reason: String, now: Duration) {
         guard case .failingOver(let failover) = call.phase else { return }
+        // A transfer's old leg is still up: it goes with the call.
+        if let transfer = failover.transfer { abandonTransfer(call, transfer, reason: reason, now: now) }
         if case .inviting = failover.stage, let pending = call.pendingInvite {
             if pending.provisionalSeen {
                 sendCancel(call: call.handle, now: now)

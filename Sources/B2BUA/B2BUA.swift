@@ -71,6 +71,8 @@ public struct B2BUA {
     /// Trunk credentials, digest nonce counts and REGISTER bindings (B2BUA+Authentication.swift,
     /// B2BUA+Registration.swift).
     var authentication = CarrierAuthentication()
+    /// DTMF digits counted since the driver last took them (B2BUA+DTMF.swift).
+    var dtmfCounts: [DTMFEventCount] = []
     private var drainExpired = false
 
     struct DialogKey: Hashable, Sendable {

@@ -104,6 +104,9 @@ final class Call {
         /// The caller's re-INVITE or UPDATE that the dead leg refused: answered by the new leg.
         var heldRequest: TransactionKey?
         var stage: Stage = .queued
+        /// Set when the new leg is a transfer's (REFER, `refer: terminate`), not a replacement
+        /// for a dead leg: the old leg lives on until the new one answers (B2BUA+Refer.swift).
+        var transfer: Transfer?
     }
 
     let handle: CallHandle
@@ -112,7 +115,8 @@ final class Call {
     var carrierLegs: [CallLeg] = []
     var phase: Phase
     var pendingInvite: PendingInvite?
-    let route: RouteDecision
+    /// The route the active carrier leg came from; a transfer (`refer: terminate`) routes anew.
+    var route: RouteDecision
     /// The caller's INVITE server transaction.
     let callerKey: TransactionKey
     /// Trunk of the attempt in progress or answered: it counts against the trunk's call limit.
@@ -284,7 +288,8 @@ final class Call {
 }
 
 /// A leg of a call as a dialog entry names it: the caller's, or one of the carrier legs by its
-/// place in `Call.carrierLegs` (legs are never removed, so the index stays valid).
+/// place in `Call.carrierLegs` (legs are never removed, so the index stays valid; a failed
+/// transfer's own legs are the one exception, removed together with their dialog entries).
 enum LegReference: Sendable, Hashable {
     case a
     case carrier(Int)

@@ -16,6 +16,9 @@ public enum MidCallTrigger: Sendable, Equatable, CustomStringConvertible {
     /// The carrier leg's RFC 4028 session expired: no refresh from the carrier in time, or the
     /// SBC's own refreshes to it failed.
     case sessionExpired
+    /// Not a failure: a transfer (REFER under `refer: terminate`) replaces the carrier leg with
+    /// one to the transfer target (B2BUA+Refer.swift).
+    case transfer
 
     /// The label in CDRs (attempt reason) and metrics (`trigger`).
     public var description: String {
@@ -27,6 +30,7 @@ public enum MidCallTrigger: Sendable, Equatable, CustomStringConvertible {
         case .transportLoss: "transport_loss"
         case .keepaliveFailed(let status): status.map { "keepalive_\($0)" } ?? "keepalive_timeout"
         case .sessionExpired: "session_expired"
+        case .transfer: "transfer"
         }
     }
 
@@ -37,6 +41,7 @@ public enum MidCallTrigger: Sendable, Equatable, CustomStringConvertible {
         case .reinviteTimeout, .mediaTimeout, .keepaliveFailed(nil), .sessionExpired: 408
         case .keepaliveFailed(let status?): status
         case .icmpUnreachable, .transportLoss: 503
+        case .transfer: 200
         }
     }
 }

@@ -228,6 +228,20 @@ int csbc_relay_destination_matches(const csbc_relay_destination *d,
            memcmp(&a->sin6_addr, &d->address.v6.sin6_addr, sizeof(a->sin6_addr)) == 0;
 }
 
+ssize_t csbc_relay_send_one(const csbc_relay_destination *d, const void *data, size_t length) {
+    if (d->address_length == 0 || d->fd < 0) { errno = EDESTADDRREQ; return -1; }
+    int retried = 0;
+    for (;;) {
+        ssize_t n = sendto(d->fd, data, length, MSG_DONTWAIT | MSG_NOSIGNAL,
+                           (const struct sockaddr *)&d->address, d->address_length);
+        if (n >= 0) return n;
+        if (errno == EINTR) continue;
+        // As in send_run: an ICMP error for an earlier datagram fails one send and is cleared by it.
+        if (csbc_is_unreachable_errno(errno) && !retried) { retried = 1; continue; }
+        return -1;
+    }
+}
+
 int csbc_relay_open_udp(const struct sockaddr *address, socklen_t length, int buffer_bytes) {
     int fd = socket(address->sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) return -1;

@@ -4,7 +4,9 @@ public enum MediaEvent: Sendable {
     /// The first packet accepted from this side (per stream, and again after a latch reopens).
     case latched(MediaSessionID, side: MediaSide, source: MediaAddress)
     /// No packet from this side's remote for the applicable timeout; once per arming.
-    case timeout(MediaSessionID, side: MediaSide, silence: Duration)
+    /// `unexpected`: packets did arrive meanwhile, from a source the side's latch refused
+    /// (a party behind NAT under `latching: signalled`); nil when none did.
+    case timeout(MediaSessionID, side: MediaSide, silence: Duration, unexpected: UnexpectedMediaSource? = nil)
     /// The session cannot be relayed (e.g. a bind failed): the caller ends the call, still
     /// destroys the session (whatever was bound stays bound until then), and takes `port` (the
     /// port that could not be bound, if that was the cause) out of its allocator for good.
@@ -20,11 +22,15 @@ public enum MediaEvent: Sendable {
     /// move. At most one per side per worker tick, the first as soon as the error is read, so
     /// a threshold of errors is met within about a tick of the packet that completes it.
     case unreachable(MediaSessionID, side: MediaSide, errors: Int)
+    /// This side's party sent an RFC 4733 event (a DTMF digit), now ended: once per event
+    /// however many packets carried it (docs/MEDIA.md, "DTMF"). `length` is its duration. The
+    /// event code may be a digit of a card number: log it at debug level only.
+    case telephoneEvent(MediaSessionID, side: MediaSide, TelephoneEventReport, length: Duration)
 
     public var sessionID: MediaSessionID {
         switch self {
-        case .latched(let id, _, _), .timeout(let id, _, _), .failed(let id, _, _), .closed(let id, _),
-             .unreachable(let id, _, _):
+        case .latched(let id, _, _), .timeout(let id, _, _, _), .failed(let id, _, _), .closed(let id, _),
+             .unreachable(let id, _, _), .telephoneEvent(let id, _, _, _):
             return id
         }
     }

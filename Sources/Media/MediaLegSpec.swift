@@ -22,6 +22,12 @@ public struct MediaLegSpec: Sendable, Equatable {
     /// (the relay unprotects what it receives with it), `local` the SBC's own key for this side
     /// (the relay protects what it sends). nil: plain RTP. A key never crosses to the other side.
     public var srtp: SDESStreamKeys?
+    /// RFC 4733 telephone-events of this side: detected, relayed, suppressed or injected. The
+    /// default leaves them alone.
+    public var dtmf = MediaLegDTMF()
+    /// Which source may latch this side (its trunk's `latching`); nil: the relay's own
+    /// `MediaRelaySettings.latchPolicy` (the global `media.latching`). A change reopens the latch.
+    public var latching: SourceLatchPolicy?
 
     public init(local: MediaAddress, localRTCPPort: UInt16?, remoteRTP: MediaAddress? = nil,
                 remoteRTCP: MediaAddress? = nil, remoteSends: Bool = true, clockRate: UInt32 = 8000,

@@ -24,6 +24,11 @@ public struct MediaLegStatistics: Sendable, Equatable {
     public var srtpReplays: UInt64 = 0
     /// Other SRTP failures: unprotecting this side's packets or protecting packets for it.
     public var srtpErrors: UInt64 = 0
+    /// Packets on the RTP port refused by the latch: from a stranger, or (under `signalled`,
+    /// before latching) from another IP than the party's SDP names. Part of `packetsDropped`.
+    public var sourceRejections: UInt64 = 0
+    /// Where the last of them came from (a NAT's public address, a softphone's other interface).
+    public var lastRejectedSource: MediaAddress?
 
     public init(packetsReceived: UInt64 = 0, bytesReceived: UInt64 = 0, packetsForwarded: UInt64 = 0,
                 packetsDropped: UInt64 = 0, rtcpPackets: UInt64 = 0, packetsLost: Int64 = 0,
@@ -52,5 +57,9 @@ public struct MediaLegStatistics: Sendable, Equatable {
         srtpAuthFailures += other.srtpAuthFailures
         srtpReplays += other.srtpReplays
         srtpErrors += other.srtpErrors
+        sourceRejections += other.sourceRejections
+        if other.lastRejectedSource != nil, other.sourceRejections > 0 || lastRejectedSource == nil {
+            lastRejectedSource = other.lastRejectedSource
+        }
     }
 }

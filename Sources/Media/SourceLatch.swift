@@ -18,12 +18,18 @@ public struct SourceLatch: Sendable, Equatable {
         case rejected
     }
 
-    public let policy: SourceLatchPolicy
+    /// Changed only by `reopen(signalled:policy:)` (a trunk's `latching` when a new party moves in).
+    public private(set) var policy: SourceLatchPolicy
     /// Where signalling says the remote party is (its RTP or RTCP address).
     public private(set) var signalled: MediaEndpoint?
     /// The learned source; nil while learning.
     public private(set) var source: MediaEndpoint?
     @usableFromInline var rejections: UInt64 = 0
+    /// The source of the last packet refused: where media comes from when it comes from
+    /// somewhere unexpected (a party behind NAT, under `signalled`), for the media-timeout
+    /// message. Written on the drop path only.
+    public var lastRejected: MediaEndpoint? { rejectedSource }
+    @usableFromInline var rejectedSource: MediaEndpoint?
 
     /// Packets refused since creation.
     public var rejectedCount: UInt64 { rejections }
@@ -43,6 +49,7 @@ public struct SourceLatch: Sendable, Equatable {
         if let source {
             if source == packetSource { return .accepted }
             rejections &+= 1
+            rejectedSource = packetSource
             return .rejected
         }
         return learn(packetSource)
@@ -56,6 +63,7 @@ public struct SourceLatch: Sendable, Equatable {
         case .signalledAddress:
             guard let signalled, signalled.hasSameIP(as: packetSource) else {
                 rejections &+= 1
+                rejectedSource = packetSource
                 return .rejected
             }
         }
@@ -63,9 +71,10 @@ public struct SourceLatch: Sendable, Equatable {
         return .latched
     }
 
-    /// Back to learning, expecting the party at `signalled` now.
-    public mutating func reopen(signalled: MediaEndpoint?) {
+    /// Back to learning, expecting the party at `signalled` now (under `policy` when given).
+    public mutating func reopen(signalled: MediaEndpoint?, policy: SourceLatchPolicy? = nil) {
         self.signalled = signalled
+        if let policy { self.policy = policy }
         source = nil
     }
 

@@ -38,6 +38,8 @@ final class RelayCommandGate: Sendable {
             case .destroy(let id):
                 if !keys.isEmpty { keys[id] = nil }
                 return []
+            case .telephoneEvent:
+                return []
             case .apply(let spec):
                 var wanted: [LegKeys] = []
                 for stream in spec.streams {

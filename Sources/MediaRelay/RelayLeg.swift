@@ -57,6 +57,27 @@ struct RelayLeg {
     var srtpErrors: UInt64 = 0
     var receive = RTPReceiveStatistics()
 
+    // RFC 4733 telephone-events (RelayWorker+DTMF.swift, docs/MEDIA.md "DTMF").
+    /// Payload type of the events this side's party sends; `noPayloadType` when they are not
+    /// looked at. The packet loop's one extra compare per RTP packet.
+    var eventReceivePT = RelayLeg.noPayloadType
+    /// Payload type of the events this side's party takes; `noPayloadType`: the other side's
+    /// events are suppressed towards it and nothing is injected.
+    var eventSendPT = RelayLeg.noPayloadType
+    var eventClockRate: UInt32 = 8000
+    /// Added to the sequence number of every RTP packet relayed to this side's party: +1 per
+    /// event packet the relay injected into the stream, -1 per event packet it suppressed, so
+    /// the party sees one gapless sequence.
+    var sequenceOffset: UInt16 = 0
+    var detector = TelephoneEventDetector()
+    /// Event packets from this side suppressed (not relayed) on purpose: not counted as dropped.
+    var eventPacketsSuppressed: UInt64 = 0
+    /// Event packets the relay injected towards this side's party.
+    var eventPacketsInjected: UInt64 = 0
+
+    /// Never equal to a 7-bit RTP payload type.
+    static let noPayloadType: UInt8 = 0xFF
+
     init(policy: SourceLatchPolicy) {
         rtpLatch = SourceLatch(policy: policy)
         rtcpLatch = SourceLatch(policy: policy)
@@ -76,6 +97,8 @@ struct RelayLeg {
         statistics.srtpAuthFailures = srtpAuthFailures
         statistics.srtpReplays = srtpReplays
         statistics.srtpErrors = srtpErrors
+        statistics.sourceRejections = rtpLatch.rejectedCount
+        statistics.lastRejectedSource = rtpLatch.lastRejected?.address
         return statistics
     }
 }

@@ -26,6 +26,8 @@ final class RelaySession {
     var retiredStatistics = MediaSessionStatistics()
     /// Latest batch time seen per side when the trackers were last fed (monotonic ns).
     var lastFedNanoseconds: [UInt64] = [0, 0]
+    /// Each side's latch refusals when its last packet was accepted (RelayWorker+Latching.swift).
+    var rejectionsAtLastPacket: [UInt64] = [0, 0]
     /// ICMP unreachable errors for each side's remote not yet reported (by `MediaSide.rawValue`).
     var unreachableErrors = [0, 0]
     /// The worker tick in which each side last reported them (0 = never): the rate limit.

@@ -41,6 +41,11 @@ extension RelayWorker {
             }
             let now = csbc_monotonic_now_ns()
             let arrival = RTPReceiveStatistics.arrivalUnits(nanoseconds: now, clockRate: leg.pointee.clockRate)
+            // Telephone-events (RelayWorker+DTMF.swift): this side's event payload type, and how
+            // far the relay moved the peer's sequence numbers; read once per batch.
+            let eventPT = leg.pointee.eventReceivePT
+            var offset = peer.pointee.sequenceOffset
+            let suppressedBefore = leg.pointee.eventPacketsSuppressed
             var sawRTP = false
             var rtcp: UInt64 = 0
             var bytesIn: UInt64 = 0
@@ -68,19 +73,25 @@ extension RelayWorker {
                 // RTP has no business on an RTCP port, nor RTCP on the RTP port of a leg that
                 // does not mux: drop them before they could latch a port to the wrong source.
                 if isRTCPSocket ? isRTP : (!isRTP && !leg.pointee.isRTCPMuxed) { continue }
+                // As received: a sequence number moved for the peer must not reach the statistics.
+                let sequence = view.sequenceNumber, timestamp = view.timestamp, ssrc = view.ssrc
+                // An event of this side, or a peer whose sequence numbers moved: the detour.
+                let prepare = isRTP && (view.payloadType == eventPT || offset != 0)
+                var forward = true
                 let verdict = srtp
                     ? RelayWorker.admitSRTP(packet, from: leg, to: peer, source: source, isRTP: isRTP,
-                                            rtcpLatch: isRTCPSocket, destination: isRTP ? peerRTP : peerRTCP)
+                                            rtcpLatch: isRTCPSocket, destination: isRTP ? peerRTP : peerRTCP,
+                                            prepare: prepare, worker: self, offset: &offset, forward: &forward, now: now)
                     : isRTCPSocket ? leg.pointee.rtcpLatch.admit(source) : leg.pointee.rtpLatch.admit(source)
                 if verdict != .accepted {
                     if verdict == .rejected { continue }
                     latched(leg: index, rtcp: isRTCPSocket)
                 }
                 if isRTP {
-                    leg.pointee.receive.record(sequence: view.sequenceNumber, timestamp: view.timestamp,
-                                               ssrc: view.ssrc, arrival: arrival)
+                    if prepare, !srtp { forward = prepareTowardsPeer(packet, from: leg, to: peer, offset: &offset, now: now) }
+                    leg.pointee.receive.record(sequence: sequence, timestamp: timestamp, ssrc: ssrc, arrival: arrival)
                     sawRTP = true
-                    if peerRTP.pointee.address_length != 0 { packet.pointee.destination = peerRTP }
+                    if forward, peerRTP.pointee.address_length != 0 { packet.pointee.destination = peerRTP }
                 } else {
                     rtcp &+= 1
                     if peerRTCP.pointee.address_length != 0 { packet.pointee.destination = peerRTCP }
@@ -92,7 +103,8 @@ extension RelayWorker {
             leg.pointee.bytesReceived &+= bytesIn
             leg.pointee.packetsForwarded &+= sent
             leg.pointee.bytesForwarded &+= bytesOut
-            leg.pointee.packetsDropped &+= UInt64(count) &- sent
+            // Event packets suppressed on purpose (the peer takes DTMF as SIP INFO) are not drops.
+            leg.pointee.packetsDropped &+= UInt64(count) &- sent &- (leg.pointee.eventPacketsSuppressed &- suppressedBefore)
             leg.pointee.rtcpPackets &+= rtcp
             if sawRTP { leg.pointee.lastRTPNanoseconds = now }
             if count < batchSize { break }

@@ -56,16 +56,22 @@ extension RelayWorker {
     /// latches a port or moves a latch (rtpengine CVE-2025-53399), and since the caller stamps
     /// activity only for what this admits, it never counts for the media timeout either.
     ///
-    /// Returns `.rejected` for every packet to drop.
+    /// Returns `.rejected` for every packet to drop. `prepare`: the packet is an event of this
+    /// side or goes to a peer whose sequence numbers moved; in the clear, between unprotecting
+    /// and protecting, it takes `RelayWorker.prepareTowardsPeer`, which may decide not to relay
+    /// it (`forward` false; it still latches, it was authentic).
     @inline(__always)
     static func admitSRTP(_ packet: UnsafeMutablePointer<csbc_relay_packet>, from leg: UnsafeMutablePointer<RelayLeg>,
                           to peer: UnsafeMutablePointer<RelayLeg>, source: MediaEndpoint, isRTP: Bool,
-                          rtcpLatch: Bool, destination: UnsafePointer<csbc_relay_destination>) -> SourceLatch.Verdict {
+                          rtcpLatch: Bool, destination: UnsafePointer<csbc_relay_destination>, prepare: Bool,
+                          worker: RelayWorker, offset: inout UInt16, forward: inout Bool,
+                          now: UInt64) -> SourceLatch.Verdict {
         var latch = rtcpLatch ? leg.pointee.rtcpLatch : leg.pointee.rtpLatch
         let verdict = latch.admit(source)
         if verdict != .rejected {
             if leg.pointee.isSecure, !crypt(packet, protecting: false, isRTP: isRTP, leg: leg) { return .rejected }
-            if peer.pointee.isSecure, destination.pointee.address_length != 0,
+            if prepare { forward = worker.prepareTowardsPeer(packet, from: leg, to: peer, offset: &offset, now: now) }
+            if forward, peer.pointee.isSecure, destination.pointee.address_length != 0,
                !crypt(packet, protecting: true, isRTP: isRTP, leg: peer) {
                 return .rejected
             }

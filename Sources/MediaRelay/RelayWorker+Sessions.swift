@@ -94,11 +94,11 @@ extension RelayWorker {
     /// Binds a stream's sockets and sets up its legs. On failure nothing of the stream remains.
     private func addStream(_ spec: MediaStreamSpec, to session: RelaySession,
                            prepared: RelayCommand) throws(SystemError) {
-        var a = RelayLeg(policy: settings.latchPolicy)
+        var a = RelayLeg(policy: latchPolicy(spec.a))
         a.side = .a
         configure(&a, spec.a, session: session, stream: spec.index)
         a.carriesRTP = spec.carriesRTP
-        var b = RelayLeg(policy: settings.latchPolicy)
+        var b = RelayLeg(policy: latchPolicy(spec.b))
         b.side = .b
         configure(&b, spec.b, session: session, stream: spec.index)
         b.carriesRTP = spec.carriesRTP
@@ -124,6 +124,7 @@ extension RelayWorker {
         leg.session = session.slot
         leg.stream = Int32(truncatingIfNeeded: stream)
         leg.clockRate = spec.clockRate == 0 ? 8000 : spec.clockRate
+        RelayWorker.setTelephoneEvents(&leg, spec.dtmf)
         reopenLatches(&leg, for: spec, session: session)
     }
 
@@ -225,7 +226,10 @@ extension RelayWorker {
                            session: RelaySession) throws(SystemError) -> Bool {
         let leg = legs.leg(legIndex)
         leg.pointee.clockRate = new.clockRate == 0 ? 8000 : new.clockRate
-        var reopened = false
+        RelayWorker.setTelephoneEvents(&leg.pointee, new.dtmf)
+        if new.dtmf.sendPayloadType == nil { cancelInjection(leg: legIndex) }
+        var reopened = updateLatchPolicy(legIndex, from: old, to: new, signalledRTP: endpoint(new.remoteRTP, session: session),
+                                         signalledRTCP: RelayWorker.rtcpSignalled(new).flatMap { endpoint($0, session: session) })
         if old.remoteRTP != new.remoteRTP {
             leg.pointee.rtpLatch.reopen(signalled: endpoint(new.remoteRTP, session: session))
             reopened = true
@@ -360,6 +364,7 @@ extension RelayWorker {
         for legIndex in 2 * slot...2 * slot + 1 {
             closeSockets(leg: legIndex)
             retire(leg: legIndex)
+            cancelInjection(leg: legIndex)
         }
         legs.releaseStream(slot, retiring: &retiredSRTP)
     }

@@ -20,16 +20,20 @@ extension RelayWorker {
                 if latest > session.lastFedNanoseconds[side.rawValue] {
                     session.lastFedNanoseconds[side.rawValue] = latest
                     session.silence[side.rawValue].packetReceived(at: .nanoseconds(Int64(clamping: latest)))
+                    noteAccepted(session, side: side)
                 }
                 guard let silence = session.silence[side.rawValue].check(now: now) else { continue }
                 timeoutCount &+= 1
+                let unexpected = unexpectedSource(of: session, side: side)
                 session.logger.notice("media timeout", metadata: [
                     "side": "\(side)", "silence_ms": "\(silence.nanosecondsClamped / 1_000_000)",
                     "mode": "\(session.silence[side.rawValue].remoteSends ? "active" : "hold")",
+                    "unexpected_source": "\(unexpected?.summary ?? "-")",
                 ])
-                events(.timeout(session.id, side: side, silence: silence))
+                events(.timeout(session.id, side: side, silence: silence, unexpected: unexpected))
             }
         }
+        expireTelephoneEvents(now: nowNanoseconds)
         tickNumber &+= 1
         if !unreachableSessions.isEmpty {
             reportUnreachable()

@@ -64,6 +64,14 @@ final class RelayWorker: @unchecked Sendable {
     var unreachableSessions: [Int32] = []
     /// SRTP state the commands being handled replaced or freed, handed to `setup` afterwards.
     var retiredSRTP: [RelayLegSRTP] = []
+    /// RFC 4733 events being injected, one entry per receiving leg (RelayWorker+DTMF.swift).
+    var injections: [RelayInjection] = []
+    /// CLOCK_MONOTONIC when the next injected packet is due; `.max` when none is.
+    var nextInjection: UInt64 = .max
+    /// Legs whose party has a telephone-event open, for the tick to end lost ones.
+    var openEventLegs: [Int32] = []
+    /// Where injected packets are built (and protected): one slot, 16-byte aligned.
+    let injectBuffer: UnsafeMutableRawPointer
 
     init(index: Int, settings: MediaRelaySettings, logger: Logger,
          events: @escaping @Sendable (MediaEvent) -> Void, mailbox: RelayMailbox,
@@ -85,6 +93,7 @@ final class RelayWorker: @unchecked Sendable {
         self.batch = batch
         packets = csbc_relay_batch_packets(batch)
         epollEvents = .allocate(capacity: Int(RelayWorker.maxEpollEvents))
+        injectBuffer = .allocate(byteCount: RelayWorker.slotBytes, alignment: 16)
         unreachableSessions.reserveCapacity(64)
         do throws(SystemError) {
             try Syscall.checked("epoll_ctl", context: "media worker \(index) mailbox") {
@@ -103,7 +112,8 @@ final class RelayWorker: @unchecked Sendable {
         var nextTick = csbc_monotonic_now_ns() &+ interval
         while !stopping {
             let now = csbc_monotonic_now_ns()
-            let waitMilliseconds = nextTick > now ? Int32(clamping: (nextTick - now + 999_999) / 1_000_000) : 0
+            let wake = min(nextTick, nextInjection)
+            let waitMilliseconds = wake > now ? Int32(clamping: (wake - now + 999_999) / 1_000_000) : 0
             let count = csbc_epoll_wait(epollFD, epollEvents, RelayWorker.maxEpollEvents, waitMilliseconds)
             if count < 0 {
                 let error = SystemError.current("epoll_wait", context: "media worker \(index)")
@@ -143,6 +153,9 @@ final class RelayWorker: @unchecked Sendable {
                 reportUnreachable()
             }
             let after = csbc_monotonic_now_ns()
+            if after >= nextInjection {
+                runInjections(now: after)
+            }
             if after >= nextTick {
                 tick(nowNanoseconds: after)
                 nextTick = after &+ interval
@@ -166,6 +179,8 @@ final class RelayWorker: @unchecked Sendable {
                 apply(spec, prepared: command, now: now)
             case .destroy(let id):
                 destroy(id)
+            case .telephoneEvent(let id, let side, let stream, let event, let duration):
+                injectTelephoneEvent(id, side: side, stream: stream, event: event, duration: duration)
             }
         }
         pendingCommands.removeAll(keepingCapacity: true)
@@ -221,6 +236,7 @@ final class RelayWorker: @unchecked Sendable {
         _ = Glibc.close(epollFD)
         csbc_relay_batch_destroy(batch)
         epollEvents.deallocate()
+        injectBuffer.deallocate()
         legs.deallocate()
     }
 }

@@ -23,19 +23,32 @@ public enum ConfigLoader {
                            "security", "shutdown", "logging", "admin", "alerts", "media", "tls"]
 
     /// Reads and validates the configuration file at `path`; problems name `path` as their source.
+    /// Warnings are dropped: `sbc check-config` and `sbc run` use ``loadReporting(path:)``.
     public static func load(path: String) throws(ConfigError) -> SBCConfiguration {
+        try loadReporting(path: path).configuration
+    }
+
+    /// Validates YAML text; problems name `source` (a file name, or a label such as
+    /// `"admin API upload"`) as their source. Warnings are dropped (see ``parseReporting(yaml:source:)``).
+    public static func parse(yaml: String, source: String) throws(ConfigError) -> SBCConfiguration {
+        try parseReporting(yaml: yaml, source: source).configuration
+    }
+
+    /// ``load(path:)`` with the warnings of a configuration that loads (group members set up
+    /// differently, ``TrunkGroupConsistency``). Warnings never refuse a file; a file with problems
+    /// throws its problems only.
+    public static func loadReporting(path: String) throws(ConfigError) -> LoadedConfiguration {
         let text: String
         do {
             text = try readFile(path)
         } catch {
             throw ConfigError(problems: [ConfigProblem(source: path, keyPath: "", message: error.message)])
         }
-        return try parse(yaml: text, source: path)
+        return try parseReporting(yaml: text, source: path)
     }
 
-    /// Validates YAML text; problems name `source` (a file name, or a label such as
-    /// `"admin API upload"`) as their source.
-    public static func parse(yaml: String, source: String) throws(ConfigError) -> SBCConfiguration {
+    /// ``parse(yaml:source:)`` with the warnings of a configuration that loads.
+    public static func parseReporting(yaml: String, source: String) throws(ConfigError) -> LoadedConfiguration {
         let problems = ProblemCollector(source: source)
         let root: Node?
         do {
@@ -62,7 +75,9 @@ public enum ConfigLoader {
         if !found.isEmpty {
             throw ConfigError(problems: found)
         }
-        return configuration
+        // Lint only a configuration that loads: on a broken one its warnings would be noise.
+        TrunkGroupConsistency(config: configuration, problems: problems).run()
+        return LoadedConfiguration(configuration: configuration, warnings: problems.sortedWarnings())
     }
 
     // MARK: - Sections

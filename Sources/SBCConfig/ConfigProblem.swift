@@ -41,13 +41,17 @@ extension ConfigProblem: CustomStringConvertible {
     /// make the location clickable. Parts that are unknown are left out rather than printed as 0:
     /// `conf/sbc.yaml: cannot read file: No such file or directory` or
     /// `conf/sbc.yaml:4:1: YAML syntax error: ...`.
-    public var description: String {
+    public var description: String { formatted(marked: nil) }
+
+    /// The description with a severity after the location (`warning`, ``ConfigWarning``).
+    func formatted(marked severity: String?) -> String {
         var text = source
         if let line {
             text += ":\(line)"
             if let column { text += ":\(column)" }
         }
         text += ": "
+        if let severity { text += severity + ": " }
         if !keyPath.isEmpty { text += keyPath + ": " }
         return text + message
     }

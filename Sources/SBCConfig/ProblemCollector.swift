@@ -17,6 +17,7 @@ final class ProblemCollector {
 
     private var collected: [ConfigProblem] = []
     private var seen: Set<ConfigProblem> = []
+    private var warningsCollected: [ConfigWarning] = []
     private var marks: [String: Mark] = [:]
 
     init(source: String) {
@@ -31,6 +32,11 @@ final class ProblemCollector {
     func note(_ keyPath: String, at mark: Mark?) {
         guard let mark, marks[keyPath] == nil else { return }
         marks[keyPath] = mark
+    }
+
+    /// The mark recorded for exactly `keyPath` (nil when the file does not write that key).
+    func markIfRecorded(_ keyPath: String) -> Mark? {
+        marks[keyPath]
     }
 
     /// The recorded mark of `keyPath`, or of its nearest ancestor that has one
@@ -48,12 +54,28 @@ final class ProblemCollector {
     /// Reports a problem at an explicit mark (or, when `mark` is nil, at the recorded place of the
     /// key path or its ancestors). The same problem reported twice is kept once.
     func report(_ keyPath: String, at mark: Mark? = nil, _ message: String) {
-        let where_ = mark ?? self.mark(of: keyPath)
-        let problem = ConfigProblem(source: source, line: where_?.line, column: where_?.column,
-                                    keyPath: keyPath, message: message)
+        let problem = located(keyPath, at: mark, message)
         if seen.insert(problem).inserted {
             collected.append(problem)
         }
+    }
+
+    /// Records a warning (the configuration still loads), located like ``report(_:at:_:)``.
+    func warn(_ keyPath: String, at mark: Mark? = nil, _ message: String) {
+        let warning = ConfigWarning(location: located(keyPath, at: mark, message))
+        if !warningsCollected.contains(warning) { warningsCollected.append(warning) }
+    }
+
+    /// The warnings in file order (stable among equal positions).
+    func sortedWarnings() -> [ConfigWarning] {
+        Self.inFileOrder(warningsCollected.map(\.location)).map { ConfigWarning(location: $0) }
+    }
+
+    /// `message` at `mark`, or at the recorded place of `keyPath` or its ancestors.
+    private func located(_ keyPath: String, at mark: Mark?, _ message: String) -> ConfigProblem {
+        let where_ = mark ?? self.mark(of: keyPath)
+        return ConfigProblem(source: source, line: where_?.line, column: where_?.column, keyPath: keyPath,
+                             message: message)
     }
 
     /// Whether a problem was reported at exactly `keyPath`. Cross-reference checks use it to stay
@@ -66,7 +88,12 @@ final class ProblemCollector {
     /// The problems in file order; among equal positions the order of reporting is kept, because
     /// readers report the more fundamental problem first.
     func sortedProblems() -> [ConfigProblem] {
-        collected.enumerated()
+        Self.inFileOrder(collected)
+    }
+
+    /// By line and column; among equal positions in the order given.
+    private static func inFileOrder(_ items: [ConfigProblem]) -> [ConfigProblem] {
+        items.enumerated()
             .sorted { lhs, rhs in
                 let left = (lhs.element.line ?? 0, lhs.element.column ?? 0)
                 let right = (rhs.element.line ?? 0, rhs.element.column ?? 0)

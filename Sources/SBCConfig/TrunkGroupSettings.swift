@@ -75,6 +75,13 @@ public struct TrunkGroupSettings: Sendable, Equatable {
     /// fail over.
     public var failoverAfterEarlyMedia = false
 
+    /// Settings in which members may differ without a warning from the consistency lint (key
+    /// `allow_differences`, a list of `codecs`, `srtp`, `transport`, `100rel`, `early_media`,
+    /// `dtmf`; default none). Why: members that disagree are the leading cause of failover
+    /// failure (``TrunkGroupConsistency``), so every difference is reported unless the operator
+    /// says it is deliberate (and, in a comment, why).
+    public var allowedDifferences: Set<GroupDifference> = []
+
     public static let defaultRetryAfterMin: Duration = .seconds(5)
     public static let defaultRetryAfterMax: Duration = .seconds(3600)
     public static let defaultRetryAfterDefault: Duration = .zero
@@ -122,7 +129,7 @@ extension TrunkGroupSettings {
     /// The keys of one `trunk_groups` entry.
     static let keys = ["name", "strategy", "members", "weights", "failover_on",
                        "retry_after_min_s", "retry_after_max_s", "retry_after_default_s", "fail_back",
-                       "mid_call_failover", "failover_after_early_media"]
+                       "mid_call_failover", "failover_after_early_media", "allow_differences"]
 
     static let weightRange = 1...1000
     static let retryAfterMinRange = 0...3600
@@ -155,6 +162,7 @@ extension TrunkGroupSettings {
         group.failBack = reader.choice("fail_back") ?? group.failBack
         group.midCallFailover = MidCallFailoverSettings.read(reader) ?? group.midCallFailover
         group.failoverAfterEarlyMedia = reader.boolean("failover_after_early_media") ?? group.failoverAfterEarlyMedia
+        group.allowedDifferences = readAllowedDifferences(reader)
         return group
     }
 

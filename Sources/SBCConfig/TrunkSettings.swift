@@ -131,6 +131,23 @@ public struct TrunkSettings: Sendable, Equatable {
     /// default off). See ``SessionTimerSettings``.
     public var sessionTimer = SessionTimerSettings()
 
+    /// How DTMF reaches this trunk (keys `dtmf` and `dtmf_info_type`; default `passthrough`,
+    /// INFO bodies `dtmf-relay`). See ``TrunkDTMFSettings`` and docs/MEDIA.md, "DTMF".
+    public var dtmf = TrunkDTMFSettings()
+
+    /// What the SBC does with a REFER (blind transfer) this trunk sends in a call (key `refer`,
+    /// `relay` (default: the REFER goes to the other leg, as before the key existed), `terminate`
+    /// (the SBC transfers the call itself) or `reject` (603)). See ``ReferPolicy`` and
+    /// docs/SIP.md, "Transfers (REFER)".
+    public var refer: ReferPolicy = .relay
+
+    /// How the media relay learns where this trunk's media really comes from (key `latching`,
+    /// `signalled` or `any`; default nil: the global `media.latching`). `any` is for a party
+    /// behind NAT whose packets come from another address than its SDP names (a platform or
+    /// softphone behind a NAT that rewrites addresses); carriers stay `signalled`, so injected
+    /// RTP from strangers never reaches the call. docs/MEDIA.md, "Latching and strict source".
+    public var latching: MediaSettings.LatchPolicy?
+
     public static let defaultPort: UInt16 = 5060
     public static let defaultMaxCalls = 0
     public static let defaultFirstProvisionalTimeout: Duration = .milliseconds(2000)
@@ -173,7 +190,7 @@ extension TrunkSettings {
     static let keys = ["name", "zone", "address", "port", "transport", "call_id", "profile", "inbound_profile",
                        "max_calls", "first_provisional_timeout_ms", "answer_timeout_s", "passive_failures",
                        "passive_window_s", "health", "codecs", "srtp", "sdp_identity", "tls", "auth", "register",
-                       "100rel", "early_media", "session_timer"]
+                       "100rel", "early_media", "session_timer", "dtmf", "dtmf_info_type", "refer", "latching"]
 
     static let maxCallsRange = 0...1_000_000
     static let firstProvisionalTimeoutRange = 100...60_000
@@ -229,6 +246,9 @@ extension TrunkSettings {
         trunk.reliableProvisionals = reader.choice("100rel") ?? trunk.reliableProvisionals
         trunk.earlyMedia = reader.choice("early_media") ?? trunk.earlyMedia
         trunk.sessionTimer = SessionTimerSettings.read(reader) ?? trunk.sessionTimer
+        trunk.dtmf = TrunkDTMFSettings.read(reader)
+        trunk.refer = reader.choice("refer") ?? trunk.refer
+        trunk.latching = reader.choice("latching")
         trunk.codecs = reader.stringList("codecs") ?? []
         for (index, codec) in trunk.codecs.enumerated() where !Self.isCodecName(codec) {
             problems.report(ProblemCollector.element(of: reader.path("codecs"), index),

@@ -52,6 +52,13 @@ final class AdminBridge: AdminBackend, @unchecked Sendable {
         }.get()
     }
 
+    func calls() async -> [CallStatus] { await onLoop { $0.callStatuses() } }
+    func call(id: String) async -> CallStatus? { await onLoop { $0.callStatus(id: id) } }
+
+    func hangUp(call id: String, reason: String, actor: String) async throws(AdminError) -> CallStatus {
+        try await onLoop { $0.hangUp(call: id, reason: reason, actor: actor) }.get()
+    }
+
     /// Read from the database on the admin thread: the audit trail is the persisted one.
     func audit(since: Double?, limit: Int) async throws(AdminError) -> [AuditRecord] {
         state.flush()

@@ -257,6 +257,8 @@ public final class SignallingServer {
         recordFinishedCalls()
         recordHealthEvents()
         recordMidCallReports()
+        recordActivity()
+        recordDTMFCounts()
         rearm()
     }
 

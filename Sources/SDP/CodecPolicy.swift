@@ -51,18 +51,7 @@ public struct CodecPolicy: Sendable, Equatable {
         guard !removed.isEmpty || ordered != media.formats else { return .unchanged }
 
         media.formats = ordered
-        if !removed.isEmpty {
-            media.lines.removeAll { line in
-                guard line.type == "a" else { return false }
-                for name in ["rtpmap", "fmtp", "rtcp-fb"] {
-                    if case let .some(.some(value)) = line.attributeText(named: name) {
-                        let payloadType = MediaDescription.leadingPayloadType(value)
-                        return removed.contains { $0 == payloadType }
-                    }
-                }
-                return false
-            }
-        }
+        if !removed.isEmpty { media.removeFormatLines(of: removed) }
         return .filtered(removed: removed)
     }
 

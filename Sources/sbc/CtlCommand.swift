@@ -15,7 +15,8 @@ struct CtlCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ctl",
         abstract: "Inspect and operate a running SBC through its admin API.",
-        subcommands: [Trunks.self, Trunk.self, Lock.self, Unlock.self, Failover.self, Failback.self, Audit.self]
+        subcommands: [Trunks.self, Trunk.self, Lock.self, Unlock.self, Failover.self, Failback.self, Audit.self,
+                      Calls.self, Call.self, Hangup.self]
     )
 }
 
@@ -172,11 +173,11 @@ extension CtlCommand {
             return name.addingPercentEncoding(withAllowedCharacters: allowed) ?? name
         }
 
-        func write(_ path: String, _ options: WriteOptions) throws -> Data {
+        func write(_ path: String, _ options: WriteOptions, method: String = "POST") throws -> Data {
             let body = try JSONSerialization.data(withJSONObject: ["reason": options.reason])
             var headers = ["Content-Type": "application/json"]
             if let key = options.idempotencyKey { headers["Idempotency-Key"] = key }
-            return try send("POST", path, body: body, headers: headers)
+            return try send(method, path, body: body, headers: headers)
         }
 
         /// The response body of a 2xx; otherwise prints the error body and exits.

@@ -22,15 +22,24 @@ struct Run: ParsableCommand {
     var config: String
 
     func run() throws {
-        let settings: SBCConfiguration
+        let loaded: LoadedConfiguration
         do {
-            settings = try ConfigLoader.load(path: config)
+            loaded = try ConfigLoader.loadReporting(path: config)
         } catch {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
             throw ExitCode(2)
         }
+        let settings = loaded.configuration
         LogSetup.bootstrap(settings.logging)
         let logger = Logger(label: "sbc")
+        // The same warnings `sbc check-config` prints (docs/CONFIG.md, "Checking a file"): the
+        // SBC runs with them, but an operator reading the start-up log should see them.
+        for warning in loaded.warnings {
+            logger.warning("configuration warning", metadata: [
+                "file": "\(config)", "line": "\(warning.line.map(String.init) ?? "-")", "key": "\(warning.keyPath)",
+                "warning": "\(warning.message)",
+            ])
+        }
         do {
             let server = try SignallingServer(configuration: settings, logger: logger)
             try server.run()
@@ -45,7 +54,8 @@ struct CheckConfig: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check-config",
         abstract: "Validate a configuration file; every problem is reported with its key path and line. "
-            + "TLS certificate, key and CA files are read and checked too (warnings for certificates near expiry)."
+            + "TLS certificate, key and CA files are read and checked too (warnings for certificates near expiry); "
+            + "trunk group members that differ in codecs, SRTP, TLS, 100rel, early media or DTMF are warnings."
     )
 
     @Argument(help: "Path of the YAML configuration.")
@@ -55,13 +65,16 @@ struct CheckConfig: ParsableCommand {
     var skipFiles = false
 
     func run() throws {
-        let settings: SBCConfiguration
+        let loaded: LoadedConfiguration
         do {
-            settings = try ConfigLoader.load(path: file)
+            loaded = try ConfigLoader.loadReporting(path: file)
         } catch {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
             throw ExitCode(1)
         }
+        let settings = loaded.configuration
+        // Warnings (trunk group members that differ) never change the exit status.
+        for warning in loaded.warnings { FileHandle.standardError.write(Data("\(warning)\n".utf8)) }
         guard !skipFiles else {
             print("\(file): OK (\(settings.summary); files not read)")
             return

@@ -24,6 +24,18 @@ actor FakeBackend: AdminBackend {
     var reloadError: AdminError?
     /// Arguments of the last `audit` call.
     private(set) var lastAuditQuery: (since: Double?, limit: Int)?
+    /// Every `audit` call's arguments, in order.
+    private(set) var auditQueries: [(since: Double?, limit: Int)] = []
+    /// Live calls: an answered outbound call on carrier-a and a critical one still ringing on carrier-b.
+    private var callList: [CallStatus] = [
+        CallStatus(id: 1, callID: "call-1@platform", route: "platform-to-pstn", critical: false, state: "established",
+                   from: "sip:+15550001111@192.0.2.10", to: "sip:+15551230000@10.0.0.1", ingressTrunk: "platform",
+                   trunk: "carrier-a", startedAt: 1_700_000_000, answeredAt: 1_700_000_002, durationSeconds: 30,
+                   carrierLegs: 1),
+        CallStatus(id: 2, callID: "call-2@platform", route: "critical-lines", critical: true, state: "proceeding",
+                   from: "sip:+15550001111@192.0.2.10", to: "sip:+19995550000@10.0.0.1", ingressTrunk: "platform",
+                   trunk: "carrier-b", startedAt: 1_700_000_020, durationSeconds: 10, carrierLegs: 2),
+    ]
 
     init() {
         trunkList = [
@@ -79,6 +91,7 @@ actor FakeBackend: AdminBackend {
 
     func audit(since: Double?, limit: Int) throws(AdminError) -> [AuditRecord] {
         lastAuditQuery = (since, limit)
+        auditQueries.append((since, limit))
         return Array(records.filter { $0.at >= (since ?? 0) }.prefix(limit))
     }
 
@@ -89,6 +102,33 @@ actor FakeBackend: AdminBackend {
         record(subject: "tls", kind: "certificate", from: nil, to: nil, reason: reason, actor: actor)
         return certificateList
     }
+
+    func calls() -> [CallStatus] { callList }
+
+    func call(id: String) -> CallStatus? {
+        guard var call = callList.first(where: { "\($0.id)" == id || $0.callID == id }) else { return nil }
+        call.legs = [CallStatus.Leg(side: "a", active: true, trunk: call.ingressTrunk, callID: call.callID,
+                                    localTag: "sbc-a", remoteTag: "pltag", remoteTarget: "sip:agent@192.0.2.10",
+                                    peer: "192.0.2.10:5060", transport: "udp", zone: "platform", localCSeq: 1,
+                                    remoteCSeq: 1, offerAnswer: "done", codecs: [["PCMU/8000"]])]
+        call.timers = CallStatus.Timers()
+        return call
+    }
+
+    func hangUp(call id: String, reason: String, actor: String) throws(AdminError) -> CallStatus {
+        guard !unavailable else { throw .unavailable("signalling loop busy") }
+        guard let index = callList.firstIndex(where: { "\($0.id)" == id || $0.callID == id }) else {
+            throw .notFound("no live call \(id)")
+        }
+        var call = callList.remove(at: index)
+        record(subject: "call \(call.callID)", kind: "call", from: call.state, to: "ended", reason: reason, actor: actor)
+        call.state = "ended"
+        call.endedBy = "operator:\(actor)"
+        return call
+    }
+
+    /// Adds audit records (for the status page's timeline).
+    func appendAudit(_ added: [AuditRecord]) { records += added }
 
     private func mutateTrunk(
         _ name: String, action: String, reason: String, actor: String,

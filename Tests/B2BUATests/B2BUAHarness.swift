@@ -40,12 +40,17 @@ struct B2BUAHarness {
     /// are the carriers' codec policies.
     /// `critical` marks the platform's route critical (mid-call failover on), `midCallFailover`
     /// is the group's `mid_call_failover` mapping. `carrierATransport` `tls` reaches carrier A at
-    /// port 5061 over TLS (both zones have TLS listeners on 5061/5081).
+    /// port 5061 over TLS (both zones have TLS listeners on 5061/5081). `platformKeys` and
+    /// `carrierAKeys` are more keys of those trunks, as flow YAML (`"refer: terminate"`).
     init(callIDPolicy: String = "preserve", carrierAMaxCalls: Int = 0, media: String = "{enabled: false}",
          codecsA: [String] = [], codecsB: [String] = [], critical: Bool = false, midCallFailover: String? = nil,
-         platformSRTP: String? = nil, carrierATransport: String = "udp") throws {
+         platformSRTP: String? = nil, carrierATransport: String = "udp", platformKeys: String = "",
+         carrierAKeys: String = "") throws {
         func codecs(_ list: [String]) -> String { list.isEmpty ? "" : ", codecs: [\(list.joined(separator: ", "))]" }
-        let yaml = Self.yaml.replacingOccurrences(of: "CALLID", with: callIDPolicy)
+        let yaml = Self.yaml
+            .replacingOccurrences(of: "PLATFORM_SRTP}", with: "PLATFORM_SRTP\(platformKeys.isEmpty ? "" : ", \(platformKeys)")}")
+            .replacingOccurrences(of: "CODECS_A}", with: "CODECS_A\(carrierAKeys.isEmpty ? "" : ", \(carrierAKeys)")}")
+            .replacingOccurrences(of: "CALLID", with: callIDPolicy)
             .replacingOccurrences(of: "MAXCALLS", with: "max_calls: \(carrierAMaxCalls)")
             .replacingOccurrences(of: " CODECS_A", with: codecs(codecsA))
             .replacingOccurrences(of: " CODECS_B", with: codecs(codecsB))

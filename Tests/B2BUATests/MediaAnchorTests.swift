@@ -52,7 +52,8 @@ import Testing
     }
 
     /// INVITE with the offer, 200 with the answer, ACK: the established call and what was sent.
-    static func establish(_ harness: inout B2BUAHarness, answer: String = MediaAnchorTests.answer)
+    static func establish(_ harness: inout B2BUAHarness, offer: String = MediaAnchorTests.offer,
+                          answer: String = MediaAnchorTests.answer)
         throws -> (invite: SIPMessage, ok: SIPMessage, aTag: String)
     {
         let first = harness.receive(B2BUAHarness.invite(sdpBody: offer))

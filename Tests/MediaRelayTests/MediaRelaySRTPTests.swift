@@ -262,7 +262,7 @@ struct MediaRelaySRTPTests {
             try a.send(try a.forge(RelayTest.rtp(sequence: sequence, ssrc: 0xA5)), to: base)
             sequence &+= 1
             fired = session.recorder.wait(timeout: .milliseconds(20)) { event -> Void? in
-                if case .timeout(let timedOut, .a, _) = event, timedOut == session.id { return () }
+                if case .timeout(let timedOut, .a, _, _) = event, timedOut == session.id { return () }
                 return nil
             }
         }

@@ -169,7 +169,7 @@ struct MediaRelayTests {
         #expect(b.receive(count: 10).count == 10)
         let lastPacket = MonotonicInstant.now()
         let fired = recorder.wait(timeout: .seconds(2)) { event -> Duration? in
-            if case .timeout(let timedOut, .a, let silence) = event, timedOut == id { return silence }
+            if case .timeout(let timedOut, .a, let silence, _) = event, timedOut == id { return silence }
             return nil
         }
         let (silence, at) = try #require(fired)
@@ -197,7 +197,7 @@ struct MediaRelayTests {
         relay.submit(.apply(spec), worker: 0)
         let armedAt = MonotonicInstant.now()
         let fired = recorder.wait(timeout: .seconds(1)) { event -> MediaSide? in
-            if case .timeout(_, let side, _) = event { return side }
+            if case .timeout(_, let side, _, _) = event { return side }
             return nil
         }
         let (_, at) = try #require(fired)

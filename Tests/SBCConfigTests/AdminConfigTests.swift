@@ -46,7 +46,8 @@ struct AdminConfigTests {
         #expect(admin.token(named: "grafana")?.grants("metrics:read") == true)
         #expect(admin.token(named: "grafana")?.grants("trunks:write") == false)
         #expect(AdminTokenSettings.knownScopes == ["trunks:read", "trunks:write", "groups:write", "audit:read",
-                                                   "metrics:read", "tls:read", "tls:write"])
+                                                   "metrics:read", "tls:read", "tls:write", "calls:read", "calls:write",
+                                                   "status:read"])
     }
 
     @Test("a wildcard listen address is allowed (an explicit decision)")
@@ -96,8 +97,8 @@ struct AdminConfigTests {
         ("    - {name: a, env: T, scopes: []}", "admin.tokens[0].scopes", 14, "must list at least one scope"),
         ("    - {name: a, env: T, scopes: \"*\"}", "admin.tokens[0].scopes", 14, "must be a list, got \"*\""),
         ("    - {name: a, env: T, scopes: [trunks:reed]}", "admin.tokens[0].scopes[0]", 14,
-         "must be one of trunks:read, trunks:write, groups:write, audit:read, metrics:read, tls:read, tls:write "
-            + "or \"*\" for all, got "
+         "must be one of trunks:read, trunks:write, groups:write, audit:read, metrics:read, tls:read, tls:write, "
+            + "calls:read, calls:write, status:read or \"*\" for all, got "
             + "\"trunks:reed\"; did you mean \"trunks:read\"?"),
         ("    - {name: a, env: T, scopes: [admin]}", "admin.tokens[0].scopes[0]", 14, "got \"admin\""),
         ("    - {name: a, env: T, scopes: [\"*\", \"*\"]}", "admin.tokens[0].scopes[1]", 14,

@@ -46,21 +46,26 @@ struct ShippedConfigTests {
         var carrierA = TrunkSettings(name: "carrier-a", zone: "carrier", address: "127.0.0.11", passiveFailureThreshold: 0,
                                      health: labHealth)
         carrierA.auth = TrunkAuthSettings(username: "lab-user", password: .inline("lab-secret"))
+        // LAB.md: carrier A takes DTMF as RFC 4733 events, carrier B as SIP INFO.
+        carrierA.dtmf = TrunkDTMFSettings(mode: .rfc4733)
+        var labCarrierB = TrunkSettings(name: "carrier-b", zone: "carrier", address: "127.0.0.12", profile: "carrier-b",
+                                        passiveFailureThreshold: 0, health: labHealth)
+        labCarrierB.dtmf = TrunkDTMFSettings(mode: .info)
         #expect(config.trunks == [
             platform,
             carrierA,
-            TrunkSettings(name: "carrier-b", zone: "carrier", address: "127.0.0.12", profile: "carrier-b",
-                          passiveFailureThreshold: 0, health: labHealth),
+            labCarrierB,
         ])
         #expect(labHealth.probation == .seconds(60))
         // LAB.md: active/standby, failover on 503, 408/timeout and transport errors; automatic fail-back.
-        #expect(config.trunkGroups == [
-            TrunkGroupSettings(name: "pstn-out", strategy: .priority, members: ["carrier-a", "carrier-b"],
-                               failoverOn: FailoverTriggers(codes: [503, 408], onTimeout: true, onTransportError: true),
-                               failBack: .auto,
-                               // LAB.md: every mid-call failover trigger on for the critical route.
-                               midCallFailover: MidCallFailoverSettings(keepaliveInterval: .seconds(10))),
-        ])
+        var labGroup = TrunkGroupSettings(name: "pstn-out", strategy: .priority, members: ["carrier-a", "carrier-b"],
+                                          failoverOn: FailoverTriggers(codes: [503, 408], onTimeout: true, onTransportError: true),
+                                          failBack: .auto,
+                                          // LAB.md: every mid-call failover trigger on for the critical route.
+                                          midCallFailover: MidCallFailoverSettings(keepaliveInterval: .seconds(10)))
+        // LAB.md: the carriers take DTMF differently on purpose (the SBC converts per leg).
+        labGroup.allowedDifferences = [.dtmf]
+        #expect(config.trunkGroups == [labGroup])
         // LAB.md: admin API on http://127.0.0.1:8080, token "lab-admin-token" with every scope, given
         // by its SHA-256 (printf %s lab-admin-token | sha256sum).
         #expect(config.admin == AdminSettings(enabled: true, listenAddress: "127.0.0.1:8080", tokens: [
@@ -117,6 +122,7 @@ struct ShippedConfigTests {
             name: "platform", zone: "platform", address: "10.20.1.10", port: 5061, transport: .tls,
             callIDPolicy: .preserve, inboundProfile: "from-platform", health: TrunkHealthSettings(probe: false))
         platform.srtp = MediaSecuritySettings(policy: .optional)
+        platform.dtmf = TrunkDTMFSettings(mode: .rfc4733, infoType: .dtmfRelay)
         // Mutual TLS with the platform, checked by chain and name.
         platform.tls = TrunkTLSSettings(
             verify: .chain_name, serverName: "platform.example.com", caBundle: "/etc/sbc/tls/platform-ca.pem",
@@ -128,7 +134,6 @@ struct ShippedConfigTests {
         var carrierB = TrunkSettings(name: "carrier-b", zone: "carrier", address: "192.0.2.30", port: 5080,
                                      transport: .udp, callIDPolicy: .new, profile: "carrier-b", maxCalls: 200)
         carrierB.codecs = ["PCMA", "PCMU", "telephone-event"]
-        carrierB.earlyMedia = .ringback
         carrierB.sessionTimer = SessionTimerSettings(enabled: true)
         #expect(config.trunk(named: "carrier-b") == carrierB)
         #expect(config.zone(named: "carrier")?.effectiveMediaAddress == "10.30.0.6")
@@ -136,9 +141,11 @@ struct ShippedConfigTests {
         #expect(config.zone(named: "platform")?.effectiveAdvertisedMediaAddress == "10.20.0.5")
         #expect(config.media == MediaSettings(portMin: 40000, portMax: 49999, workers: 3, timeout: .seconds(4),
                                               holdTimeout: .seconds(600), portReuseDelay: .seconds(10)))
-        #expect(config.trunk(named: "carrier-a") == TrunkSettings(
-            name: "carrier-a", zone: "carrier", address: "198.51.100.20", callIDPolicy: .new, profile: "carrier-a",
-            health: TrunkHealthSettings(aliveCodes: [404, 405])))
+        // Group members agree on codecs (no check-config warning): carrier-a lists carrier-b's.
+        var carrierA = TrunkSettings(name: "carrier-a", zone: "carrier", address: "198.51.100.20", callIDPolicy: .new,
+                                     profile: "carrier-a", health: TrunkHealthSettings(aliveCodes: [404, 405]))
+        carrierA.codecs = carrierB.codecs
+        #expect(config.trunk(named: "carrier-a") == carrierA)
         #expect(config.trunk(named: "carrier-a")?.health.isAlive(status: 405) == true)
         #expect(config.trunk(named: "carrier-b")?.health == TrunkHealthSettings())
         #expect(config.trunk(named: "platform")?.inboundProfile == "from-platform")

@@ -11,6 +11,7 @@
 
 #include <stdint.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 
@@ -71,6 +72,12 @@ void csbc_relay_destination_clear(csbc_relay_destination *destination);
 /// sends: same family, IP and port; 0 otherwise, and always for a cleared destination.
 int csbc_relay_destination_matches(const csbc_relay_destination *destination,
                                    const struct sockaddr_storage *address, socklen_t length);
+
+/// Sends one datagram of `length` bytes at `data` from the destination's socket to its address
+/// (packets the relay makes itself, such as injected RFC 4733 events). Returns bytes sent, or -1
+/// with errno (also for a cleared destination). Nonblocking; retries EINTR, and once an ICMP
+/// error left pending on the socket.
+ssize_t csbc_relay_send_one(const csbc_relay_destination *destination, const void *data, size_t length);
 
 /// A nonblocking, close-on-exec UDP socket bound to `address`, with SO_RCVBUF/SO_SNDBUF set to
 /// `buffer_bytes` (best effort: the kernel caps them). Returns the fd or -1 with errno; nothing

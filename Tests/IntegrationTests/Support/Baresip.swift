@@ -153,7 +153,8 @@ final class BaresipPlatform {
     /// (`sip:user@ip:port`) if given, else answering the first incoming call (`answermode=auto`).
     /// `lifetime` bounds it (`-t`): it hangs up and exits then at the latest. `mediaenc` nil: plain RTP.
     init(lab: Lab, address: Endpoint, dialing target: String?, toneHz: Double, lifetime: Duration,
-         mediaenc: String? = "srtp-mand", codecs: String = "PCMA", tls: TLS? = nil) async throws {
+         mediaenc: String? = "srtp-mand", codecs: String = "PCMA", tls: TLS? = nil,
+         control: Endpoint? = nil) async throws {
         guard let binary = Baresip.binary else { throw HarnessError(Baresip.notInstalled) }
         directory = lab.directory.appendingPathComponent("baresip", isDirectory: true)
         recordings = directory.appendingPathComponent("recordings", isDirectory: true)
@@ -191,6 +192,7 @@ final class BaresipPlatform {
             module_tmp\t\taccount.so
             module_app\t\tmenu.so
             snd_path\t\t\(recordings.path)
+            \(control.map { "module\t\t\tctrl_tcp.so\nctrl_tcp_listen\t\t\($0)\n" } ?? "")\
             \(tls.map { "sip_cafile\t\t\($0.caFile.path)\n" } ?? "")\
             \(tls?.certificate.map { "sip_certificate\t\t\($0.path)\n" } ?? "")
             """

@@ -87,6 +87,9 @@ struct LabOptions: Sendable {
     /// Carrier A's 100rel, early-media and session-timer keys as YAML lines (`"100rel: required"`,
     /// `"session_timer: {enabled: true, session_expires_s: 4}"`, docs/CONFIG.md); none by default.
     var carrierAInterworking: [String] = []
+    /// Extra YAML lines of carrier B's and the platform's trunk (`"dtmf: info"`); none by default.
+    var carrierBInterworking: [String] = []
+    var platformInterworking: [String] = []
     /// Adds the lab's `critical-lines` route (conf/lab.yaml): Request-URI users starting with
     /// `+1999` go to `pstn-out` as critical lines (`critical: true`). Off by default.
     var criticalRoute = false
@@ -200,7 +203,7 @@ enum LabConfig {
             port: \(b.platform.port)
             transport: udp
             call_id: \(o.callID.rawValue)
-            health: {probe: false}\(o.platformSRTP.map { "\n    srtp: \($0)" } ?? "")\(o.tls?.trunkYAML(o.tls?.platformTrunk) ?? "")
+            health: {probe: false}\(o.platformInterworking.map { "\n    \($0)" }.joined())\(o.platformSRTP.map { "\n    srtp: \($0)" } ?? "")\(o.tls?.trunkYAML(o.tls?.platformTrunk) ?? "")
           - name: carrier-a
             zone: carrier
             address: \(b.carrierA.ip)
@@ -215,7 +218,7 @@ enum LabConfig {
             port: \(b.carrierB.port)
             transport: udp
             call_id: \(o.callID.rawValue)\(o.carrierBProfile ? "\n    profile: carrier-b" : "")
-            health: \(o.healthYAML)
+            health: \(o.healthYAML)\(o.carrierBInterworking.map { "\n    \($0)" }.joined())
 
         trunk_groups:
           - name: pstn-out

@@ -23,6 +23,19 @@ enum Python {
     }
 }
 
+extension Lab {
+    /// Starts a stepped Python peer (`arguments` begin with its script): its JSON summary on
+    /// stdout (`<name>.json`), its progress as JSON lines on stderr (`<name>.progress.jsonl`).
+    func startSteppedScript(_ name: String, arguments: [String]) throws -> ManagedProcess {
+        let process = try ManagedProcess(
+            name: name, executable: try Python.binary(), arguments: arguments, workingDirectory: directory,
+            stdout: directory.appendingPathComponent("\(name).json"),
+            stderr: directory.appendingPathComponent("\(name).progress.jsonl"))
+        adopt(process)
+        return process
+    }
+}
+
 /// JSON-lines output of a peer, parsed.
 func jsonLines(_ url: URL) -> [[String: Any]] {
     let text = String(decoding: FileManager.default.contents(atPath: url.path) ?? Data(), as: UTF8.self)
@@ -128,11 +141,7 @@ final class TLSPlatform {
                           "--key", certificates.appendingPathComponent("\(certificate).key").path]
         }
         if stepped { arguments += ["--go-file", goFile.path] }
-        process = try ManagedProcess(
-            name: name, executable: try Python.binary(), arguments: arguments, workingDirectory: lab.directory,
-            stdout: lab.directory.appendingPathComponent("\(name).json"),
-            stderr: lab.directory.appendingPathComponent("\(name).progress.jsonl"))
-        lab.adopt(process)
+        process = try lab.startSteppedScript(name, arguments: arguments)
     }
 
     /// The progress lines so far (`{"event": "handshake"|"call", ...}` on stderr).
