@@ -253,7 +253,7 @@ extension B2BUA {
                 final.remove(.retryAfter)
             } else {
                 final = SIPResponseBuilder.response(to: request, statusCode: status, reason: reason, toTag: call.a.localTag)
-                final.add(.server, settings.productName)
+                settings.identify(&final, as: .server)
             }
             call.finalStatus = final.statusCode
             respond(call.callerKey, final, now: now)

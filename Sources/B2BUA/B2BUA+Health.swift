@@ -88,7 +88,7 @@ extension B2BUA {
         options.add(.to, "<sip:\(trunk.address)>")
         options.add(.callID, ids.callID())
         options.add(.cseq, "1 OPTIONS")
-        options.add(.userAgent, self.settings.productName)
+        self.settings.identify(&options, as: .userAgent)
         guard let key = TransactionKey.client(for: options) else { return }
         let timeout = probeTimers.push(.timeout(trunk: name), at: now + settings.probeTimeout)
         pendingProbes[name] = PendingProbe(key: key, sentAt: now, timeoutSequence: timeout)

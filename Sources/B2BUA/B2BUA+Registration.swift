@@ -164,7 +164,7 @@ extension B2BUA {
         register.add(.cseq, "\(binding.cseq) REGISTER")
         register.add(.contact, binding.contact.description)
         register.add(.expires, String(expires))
-        register.add(.userAgent, settings.productName)
+        settings.identify(&register, as: .userAgent)
         register.set(.contentLength, "0")
         guard let key = TransactionKey.client(for: register) else { return }
         binding.key = key

@@ -22,7 +22,7 @@ extension B2BUA {
             if settings.unknownSource == .reject, method != .ack {
                 var response = SIPResponseBuilder.response(to: request, statusCode: 403,
                                                            reason: "Forbidden (unknown source)", toTag: ids.tag())
-                response.add(.server, settings.productName)
+                settings.identify(&response, as: .server)
                 send(response, to: replyTo)
             }
             return
@@ -37,7 +37,7 @@ extension B2BUA {
                 var response = SIPResponseBuilder.response(to: incoming, statusCode: 500,
                                                            reason: "Server Internal Error (inbound profile)",
                                                            toTag: ids.tag())
-                response.add(.server, settings.productName)
+                settings.identify(&response, as: .server)
                 send(response, to: replyTo)
                 return
             }

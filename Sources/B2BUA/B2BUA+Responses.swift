@@ -385,7 +385,7 @@ extension B2BUA {
         if contact, status < 300, request.method == .invite || request.method == .update || status >= 200 {
             out.add(.contact, leg.localContact)
         }
-        out.add(.server, settings.productName)
+        settings.identify(&out, as: .server)
         return out
     }
 

@@ -126,7 +126,7 @@ extension B2BUA {
         }
         if let contact = request.contacts.first?.uri { call[origin].remoteTarget = contact }
         ok.add(.contact, call[origin].localContact)
-        ok.add(.server, settings.productName)
+        settings.identify(&ok, as: .server)
         logger.debug("session refresh answered", metadata: metadata(call).merging([
             "trunk": "\(call[origin].trunk.name)", "method": "\(request.method ?? .update)",
         ]) { a, _ in a })

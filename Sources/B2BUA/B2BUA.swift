@@ -201,7 +201,7 @@ public struct B2BUA {
         var response = SIPResponseBuilder.response(to: request, statusCode: status, reason: reason,
                                                    toTag: toTag ?? (status > 100 ? ids.tag() : nil),
                                                    extraHeaders: headers)
-        response.add(.server, settings.productName)
+        settings.identify(&response, as: .server)
         respond(key, response, now: now)
     }
 
@@ -234,7 +234,7 @@ public struct B2BUA {
         guard error.canRespond, var request = error.partialMessage else { return }
         Self.stampTopVia(&request, source: source)
         var response = SIPResponseBuilder.response(to: request, statusCode: error.statusCode, reason: error.reason)
-        response.add(.server, settings.productName)
+        settings.identify(&response, as: .server)
         send(response, to: Self.responseDestination(for: request, source: source))
     }
 

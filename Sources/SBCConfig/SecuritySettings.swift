@@ -25,9 +25,18 @@ public struct SecuritySettings: Sendable, Equatable {
     /// says; the choice is between a visible refusal and silence.
     public var unknownSource: UnknownSourcePolicy
 
+    /// What the SBC calls itself in `Server` (responses) and `User-Agent` (its own requests)
+    /// (key `server_header`, default `SwiftSBC`; an empty string sends neither header). Why no
+    /// version by default: scanners (SIPVicious `svmap`) fingerprint versions to pick exploits, and
+    /// peers need none of it; a carrier that insists on a product token gets the one configured.
+    public var serverHeader: String?
+
+    public static let defaultServerHeader = "SwiftSBC"
+
     /// Creates security settings; `unknownSource` defaults to `.reject`.
-    public init(unknownSource: UnknownSourcePolicy = .reject) {
+    public init(unknownSource: UnknownSourcePolicy = .reject, serverHeader: String? = SecuritySettings.defaultServerHeader) {
         self.unknownSource = unknownSource
+        self.serverHeader = serverHeader
     }
 
     /// The SIP status code sent to a request from an unknown source, or nil when it is dropped.
@@ -41,13 +50,16 @@ public struct SecuritySettings: Sendable, Equatable {
 
 extension SecuritySettings {
     /// The keys of the `security` section.
-    static let keys = ["unknown_source"]
+    static let keys = ["unknown_source", "server_header"]
 
     /// Reads the `security` section; absent or null means all defaults.
     static func read(_ node: Node?, at path: String, problems: ProblemCollector) -> SecuritySettings {
         var settings = SecuritySettings()
         guard let reader = MappingReader(node, at: path, keys: keys, problems: problems) else { return settings }
         settings.unknownSource = reader.choice("unknown_source") ?? settings.unknownSource
+        if let header = reader.messageText("server_header") {
+            settings.serverHeader = header.isEmpty ? nil : header
+        }
         return settings
     }
 }

@@ -84,7 +84,7 @@ public final class SignallingServer {
             logger: logger)
         let media = configuration.media
         let mediaWorkers = media.workerCount(cores: Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
-        b2bua = B2BUA(settings: B2BUASettings(configuration: configuration, productName: Self.product,
+        b2bua = B2BUA(settings: B2BUASettings(configuration: configuration,
                                               mediaWorkers: mediaWorkers),
                       routing: RoutingTable(configuration: configuration), logger: logger)
         // Trunk passwords (docs/AUTH.md) are read now, by the process that uses them, and never logged.

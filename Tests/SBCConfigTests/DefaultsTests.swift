@@ -28,6 +28,7 @@ struct DefaultsTests {
         #expect(config.routes == [RouteSettings(name: "all", trunk: "peer")])
         #expect(config.routes[0].isDefault)
         #expect(config.security.unknownSource == .reject)
+        #expect(config.security.serverHeader == "SwiftSBC", "a product name, no version")
         #expect(config.shutdown.drain == .seconds(30))
         #expect(config.logging.level == .info)
         #expect(config.logging.format == .json)
@@ -45,6 +46,16 @@ struct DefaultsTests {
         #expect(config.logging == LoggingSettings(level: .info, format: .json))
         #expect(TrunkGroupSettings(name: "g", members: ["a"]).strategy == .priority)
         #expect(TrunkSettings(name: "t", zone: "z", address: "192.0.2.1").port == 5060)
+    }
+
+    @Test("security.server_header: a product token, or an empty string for no Server/User-Agent at all")
+    func serverHeader() throws {
+        let named = try #require(TestSupport.load(TestSupport.minimal + "\nsecurity: {server_header: \"Edge SBC\"}"))
+        #expect(named.security.serverHeader == "Edge SBC")
+        let silent = try #require(TestSupport.load(TestSupport.minimal + "\nsecurity: {server_header: \"\"}"))
+        #expect(silent.security.serverHeader == nil)
+        let problems = TestSupport.problems(TestSupport.minimal + "\nsecurity: {server_header: \"SBC\\r\\nX: 1\"}")
+        #expect(problems.map(\.keyPath) == ["security.server_header"])
     }
 
     @Test("a key with no value, ~ or null takes its default; empty optional sections are fine")
