@@ -42,10 +42,12 @@ struct B2BUAHarness {
     /// is the group's `mid_call_failover` mapping. `carrierATransport` `tls` reaches carrier A at
     /// port 5061 over TLS (both zones have TLS listeners on 5061/5081). `platformKeys` and
     /// `carrierAKeys` are more keys of those trunks, as flow YAML (`"refer: terminate"`).
+    /// `serverHeader` sets `security.server_header` (by default the harness names itself
+    /// `SwiftSBC/test`).
     init(callIDPolicy: String = "preserve", carrierAMaxCalls: Int = 0, media: String = "{enabled: false}",
          codecsA: [String] = [], codecsB: [String] = [], critical: Bool = false, midCallFailover: String? = nil,
          platformSRTP: String? = nil, carrierATransport: String = "udp", platformKeys: String = "",
-         carrierAKeys: String = "") throws {
+         carrierAKeys: String = "", serverHeader: String? = nil) throws {
         func codecs(_ list: [String]) -> String { list.isEmpty ? "" : ", codecs: [\(list.joined(separator: ", "))]" }
         let yaml = Self.yaml
             .replacingOccurrences(of: "PLATFORM_SRTP}", with: "PLATFORM_SRTP\(platformKeys.isEmpty ? "" : ", \(platformKeys)")}")
@@ -60,8 +62,10 @@ struct B2BUAHarness {
             .replacingOccurrences(of: "CARRIER_A_TRANSPORT",
                                   with: "port: \(carrierATransport == "tls" ? 5061 : 5060), transport: \(carrierATransport)")
             .replacingOccurrences(of: "MIDCALL", with: midCallFailover.map { ", mid_call_failover: \($0)" } ?? "")
-        let config = try ConfigLoader.parse(yaml: yaml, source: "test.yaml")
-        b2bua = B2BUA(settings: B2BUASettings(configuration: config, productName: "SwiftSBC/test"),
+        let security = serverHeader.map { "\nsecurity: {server_header: \"\($0)\"}" } ?? ""
+        let config = try ConfigLoader.parse(yaml: yaml + security, source: "test.yaml")
+        b2bua = B2BUA(settings: B2BUASettings(configuration: config,
+                                              productName: serverHeader == nil ? "SwiftSBC/test" : nil),
                       routing: RoutingTable(configuration: config), logger: Logger(label: "test"),
                       ids: IdentifierGenerator(seed: 1))
     }
