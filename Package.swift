@@ -123,3 +123,24 @@ let package = Package(
         .testTarget(name: "IntegrationTests", dependencies: ["SBCConfig"], resources: [.copy("Scenarios")]),
     ]
 )
+
+// libFuzzer targets (Fuzz/, docs/FUZZING.md): declared only when SBC_FUZZ is set, so that the ordinary
+// debug build never compiles them (they have no `main`: libFuzzer brings its own). `scripts/fuzz` builds
+// them with libFuzzer and ASan in their own scratch path, `.build-fuzz`.
+if Context.environment["SBC_FUZZ"] != nil {
+    let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
+        ("FuzzSIPParser", ["SIPCore"]),
+        ("FuzzSIPRoundTrip", ["SIPCore"]),
+        ("FuzzSIPStreamFramer", ["SIPCore"]),
+        ("FuzzSDPParser", ["SDP"]),
+        ("FuzzSDPRewriter", ["SDP"]),
+        ("FuzzRTPPacket", ["Media", "SRTP", "SDP"]),
+        ("FuzzConfigLoader", ["SBCConfig"]),
+        ("FuzzAdminJSON", ["AdminAPI"]),
+    ]
+    for target in fuzzTargets {
+        package.targets.append(.executableTarget(name: target.name, dependencies: target.dependencies,
+                                                 path: "Fuzz/Targets/\(target.name)"))
+        package.products.append(.executable(name: target.name, targets: [target.name]))
+    }
+}

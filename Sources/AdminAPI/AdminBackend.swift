@@ -33,4 +33,21 @@ public protocol AdminBackend: Sendable {
     /// audited with `actor` and `reason`. `.notFound` for no such call, `.conflict` when it is
     /// already ending. Answers the call as it was, with `state` `ended` and `endedBy`.
     func hangUp(call id: String, reason: String, actor: String) async throws(AdminError) -> CallStatus
+    /// DID validation of a trunk (defaults in AdminBackend+Validation.swift, docs/VALIDATION.md).
+    func validate(trunk: String, reason: String, actor: String) async throws(AdminError) -> ValidationRunStatus
+    func validation(trunk: String) async throws(AdminError) -> ValidationRunStatus
+    /// Re-reads the configuration file and applies what can change live (docs/RELOAD.md); a
+    /// refused file is a report with `result` `refused`. Default: `.unavailable` (AdminBackend+Config.swift).
+    func reloadConfiguration(reason: String, actor: String) async throws(AdminError) -> ConfigReloadReport
+    /// The running configuration's generation and digest; default nil.
+    func configurationStatus() async -> ConfigurationStatus?
+    /// Trunk group activations (AdminBackend+Activation.swift has the defaults, docs/ACTIVATION.md).
+    func activation(group: String) async throws(ActivationRefusal) -> ActivationStatus
+    func activationHistory(group: String) async throws(ActivationRefusal) -> [ActivationVersionStatus]
+    func activate(group: String, member: String, force: Bool, reason: String, actor: String) async
+        throws(ActivationRefusal) -> ActivationStatus
+    func rollbackActivation(group: String, to version: Int, force: Bool, reason: String, actor: String) async
+        throws(ActivationRefusal) -> ActivationStatus
+    func cancelQueuedActivation(group: String, reason: String, actor: String) async
+        throws(ActivationRefusal) -> ActivationStatus
 }

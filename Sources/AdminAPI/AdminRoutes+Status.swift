@@ -79,7 +79,7 @@ extension AdminRoutes {
         }
         return StatusSummary(
             generatedAt: now, startedAt: startedAt, trunks: trunks, activeCalls: calls.count, callsPerTrunk: perTrunk,
-            timeline: timeline.records.filter { $0.kind == "trunk" || $0.kind == "group" },
+            timeline: timeline.records.filter { ["trunk", "group", "activation"].contains($0.kind) },
             timelineSince: timeline.since, timelineTruncated: timeline.since > now - Self.statusTimelineWindow,
             activity: metrics.activity.minutes(last: minutes), certificates: certificates)
     }

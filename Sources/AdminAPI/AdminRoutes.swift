@@ -7,7 +7,9 @@ import Logging
 /// in memory (`.router`) without a socket.
 struct AdminRoutes: Sendable {
     let backend: any AdminBackend
-    let verifier: AdminTokenVerifier
+    /// Replaced whole when a configuration reload changes the tokens (`replaceTokens`).
+    let tokens: LockedState<AdminTokenVerifier>
+    var verifier: AdminTokenVerifier { tokens.withLock { $0 } }
     let idempotency: (any IdempotencyCache)?
     let metrics: SBCMetrics
     let logger: Logger
@@ -27,7 +29,7 @@ struct AdminRoutes: Sendable {
         metrics: SBCMetrics, logger: Logger
     ) {
         self.backend = backend
-        self.verifier = AdminTokenVerifier(tokens: tokens)
+        self.tokens = LockedState(AdminTokenVerifier(tokens: tokens))
         self.idempotency = idempotency
         self.metrics = metrics
         self.logger = logger
@@ -123,6 +125,9 @@ struct AdminRoutes: Sendable {
         }
         addCallRoutes(to: router)
         addStatusRoutes(to: router)
+        addActivationRoutes(to: router)
+        addConfigRoutes(to: router)
+        addValidationRoutes(to: router)
         methods.record(router.routes.map { ($0.method.rawValue, "\($0.path)") })
         return router
     }
@@ -164,12 +169,14 @@ struct AdminRoutes: Sendable {
     /// What is stored: any answer that came from the backend (200, 404, 409, 422) except 503,
     /// which is transient and should be retried for real. Authentication failures and malformed
     /// requests are not stored: the action never started, so a corrected retry with the same
-    /// key must run.
+    /// key must run. `fingerprint` is what the body asks for besides the reason (an activation's
+    /// member and `force`), so that the same key with another member is 422 too.
     func write<Value: Encodable & Sendable>(
         _ request: Request,
         scope: String,
         action: String,
         subject: String,
+        fingerprint: String = "",
         perform: @Sendable (_ reason: String, _ actor: String) async throws(AdminError) -> Value
     ) async throws -> Response {
         let token = try authorize(request, scope: scope)
@@ -187,7 +194,7 @@ struct AdminRoutes: Sendable {
             do {
                 let response = try await idempotent(
                     request, key: key, cache: cache, token: token, method: method, path: path,
-                    action: action, subject: subject, perform: perform
+                    action: action, subject: subject, fingerprint: fingerprint, perform: perform
                 )
                 await inFlight.release(key: key, token: token.name)
                 return response
@@ -209,10 +216,11 @@ struct AdminRoutes: Sendable {
         path: String,
         action: String,
         subject: String,
+        fingerprint: String,
         perform: @Sendable (_ reason: String, _ actor: String) async throws(AdminError) -> Value
     ) async throws -> Response {
         let reason = try await readReason(request)
-        let digest = AdminToken.sha256Hex(of: reason)
+        let digest = AdminToken.sha256Hex(of: fingerprint.isEmpty ? reason : reason + "\n" + fingerprint)
         if let stored = await cache.lookup(key: key, token: token.name) {
             guard stored.method == method, stored.path == path else {
                 throw APIError.unprocessable(
@@ -254,7 +262,9 @@ struct AdminRoutes: Sendable {
     ) async -> Outcome {
         let outcome: Outcome
         do {
-            outcome = Outcome(status: .ok, body: AdminJSON.encode(try await perform(reason, token.name)))
+            let value = try await perform(reason, token.name)
+            let code = (value as? any AdminResponseStatus)?.responseStatusCode ?? 200
+            outcome = Outcome(status: HTTPResponse.Status(code: code), body: AdminJSON.encode(value))
         } catch {
             let apiError = APIError(error)
             outcome = Outcome(status: apiError.status, body: apiError.body)

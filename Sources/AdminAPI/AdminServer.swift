@@ -39,6 +39,11 @@ public final class AdminServer: Sendable {
         self.routes = AdminRoutes(backend: backend, tokens: tokens, idempotency: idempotency, metrics: metrics, logger: logger)
     }
 
+    /// Swaps the accepted tokens (configuration reload): the next request is checked against them.
+    public func replaceTokens(_ tokens: [AdminToken]) {
+        routes.replaceTokens(tokens)
+    }
+
     /// Serves until `shutdown()` or cancellation; throws if the address is invalid or cannot be bound.
     public func run() async throws {
         defer { finish(port: nil) }

@@ -11,6 +11,10 @@ public struct GroupStatus: Codable, Sendable, Equatable {
     public var members: [String]
     /// Members healthy again but waiting for an operator's fail-back approval.
     public var awaitingApproval: [String]
+    /// The activation version in effect (0: configuration order) and the member it puts first
+    /// (docs/ACTIVATION.md).
+    public var activationVersion: Int?
+    public var firstMember: String?
 
     public init(
         name: String,
@@ -18,7 +22,9 @@ public struct GroupStatus: Codable, Sendable, Equatable {
         failBack: String,
         forcedFailover: Bool,
         members: [String],
-        awaitingApproval: [String] = []
+        awaitingApproval: [String] = [],
+        activationVersion: Int? = nil,
+        firstMember: String? = nil
     ) {
         self.name = name
         self.strategy = strategy
@@ -26,5 +32,7 @@ public struct GroupStatus: Codable, Sendable, Equatable {
         self.forcedFailover = forcedFailover
         self.members = members
         self.awaitingApproval = awaitingApproval
+        self.activationVersion = activationVersion
+        self.firstMember = firstMember
     }
 }

@@ -89,6 +89,8 @@ extension B2BUA {
         switch context.purpose {
         case .probe(let name), .register(let name):
             return routing.trunk(named: name)
+        case .testCall(let id):
+            return testCalls.active[id]?.leg.trunk
         case .answering:
             return nil
         case .invite, .relay, .fireAndForget, .keepalive, .refresh:
@@ -116,6 +118,8 @@ extension B2BUA {
             return pendingProbes[trunk]?.key == key
         case .register(let trunk):
             return authentication.registrations[trunk]?.key == key
+        case .testCall(let id):
+            return testCalls.active[id].map { $0.key == key && $0.machine.isInviting } ?? false
         case .fireAndForget:
             return true
         case .answering:
@@ -238,6 +242,8 @@ extension B2BUA {
             }
         case .register(let trunk):
             authentication.registrations[trunk]?.key = newKey
+        case .testCall(let id):
+            testCalls.active[id]?.retried(key: newKey, invite: request)
         case .fireAndForget, .keepalive, .answering:
             break
         }

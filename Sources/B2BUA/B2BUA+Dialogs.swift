@@ -66,7 +66,7 @@ extension B2BUA {
 
         var relayed = call[target].request(method, branch: ids.branch(), maxForwards: forwardedMaxForwards(request))
         if Self.targetRefreshing.contains(method) { relayed.add(.contact, call[target].localContact) }
-        HeaderFilter.copyEndToEnd(from: request, into: &relayed)
+        HeaderFilter.copyEndToEnd(from: request, into: &relayed, limits: settings.headerLimits)
         if method == .refer { rewriteReferAddresses(&relayed, target: call[target]) }
         if method == .invite || method == .update {
             prepareSessionTimerRequest(&relayed, call: call, trunk: call[target].trunk,
@@ -117,7 +117,7 @@ extension B2BUA {
         let target = side.other
         if pending.awaitingOriginAck, call[target].lastAck == nil {
             var forwarded = makeAck(for: pending.clientRequest, on: call, side: target)
-            HeaderFilter.copyEndToEnd(from: ack, into: &forwarded)
+            HeaderFilter.copyEndToEnd(from: ack, into: &forwarded, limits: settings.headerLimits)
             anchorResponseMedia(&forwarded, call: call, from: side, offer: false, now: now)
             forwarded.set(.contentLength, String(forwarded.body.count))
             send(forwarded, to: call[target].peer)
@@ -175,6 +175,7 @@ extension B2BUA {
     mutating func removeCall(_ handle: CallHandle, now: Duration, disposition: CallSummary.Disposition? = nil) {
         guard let call = calls.removeValue(forKey: handle) else { return }
         for leg in [call.a] + call.carrierLegs { dialogs[DialogKey(callID: leg.callID, localTag: leg.localTag)] = nil }
+        rememberEndedLegs(call.carrierLegs, now: now)
         if let trunk = call.activeTrunk { availability.callEnded(on: trunk.name) }
         stopCarrierTimers(of: call)
         withdrawFromPacing(call)
@@ -186,13 +187,15 @@ extension B2BUA {
         let resolved: CallSummary.Disposition = disposition
             ?? (call.answeredAt != nil ? .answered : call.isCancelling ? .cancelled : .failed)
         let answeredTrunk = call.attempts.last { $0.outcome == .answered }?.trunk
-        let summary = CallSummary(
+        var summary = CallSummary(
             callID: call.a.callID, legBCallID: call.carrierLegs.last?.callID, fromURI: "\(call.a.remoteAddress.uri)",
             toURI: "\(call.a.localAddress.uri)", ingressTrunk: call.a.trunk.name, route: call.routeName,
             startedAt: call.startedAt, answeredAt: call.answeredAt, endedAt: now, disposition: resolved,
             finalStatus: call.finalStatus ?? (call.answeredAt != nil ? 200 : call.isCancelling ? 487 : nil),
             finalTrunk: call.answeredAt != nil ? answeredTrunk : call.attempts.last?.trunk,
             endedBy: call.endedBy, attempts: attempts)
+        summary.recovered = call.recovered
+        noteCallEnded(handle)
         if let ready = releaseMedia(of: call, summary: summary, now: now) { finishedCalls.append(ready) }
     }
 }

@@ -54,7 +54,8 @@ extension B2BUA {
             call.pendingInvite = Call.PendingInvite(origin: .a, serverKey: serverKey, clientKey: clientKey,
                                                     clientRequest: invite, awaitingOriginAck: invite.body.isEmpty)
             call.attempts.append(CallAttemptSummary(trunk: trunk.name, startedAt: now, responseCode: nil, reason: nil,
-                                                    responseTime: nil, outcome: .pending))
+                                                    responseTime: nil, outcome: .pending,
+                                                    overflow: trunk.name == call.route.group?.overflow))
             call.activeTrunk = trunk
             availability.callStarted(on: trunk.name)
             call.attempt = Call.Attempt(
@@ -117,7 +118,7 @@ extension B2BUA {
         var legCopy = leg
         var invite = legCopy.request(.invite, branch: ids.branch(), maxForwards: forwardedMaxForwards(request), cseq: number)
         invite.add(.contact, leg.localContact)
-        HeaderFilter.copyEndToEnd(from: request, into: &invite)
+        HeaderFilter.copyEndToEnd(from: request, into: &invite, limits: settings.headerLimits)
         prepareAttemptExtensions(&invite, call: call, trunk: trunk)
         let replaying = call.isAnswered
         if replaying { replaceOffer(in: &invite, call: call) }
@@ -132,6 +133,7 @@ extension B2BUA {
                 return .refused(Refusal(status: nil, reason: "header profile produced invalid SIP: \(error)"))
             }
         }
+        if let refusal = udpSizeRefusal(invite, trunk: trunk) { return .refused(refusal) }
         let previous = call.carrierLegs.last
         call.carrierLegs.append(leg)
         startNewBLeg(of: call, now: now)
@@ -143,7 +145,10 @@ extension B2BUA {
         }
         // A failed initial attempt's dialog is forgotten (its late answers are strays); a leg that
         // died mid-call keeps its entry so that its own BYE still gets a 200.
-        if let old = previous, !replaying { dialogs[DialogKey(callID: old.callID, localTag: old.localTag)] = nil }
+        if let old = previous, !replaying {
+            dialogs[DialogKey(callID: old.callID, localTag: old.localTag)] = nil
+            rememberEndedLegs([old], now: now)
+        }
         dialogs[DialogKey(callID: leg.callID, localTag: leg.localTag)] = (call.handle, .carrier(call.carrierLegs.count - 1))
         return .ready(invite)
     }
@@ -334,6 +339,7 @@ extension B2BUA {
             handle(transactions.abandonClient(probe.key), now: now)
             probeFinished(trunk: name, alive: false, detail: "OPTIONS transport error: \(reason)", now: now)
         }
+        endTransactions(to: destination, now: now)
         return outbox
     }
 

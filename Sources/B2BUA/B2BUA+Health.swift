@@ -60,6 +60,15 @@ extension B2BUA {
             case .timeout(let trunk):
                 guard let pending = pendingProbes[trunk], pending.timeoutSequence == top.sequence else { continue }
                 handle(transactions.abandonClient(pending.key), now: top.deadline)
+                if ownLoad.overlaps(from: pending.sentAt, to: now) {
+                    // The answer may be sitting unread in our own socket: not the carrier's fault.
+                    pendingProbes[trunk] = nil
+                    discardedProbes += 1
+                    logger.notice("probe timeout discarded: the SBC was overloaded during the probe", metadata: [
+                        "trunk": "\(trunk)", "sent_at": "\(pending.sentAt)",
+                    ])
+                    continue
+                }
                 probeFinished(trunk: trunk, alive: false, detail: "no answer to OPTIONS", now: top.deadline)
             }
         }
@@ -98,6 +107,12 @@ extension B2BUA {
         handle(transactions.startClient(options, reliable: peer.isReliable, context: context, now: now), now: now)
     }
 
+    /// The driver's measure of the SBC's own load (docs/OVERLOAD.md): while and shortly after it
+    /// is overloaded, probe timeouts are discarded rather than counted against carriers.
+    public mutating func ownLoadChanged(overloaded: Bool, now: Duration) {
+        ownLoad.update(overloaded: overloaded, now: now)
+    }
+
     /// A final response (or a transport failure) for a probe.
     mutating func probeAnswered(trunk name: String, status: Int?, now: Duration) {
         guard pendingProbes[name] != nil, let trunk = routing.trunk(named: name) else { return }
@@ -132,7 +147,7 @@ extension B2BUA {
 
     /// Whether health monitoring lets a new call use `trunk`, and why not.
     func healthRefusal(of trunk: TrunkSettings, in group: TrunkGroupSettings?) -> String? {
-        if let group, forcedFailover[group.name] != nil, group.members.first == trunk.name {
+        if let group, forcedFailover[group.name] != nil, primaryMember(of: group) == trunk.name {
             return "forced failover of \(group.name)"
         }
         guard let state = health[trunk.name], !state.isSelectable else { return nil }

@@ -354,6 +354,7 @@ extension B2BUA {
                     "side": "\(call[LegSide(side)].trunk.name)", "source": "\(source)",
                 ]) { a, _ in a })
                 if side == .b { newCarrierMediaArrived(call, now: now) }
+                noteLatched(call, side: LegSide(side), source: source)
             }
         case .timeout(let session, let side, let silence, let unexpected):
             if let handle = mediaSessions[session], let call = calls[handle], call.isAnswered {

@@ -152,7 +152,7 @@ extension B2BUA {
         stopCarrierTimers(of: call)
         call.route = decision
         call.activeTrunk = nil
-        let candidates = CandidateOrder.order(decision.candidates, group: decision.group, using: &ids)
+        let candidates = orderedCandidates(decision)
         call.phase = .failingOver(Call.FailingOver(
             reorigination: Call.Reorigination(candidates: Call.Candidates(callerInvite: template, remaining: candidates),
                                               settings: decision.group?.midCallFailover ?? MidCallFailoverSettings()),
@@ -254,6 +254,7 @@ extension B2BUA {
         let firstNew = transfer.replacedLeg + 1
         if firstNew < call.carrierLegs.count {
             for leg in call.carrierLegs[firstNew...] { dialogs[DialogKey(callID: leg.callID, localTag: leg.localTag)] = nil }
+            rememberEndedLegs(Array(call.carrierLegs[firstNew...]), now: now)
             call.carrierLegs.removeSubrange(firstNew...)
         }
         call.pendingInvite = nil

@@ -185,7 +185,7 @@ extension B2BUA {
         }
         var update = call[.b].request(.update, branch: ids.branch(), maxForwards: forwardedMaxForwards(request))
         update.add(.contact, call[.b].localContact)
-        HeaderFilter.copyEndToEnd(from: request, into: &update)
+        HeaderFilter.copyEndToEnd(from: request, into: &update, limits: settings.headerLimits)
         let before = call.media
         if case .refused(let refusal) = anchorMedia(&update, call: call, from: .a, offer: true, now: now) {
             revertMedia(of: call, to: before, now: now)

@@ -14,7 +14,8 @@ extension B2BUA {
         Self.stampTopVia(&request, source: source)
         let method = request.method ?? .options
         let replyTo = Self.responseDestination(for: request, source: source)
-        guard let trunk = routing.sourceTrunk(zone: source.zone, address: source.host) else {
+        // A reload may have removed the trunk of a call still up: its dialog still knows it.
+        guard let trunk = routing.sourceTrunk(zone: source.zone, address: source.host) ?? dialogTrunk(of: request) else {
             logger.warning("request from unknown source", metadata: [
                 "source": "\(source)", "method": "\(method)", "call_id": "\(request.callID ?? "-")",
                 "policy": "\(settings.unknownSource)",
@@ -61,7 +62,8 @@ extension B2BUA {
         let method = request.method ?? .options
         let extensions = trunk.reliableProvisionals == .off ? SIPRequestScreening.supportedExtensions
             : Self.extensionsWith100rel
-        if let rejection = SIPRequestScreening.rejection(for: request, supporting: extensions) {
+        if let rejection = edgeRejection(for: request)
+            ?? SIPRequestScreening.rejection(for: request, supporting: extensions) {
             logger.info("request refused", metadata: [
                 "call_id": "\(request.callID ?? "-")", "method": "\(method)",
                 "status": "\(rejection.statusCode)", "reason": "\(rejection.reason)",
@@ -134,7 +136,7 @@ extension B2BUA {
             remoteAddress: callerAddress, remoteTarget: callerTarget,
             routeSet: request.recordRoutes, localCSeq: 0, remoteCSeq: cseq.number,
             peer: Self.callerPeer(replyTo, target: callerTarget), trunk: sourceTrunk, zone: aZone)
-        let candidates = CandidateOrder.order(decision.candidates, group: decision.group, using: &ids)
+        let candidates = orderedCandidates(decision)
         let handle = CallHandle(rawValue: nextCallHandle)
         nextCallHandle += 1
         let call = Call(handle: handle, a: a, route: decision,
@@ -186,21 +188,28 @@ extension B2BUA {
     /// CANCEL for the INVITE we sent: same Request-URI, top Via, From, To and Call-ID, and the
     /// INVITE's CSeq number (RFC 3261 9.1).
     mutating func sendCancel(call callHandle: CallHandle, now: Duration) {
-        guard let call = calls[callHandle], let pending = call.pendingInvite else { return }
-        let invite = pending.clientRequest
-        guard let uri = invite.requestURI, let cseq = invite.cseq else { return }
+        guard let call = calls[callHandle], let pending = call.pendingInvite,
+              let cancel = Self.cancelRequest(for: pending.clientRequest, maxForwards: settings.maxForwards)
+        else { return }
+        let peer = call[pending.origin.other].peer
+        let context = TransactionContext(destination: peer, call: callHandle, purpose: .fireAndForget)
+        handle(transactions.startClient(cancel, reliable: peer.isReliable, context: context, now: now), now: now)
+        // Timer B restarts: a callee that never answers the CANCEL cannot keep the INVITE alive.
+        handle(transactions.cancelSent(pending.clientKey, now: now), now: now)
+    }
+
+    /// The CANCEL of `invite` (RFC 3261 9.1): its Request-URI, top Via, From, To, Call-ID and
+    /// Route, and its CSeq number with method CANCEL. Also used by the SBC's own test calls.
+    static func cancelRequest(for invite: SIPMessage, maxForwards: Int) -> SIPMessage? {
+        guard let uri = invite.requestURI, let cseq = invite.cseq else { return nil }
         var cancel = SIPMessage.request(.cancel, uri: uri)
         for name in [SIPHeaderName.via, .from, .to, .callID, .route] {
             for value in invite.values(name) where name != .via || !cancel.contains(.via) {
                 cancel.add(name, value)
             }
         }
-        cancel.set(.maxForwards, String(settings.maxForwards))
+        cancel.set(.maxForwards, String(maxForwards))
         cancel.set(.cseq, "\(cseq.number) CANCEL")
-        let peer = call[pending.origin.other].peer
-        let context = TransactionContext(destination: peer, call: callHandle, purpose: .fireAndForget)
-        handle(transactions.startClient(cancel, reliable: peer.isReliable, context: context, now: now), now: now)
-        // Timer B restarts: a callee that never answers the CANCEL cannot keep the INVITE alive.
-        handle(transactions.cancelSent(pending.clientKey, now: now), now: now)
+        return cancel
     }
 }

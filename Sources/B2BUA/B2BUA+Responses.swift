@@ -13,11 +13,16 @@ extension B2BUA {
         guard let status = response.statusCode, (200..<300).contains(status), response.cseq?.method == .invite,
               let callID = response.callID, let tag = response.from?.tag
         else {
-            logger.debug("stray response", metadata: ["call_id": "\(response.callID ?? "-")", "source": "\(source)"])
+            dropStrayResponse(response, from: source)
             return
         }
         guard let entry = dialogs[DialogKey(callID: callID, localTag: tag)] else {
-            releaseStrayAnswer(response, from: source, now: now)
+            // Only an answer to an INVITE of ours gets ACK and BYE; any other is dropped.
+            if answersEndedDialog(response) {
+                releaseStrayAnswer(response, from: source, now: now)
+            } else {
+                dropStrayResponse(response, from: source)
+            }
             return
         }
         // A fork that lost to the dialog that answered first (another To-tag) is released, never
@@ -109,6 +114,10 @@ extension B2BUA {
             if let status = response.statusCode, status >= 200 { probeAnswered(trunk: trunk, status: status, now: now) }
             return
         }
+        if case .testCall(let id) = context.purpose {
+            testCallResponse(response, id: id, now: now)
+            return
+        }
         guard let handle = context.call, let status = response.statusCode else { return }
         switch context.purpose {
         case .invite(let target):
@@ -123,7 +132,7 @@ extension B2BUA {
             guard status >= 200, let call = calls[handle] else { return }
             if sessionRefreshAnswered(call, response: response, key: key, now: now) { break }
             refreshAnswered(call, response: response, key: key, now: now)
-        case .fireAndForget, .answering, .probe, .register:
+        case .fireAndForget, .answering, .probe, .register, .testCall:
             break
         }
         sessionTimerAccepted(response, key: key, now: now)
@@ -348,6 +357,8 @@ extension B2BUA {
             probeAnswered(trunk: trunk, status: nil, now: now)
         case .register(let trunk):
             registrationFailed(trunk: trunk, key: key, detail: reason, now: now)
+        case .testCall(let id):
+            testCallFailed(id: id, status: status, reason: reason, now: now)
         case .fireAndForget:
             break
         }
@@ -381,7 +392,7 @@ extension B2BUA {
         let reason = response.reasonPhrase
         var out = SIPResponseBuilder.response(to: request, statusCode: status, reason: reason.isEmpty ? nil : reason,
                                               toTag: leg.localTag)
-        HeaderFilter.copyEndToEnd(from: response, into: &out)
+        HeaderFilter.copyEndToEnd(from: response, into: &out, limits: settings.headerLimits)
         if contact, status < 300, request.method == .invite || request.method == .update || status >= 200 {
             out.add(.contact, leg.localContact)
         }

@@ -19,8 +19,9 @@ public struct SIPOutbound: Sendable {
 /// send; the driver owns sockets and the clock. All call state lives here, confined to the
 /// signalling thread.
 public struct B2BUA {
-    let settings: B2BUASettings
-    let routing: RoutingTable
+    /// Replaced as a whole by a configuration reload (B2BUA+Reconfiguration.swift).
+    var settings: B2BUASettings
+    var routing: RoutingTable
     var logger: Logger
     var transactions: TransactionManager<TransactionContext>
     var ids: IdentifierGenerator
@@ -41,9 +42,16 @@ public struct B2BUA {
     var trunkHealthDeadline: Duration?
     var probeTimers = DeadlineHeap<ProbeTimer>()
     var pendingProbes: [String: PendingProbe] = [:]
+    /// When the SBC itself was overloaded, so probe timeouts of that time are not blamed on carriers.
+    var ownLoad = OwnLoadHistory()
+    /// Probe timeouts discarded because the SBC itself was overloaded (`ownLoadChanged`).
+    public internal(set) var discardedProbes = 0
     /// Groups whose primary an operator took out of selection, with the operator's name.
     var forcedFailover: [String: String] = [:]
     var healthEvents: [TrunkHealthEvent] = []
+    /// Operator activations by group (B2BUA+Activation.swift); absent: version 0.
+    var groupActivations: [String: TrunkGroupActivation] = [:]
+    var activationChanges: [(group: String, change: ActivationChange)] = []
     /// Calls that ended since the driver last took them (for CDRs).
     var finishedCalls: [CallSummary] = []
     /// Set once shutdown begins: new calls are refused and, at the deadline, remaining calls closed.
@@ -64,6 +72,9 @@ public struct B2BUA {
     /// crossed CANCEL), by dialog ID: every retransmission of such a 2xx gets the same
     /// ACK again (RFC 3261 13.2.2.4), wherever the call has gone since. Bounded like the set above.
     var unwantedAnswerAcks: [String: (ack: SIPMessage, peer: SIPEndpoint)] = [:]
+    /// Carrier-side dialogs that ended, for 64 × T1: a 2xx on one is a late answer to our own
+    /// INVITE (ACK and BYE), any other unmatched response is dropped (B2BUA+StrayResponses.swift).
+    var endedDialogs = EndedDialogMemory(lifetime: .seconds(32))
     /// Per trunk group, mid-call failovers waiting for the group's `max_rate` (see `MidCallPacer`).
     var midCallPacers: [String: MidCallPacer] = [:]
     /// Mid-call failovers and audio gaps since the driver last took them (for metrics).
@@ -73,6 +84,11 @@ public struct B2BUA {
     var authentication = CarrierAuthentication()
     /// DTMF digits counted since the driver last took them (B2BUA+DTMF.swift).
     var dtmfCounts: [DTMFEventCount] = []
+    /// Established calls' snapshots for a restart (B2BUA+Recovery.swift); off unless enabled.
+    var recovery = CallRecovery()
+    /// Test calls the SBC places itself and the DID validation runs they serve (B2BUA+TestCalls.swift,
+    /// B2BUA+Validation.swift).
+    var testCalls = TestCallRegistry()
     private var drainExpired = false
 
     struct DialogKey: Hashable, Sendable {
@@ -86,6 +102,7 @@ public struct B2BUA {
         self.logger = logger
         self.ids = ids
         transactions = TransactionManager(timers: settings.timers)
+        endedDialogs = EndedDialogMemory(lifetime: settings.timers.transactionTimeout)
         let media = settings.media
         ports = MediaPortAllocator(range: media?.portRange ?? 0...3, workers: media?.workers ?? 1,
                                    reuseDelay: media?.reuseDelay ?? .zero)
@@ -105,7 +122,7 @@ public struct B2BUA {
         [transactions.nextDeadline, callTimers.first?.deadline, nextHealthDeadline, drainExpired ? nil : drainDeadline,
          awaitingMediaStatistics.isEmpty ? nil : awaitingMediaStatistics.values.lazy.map(\.deadline).min(),
          midCallPacers.isEmpty ? nil : midCallPacers.values.lazy.compactMap(\.nextRelease).min(),
-         authentication.registrationDeadline]
+         authentication.registrationDeadline, testCalls.nextDeadline]
             .compactMap { $0 }.min()
     }
 
@@ -121,6 +138,7 @@ public struct B2BUA {
             } else {
                 receiveResponse(message, from: source, now: now)
             }
+            noteDialogActivity(message)
         } catch {
             rejectMalformed(error, from: source)
         }
@@ -144,6 +162,7 @@ public struct B2BUA {
         }
         advanceHealth(to: now)
         advanceRegistrations(to: now)
+        advanceTestCalls(to: now)
         releasePacedFailovers(now: now)
         expireAwaitedStatistics(now: now)
         if let deadline = drainDeadline, !drainExpired, now >= deadline {
@@ -231,11 +250,11 @@ public struct B2BUA {
             "source": "\(source)", "reason": "\(error.reason)",
             "call_id": "\(error.partialMessage?.callID ?? "-")",
         ])
-        guard error.canRespond, var request = error.partialMessage else { return }
+        guard error.canRespond, answersMalformed(from: source), var request = error.partialMessage else { return }
         Self.stampTopVia(&request, source: source)
         var response = SIPResponseBuilder.response(to: request, statusCode: error.statusCode, reason: error.reason)
         settings.identify(&response, as: .server)
-        send(response, to: Self.responseDestination(for: request, source: source))
+        send(response, to: Self.malformedResponseDestination(for: request, source: source))
     }
 
     func metadata(_ call: Call) -> Logger.Metadata {

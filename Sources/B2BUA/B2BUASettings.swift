@@ -17,6 +17,10 @@ public struct B2BUASettings: Sendable {
     var profiles: [String: HeaderRewriteProfile]
     /// Media anchoring; nil when `media.enabled` is false.
     var media: MediaAnchorSettings?
+    /// Header limits checked at the edge and on every copied field (`sip.max_header_length`, `sip.max_headers`).
+    var headerLimits: SIPHeaderLimits
+    /// Largest B-leg INVITE sent over UDP (`sip.max_udp_message_bytes`).
+    var maxUDPMessageBytes: Int
 
     /// `mediaWorkers` is the number of relay threads the driver started: sessions are spread
     /// over them, each on its own slice of the port range.
@@ -32,6 +36,8 @@ public struct B2BUASettings: Sendable {
         profiles = Dictionary(configuration.profiles.map { ($0.name, HeaderRewriteProfile($0)) },
                               uniquingKeysWith: { first, _ in first })
         media = MediaAnchorSettings(configuration, workers: mediaWorkers)
+        headerLimits = configuration.sip.headerLimits
+        maxUDPMessageBytes = configuration.sip.maxUDPMessageBytes
     }
 
     /// Names the SBC in `message` (`Server` or `User-Agent`) unless it is configured to stay silent.

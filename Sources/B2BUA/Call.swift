@@ -137,6 +137,8 @@ final class Call {
     /// Reliable provisionals (RFC 3262) to the caller, when its leg uses 100rel; nil: its 18x
     /// are sent unreliably.
     var reliableToCaller: ReliableProvisionalSender?
+    /// Restored from the state database after a restart (B2BUA+Recovery.swift): its CDR says so.
+    var recovered = false
 
     /// An INVITE relayed from `origin` to the other leg and not yet fully acknowledged.
     struct PendingInvite: Sendable {
@@ -315,6 +317,8 @@ public struct TransactionContext: Sendable {
         case refresh
         /// REGISTER keeping a registration trunk's binding (`trunks[].register`).
         case register(trunk: String)
+        /// INVITE of a test call the SBC places itself (B2BUA+TestCalls.swift), by its id.
+        case testCall(UInt64)
     }
 
     var destination: SIPEndpoint

@@ -28,4 +28,6 @@ public struct CallAttemptSummary: Sendable, Equatable {
     /// When the attempt ended (failed, was skipped, or its leg ended with the call or was replaced
     /// mid-call); nil while it runs.
     public var endedAt: Duration? = nil
+    /// The trunk was the group's overflow destination (every member failed or was unselectable).
+    public var overflow = false
 }

@@ -29,4 +29,6 @@ public struct CallSummary: Sendable, Equatable {
     public var attempts: [CallAttemptSummary]
     /// Relay counters per side (nil when the call had no anchored media).
     public var media: MediaSessionStatistics?
+    /// The call was restored after a restart of the SBC (docs/RESTART.md).
+    public var recovered = false
 }

@@ -15,10 +15,24 @@ enum HeaderFilter {
         SIPHeaderName("proxy-authentication-info"),
     ]
 
+    /// Describe a body: meaningless, and a fuzzer's favourite place for 30 KB of junk (issue 14),
+    /// on a message without one, so they are not copied then.
+    static let bodyDescription: Set<SIPHeaderName> = [
+        .contentType, SIPHeaderName("content-encoding"), SIPHeaderName("content-disposition"),
+        SIPHeaderName("content-language"),
+    ]
+
     /// Copies the end-to-end headers of `source` into `target`; `Supported`/`Require` lose
-    /// `100rel`, which each leg negotiates for itself (B2BUA+ReliableProvisionals.swift).
-    static func copyEndToEnd(from source: SIPMessage, into target: inout SIPMessage) {
+    /// `100rel`, which each leg negotiates for itself (B2BUA+ReliableProvisionals.swift). A field
+    /// `limits` finds unfit (too long, bare CR/LF/NUL) and body headers without a body are left
+    /// out (docs/SIP.md "What the SBC forwards"): requests with such fields were already refused
+    /// at the edge, so this strips only what responses and ACKs carry.
+    static func copyEndToEnd(from source: SIPMessage, into target: inout SIPMessage,
+                             limits: SIPHeaderLimits = .standard) {
+        let bodyless = source.body.isEmpty
         for field in source.headers where !perLeg.contains(field.name) {
+            if bodyless, bodyDescription.contains(field.name) { continue }
+            guard limits.allows(field) else { continue }
             if field.name == .supported || field.name == .require {
                 let kept = field.value.split(separator: ",")
                     .map { $0.trimmingWhitespace() }

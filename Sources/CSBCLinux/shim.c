@@ -342,3 +342,7 @@ size_t csbc_heap_bytes_in_use(void) {
     struct mallinfo2 info = mallinfo2();
     return info.uordblks;
 }
+
+int csbc_malloc_trim(void) {
+    return malloc_trim(0);
+}

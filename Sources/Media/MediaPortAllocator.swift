@@ -103,6 +103,17 @@ public struct MediaPortAllocator: Sendable {
         returnCooledPairs(now: now)
     }
 
+    /// Takes this exact pair (a call restored after a restart keeps the ports its parties send
+    /// to); false when it is outside the range or not free (in use, cooling, quarantined). Its
+    /// entry in the free queue is skipped when it surfaces, as for quarantine; released, the
+    /// pair cools and returns to the queue like any other.
+    public mutating func reserve(_ pair: MediaPortPair) -> Bool {
+        guard let index = index(of: pair), states[index] == .free else { return false }
+        states[index] = .inUse
+        inUse += 1
+        return true
+    }
+
     /// Takes a pair out of service for good (its bind failed). Works whether it is in use, free
     /// or cooling; a free or cooling entry is skipped when it surfaces.
     public mutating func quarantine(_ pair: MediaPortPair) {

@@ -27,7 +27,8 @@ public struct AdminTokenSettings: Sendable, Equatable {
 
     /// Every scope the admin API checks, in the order documented in docs/CONFIG.md.
     public static let knownScopes = ["trunks:read", "trunks:write", "groups:write", "audit:read", "metrics:read",
-                                     "tls:read", "tls:write", "calls:read", "calls:write", "status:read"]
+                                     "tls:read", "tls:write", "calls:read", "calls:write", "status:read",
+                                     "config:read", "config:write"]
 
     /// The scope that stands for all of ``knownScopes`` (including ones added later).
     public static let allScopes = "*"

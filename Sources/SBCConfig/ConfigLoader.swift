@@ -20,7 +20,7 @@ import Yams
 public enum ConfigLoader {
     /// The top-level sections, for unknown-key detection and suggestions.
     static let sections = ["node", "sip", "zones", "trunks", "trunk_groups", "routes", "routing", "profiles",
-                           "security", "shutdown", "logging", "admin", "alerts", "media", "tls"]
+                           "security", "overload", "shutdown", "recovery", "logging", "admin", "alerts", "media", "tls"]
 
     /// Reads and validates the configuration file at `path`; problems name `path` as their source.
     /// Warnings are dropped: `sbc check-config` and `sbc run` use ``loadReporting(path:)``.
@@ -100,7 +100,12 @@ public enum ConfigLoader {
         configuration.routing = RoutingSettings.read(reader.value("routing"), at: "routing", problems: problems)
         configuration.profiles = list(reader, "profiles", required: nil, ProfileSettings.read)
         configuration.security = SecuritySettings.read(reader.value("security"), at: "security", problems: problems)
+        configuration.overload = OverloadSettings.read(reader.value("overload"), at: "overload", problems: problems)
         configuration.shutdown = ShutdownSettings.read(reader.value("shutdown"), at: "shutdown", problems: problems)
+        configuration.recovery = RecoverySettings.read(reader.value("recovery"), at: "recovery", problems: problems)
+        if configuration.shutdown.mode == .restart, !configuration.recovery.enabled {
+            problems.warn("shutdown.mode", "restart keeps calls only with recovery.enabled: true; SIGTERM drains instead")
+        }
         configuration.logging = LoggingSettings.read(reader.value("logging"), at: "logging", problems: problems)
         configuration.admin = AdminSettings.read(reader.value("admin"), at: "admin", problems: problems)
         configuration.alerts = AlertSettings.read(reader.value("alerts"), at: "alerts", problems: problems)

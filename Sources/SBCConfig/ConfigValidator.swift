@@ -202,6 +202,15 @@ struct ConfigValidator {
                 first[member] = position
                 checkReference(member, at: path, noun: "trunk", known: trunkNames)
             }
+            if let overflow = group.overflow {
+                let path = "trunk_groups[\(index)].overflow"
+                if group.members.contains(overflow) {
+                    problems.report(path, "trunk \"\(overflow)\" is a member of this group; the overflow destination "
+                        + "must be another trunk (an announcement server or overflow carrier)")
+                } else {
+                    checkReference(overflow, at: path, noun: "trunk", known: trunkNames)
+                }
+            }
         }
     }
 

@@ -38,8 +38,15 @@ public struct SBCConfiguration: Sendable, Equatable {
     /// Admission of traffic from unknown sources (section `security`, optional).
     public var security: SecuritySettings
 
+    /// Overload control: calls-per-second ceiling, load thresholds, 503 Retry-After (section
+    /// `overload`, optional; docs/OVERLOAD.md).
+    public var overload = OverloadSettings()
+
     /// Graceful shutdown (section `shutdown`, optional).
     public var shutdown: ShutdownSettings
+
+    /// Established calls that survive a restart (section `recovery`, optional; docs/RESTART.md).
+    public var recovery = RecoverySettings()
 
     /// Log level and format (section `logging`, optional).
     public var logging: LoggingSettings

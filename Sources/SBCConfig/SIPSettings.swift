@@ -1,3 +1,4 @@
+import SIPCore
 import Yams
 
 /// What the SBC does with an in-dialog request whose method it does not know (key
@@ -68,6 +69,25 @@ public struct SIPSettings: Sendable, Equatable {
     /// ``maxConnections`` for everyone.
     public var maxConnectionsPerSource: Int
 
+    /// Longest time a TCP or TLS peer may take to send one complete message once its first byte
+    /// arrived (key `message_deadline_s`, default 10 s, range 1-3600). Why: a slowloris peer
+    /// sending a byte a second would otherwise hold a connection and a buffer forever, since
+    /// each byte resets the idle timeout.
+    public var messageDeadline: Duration = SIPSettings.defaultMessageDeadline
+
+    /// Limits on header lines (keys `max_header_length`, default 4096 bytes, range 256-65535, and
+    /// `max_headers`, default 64, range 16-1024): a request beyond them gets 400 naming the header,
+    /// a field beyond them is never copied to the other leg. Why: a carrier's parser must never see
+    /// what crashed SIPp carriers in the lab (30 KB lines, bare CR, NUL); see SIPSettings+Forwarding.
+    public var headerLimits = SIPHeaderLimits.standard
+
+    /// Largest B-leg INVITE sent to a UDP trunk (key `max_udp_message_bytes`, default 1300, range
+    /// 576-65507). A larger one skips that trunk with 513 (RFC 3261 18.1.1: above 1300 bytes with
+    /// the path MTU unknown a request needs a congestion-controlled transport; configure the trunk
+    /// with `transport: tcp` to carry such calls, or raise this on a path with a known larger MTU).
+    public var maxUDPMessageBytes = SIPSettings.defaultMaxUDPMessageBytes
+
+    public static let defaultMessageDeadline: Duration = .seconds(10)
     public static let defaultT1: Duration = .milliseconds(500)
     public static let defaultT2: Duration = .seconds(4)
     public static let defaultT4: Duration = .seconds(5)
@@ -109,7 +129,7 @@ extension SIPSettings {
     /// The keys of the `sip` section.
     static let keys = ["t1_ms", "t2_ms", "t4_ms", "max_message_bytes", "max_forwards",
                        "unknown_methods", "tcp_idle_timeout_s", "keepalive_interval_s", "max_connections",
-                       "max_connections_per_source"]
+                       "max_connections_per_source", "message_deadline_s"] + forwardingKeys
 
     static let t1Range = 50...10_000
     static let t2Range = 100...60_000
@@ -150,6 +170,8 @@ extension SIPSettings {
         settings.maxConnections = reader.integer("max_connections", in: connectionLimitRange) ?? settings.maxConnections
         settings.maxConnectionsPerSource = reader.integer("max_connections_per_source", in: connectionLimitRange)
             ?? settings.maxConnectionsPerSource
+        settings.messageDeadline = reader.seconds("message_deadline_s", in: 1...3600) ?? settings.messageDeadline
+        readForwarding(reader, into: &settings)
         return settings
     }
 }

@@ -33,6 +33,10 @@ public struct SecuritySettings: Sendable, Equatable {
 
     public static let defaultServerHeader = "SwiftSBC"
 
+    /// Per-source rate limit for addresses that are no trunk's (key `rate_limit`, see
+    /// ``RateLimitSettings``; on by default).
+    public var rateLimit = RateLimitSettings()
+
     /// Creates security settings; `unknownSource` defaults to `.reject`.
     public init(unknownSource: UnknownSourcePolicy = .reject, serverHeader: String? = SecuritySettings.defaultServerHeader) {
         self.unknownSource = unknownSource
@@ -50,7 +54,7 @@ public struct SecuritySettings: Sendable, Equatable {
 
 extension SecuritySettings {
     /// The keys of the `security` section.
-    static let keys = ["unknown_source", "server_header"]
+    static let keys = ["unknown_source", "server_header", "rate_limit"]
 
     /// Reads the `security` section; absent or null means all defaults.
     static func read(_ node: Node?, at path: String, problems: ProblemCollector) -> SecuritySettings {
@@ -60,6 +64,8 @@ extension SecuritySettings {
         if let header = reader.messageText("server_header") {
             settings.serverHeader = header.isEmpty ? nil : header
         }
+        settings.rateLimit = RateLimitSettings.read(reader.value("rate_limit"), at: reader.path("rate_limit"),
+                                                    problems: problems)
         return settings
     }
 }

@@ -16,17 +16,30 @@ public struct ShutdownSettings: Sendable, Equatable {
     /// minutes and raise the service manager's timeout to match.
     public var drain: Duration
 
+    /// What SIGTERM/SIGINT does with established calls (key `mode`, default `drain`).
+    public var mode: ShutdownMode
+
     public static let defaultDrain: Duration = .seconds(30)
 
     /// Creates shutdown settings; `drain` defaults to 30 seconds.
-    public init(drain: Duration = ShutdownSettings.defaultDrain) {
+    public init(drain: Duration = ShutdownSettings.defaultDrain, mode: ShutdownMode = .drain) {
         self.drain = drain
+        self.mode = mode
     }
+}
+
+/// What a stop signal does with established calls (docs/RESTART.md).
+public enum ShutdownMode: String, Sendable, Equatable, CaseIterable {
+    /// Refuse new calls, let established ones end for `drain_s`, then close the rest with BYE.
+    case drain
+    /// Stop at once without ending calls: their snapshots stay in the state database and the
+    /// next process (an upgrade, a restart) restores them (needs `recovery.enabled`).
+    case restart
 }
 
 extension ShutdownSettings {
     /// The keys of the `shutdown` section.
-    static let keys = ["drain_s"]
+    static let keys = ["drain_s", "mode"]
 
     static let drainRange = 0...86_400
 
@@ -35,6 +48,7 @@ extension ShutdownSettings {
         var settings = ShutdownSettings()
         guard let reader = MappingReader(node, at: path, keys: keys, problems: problems) else { return settings }
         settings.drain = reader.seconds("drain_s", in: drainRange) ?? settings.drain
+        settings.mode = reader.choice("mode") ?? settings.mode
         return settings
     }
 }

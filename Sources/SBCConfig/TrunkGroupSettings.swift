@@ -82,6 +82,21 @@ public struct TrunkGroupSettings: Sendable, Equatable {
     /// says it is deliberate (and, in a comment, why).
     public var allowedDifferences: Set<GroupDifference> = []
 
+    /// Cooling period and drain check of operator activations (key `activation`, see
+    /// ``GroupActivationSettings``).
+    public var activation = GroupActivationSettings()
+
+    /// A last-resort trunk (an announcement server or an overflow carrier) tried when every
+    /// member failed over or was unselectable, instead of a bare 503 to the platform (key
+    /// `overflow`, a trunk name, optional; it must be a defined trunk that is not a member).
+    /// Calls that reach it are marked `overflow` in their CDR attempts (docs/ACTIVATION.md).
+    public var overflow: String?
+
+    /// How fresh a passing DID validation of a member must be before an activation may move
+    /// traffic to it (key `require_validation: {max_age_s: N}`, optional, range 60-31536000;
+    /// docs/VALIDATION.md). Nil: activations need no validation.
+    public var requireValidation: Duration?
+
     public static let defaultRetryAfterMin: Duration = .seconds(5)
     public static let defaultRetryAfterMax: Duration = .seconds(3600)
     public static let defaultRetryAfterDefault: Duration = .zero
@@ -129,7 +144,8 @@ extension TrunkGroupSettings {
     /// The keys of one `trunk_groups` entry.
     static let keys = ["name", "strategy", "members", "weights", "failover_on",
                        "retry_after_min_s", "retry_after_max_s", "retry_after_default_s", "fail_back",
-                       "mid_call_failover", "failover_after_early_media", "allow_differences"]
+                       "mid_call_failover", "failover_after_early_media", "allow_differences", "require_validation",
+                       "activation", "overflow"]
 
     static let weightRange = 1...1000
     static let retryAfterMinRange = 0...3600
@@ -163,6 +179,12 @@ extension TrunkGroupSettings {
         group.midCallFailover = MidCallFailoverSettings.read(reader) ?? group.midCallFailover
         group.failoverAfterEarlyMedia = reader.boolean("failover_after_early_media") ?? group.failoverAfterEarlyMedia
         group.allowedDifferences = readAllowedDifferences(reader)
+        group.activation = GroupActivationSettings.read(reader) ?? group.activation
+        group.overflow = reader.string("overflow")
+        group.requireValidation = reader.nested("require_validation", keys: ["max_age_s"]) { nested in
+            nested.require("max_age_s", "the oldest passing validation, in seconds, that still counts")
+                ? nested.seconds("max_age_s", in: TrunkValidationSettings.maxAgeRange) : nil
+        } ?? nil
         return group
     }
 

@@ -141,6 +141,10 @@ public struct TrunkSettings: Sendable, Equatable {
     /// docs/SIP.md, "Transfers (REFER)".
     public var refer: ReferPolicy = .relay
 
+    /// DID validation test calls through this trunk (key `validation`, optional; see
+    /// ``TrunkValidationSettings`` and docs/VALIDATION.md). Nil: the trunk cannot be validated.
+    public var validation: TrunkValidationSettings?
+
     /// How the media relay learns where this trunk's media really comes from (key `latching`,
     /// `signalled` or `any`; default nil: the global `media.latching`). `any` is for a party
     /// behind NAT whose packets come from another address than its SDP names (a platform or
@@ -190,7 +194,8 @@ extension TrunkSettings {
     static let keys = ["name", "zone", "address", "port", "transport", "call_id", "profile", "inbound_profile",
                        "max_calls", "first_provisional_timeout_ms", "answer_timeout_s", "passive_failures",
                        "passive_window_s", "health", "codecs", "srtp", "sdp_identity", "tls", "auth", "register",
-                       "100rel", "early_media", "session_timer", "dtmf", "dtmf_info_type", "refer", "latching"]
+                       "100rel", "early_media", "session_timer", "dtmf", "dtmf_info_type", "refer", "latching",
+                       "validation"]
 
     static let maxCallsRange = 0...1_000_000
     static let firstProvisionalTimeoutRange = 100...60_000
@@ -248,6 +253,7 @@ extension TrunkSettings {
         trunk.sessionTimer = SessionTimerSettings.read(reader) ?? trunk.sessionTimer
         trunk.dtmf = TrunkDTMFSettings.read(reader)
         trunk.refer = reader.choice("refer") ?? trunk.refer
+        trunk.validation = TrunkValidationSettings.read(reader)
         trunk.latching = reader.choice("latching")
         trunk.codecs = reader.stringList("codecs") ?? []
         for (index, codec) in trunk.codecs.enumerated() where !Self.isCodecName(codec) {

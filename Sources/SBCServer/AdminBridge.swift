@@ -59,6 +59,60 @@ final class AdminBridge: AdminBackend, @unchecked Sendable {
         try await onLoop { $0.hangUp(call: id, reason: reason, actor: actor) }.get()
     }
 
+    func reloadConfiguration(reason: String, actor: String) async throws(AdminError) -> ConfigReloadReport {
+        await onLoop { $0.reloadConfiguration(actor: actor, reason: reason) }
+    }
+
+    func configurationStatus() async -> ConfigurationStatus? { await onLoop { $0.configurationStatus() } }
+
+    func activation(group: String) async throws(ActivationRefusal) -> ActivationStatus {
+        try await onLoop { $0.activationStatus(group: group) }.get()
+    }
+
+    func activationHistory(group: String) async throws(ActivationRefusal) -> [ActivationVersionStatus] {
+        try await onLoop { $0.activationHistory(group: group) }.get()
+    }
+
+    func activate(group: String, member: String, force: Bool, reason: String, actor: String) async
+        throws(ActivationRefusal) -> ActivationStatus
+    {
+        try await onLoop { $0.activationCommand(.activate(member: member, force: force), group: group, reason: reason,
+                                                actor: actor) }.get()
+    }
+
+    func rollbackActivation(group: String, to version: Int, force: Bool, reason: String, actor: String) async
+        throws(ActivationRefusal) -> ActivationStatus
+    {
+        try await onLoop { $0.activationCommand(.rollback(version: version, force: force), group: group, reason: reason,
+                                                actor: actor) }.get()
+    }
+
+    func cancelQueuedActivation(group: String, reason: String, actor: String) async
+        throws(ActivationRefusal) -> ActivationStatus
+    {
+        try await onLoop { $0.activationCommand(.cancel, group: group, reason: reason, actor: actor) }.get()
+    }
+
+    func validate(trunk: String, reason: String, actor: String) async throws(AdminError) -> ValidationRunStatus {
+        try await onLoop { $0.startValidation(trunk: trunk, reason: reason, actor: actor) }.get()
+    }
+
+    /// The newest run as persisted (results are written as each DID decides), read on the admin thread.
+    func validation(trunk: String) async throws(AdminError) -> ValidationRunStatus {
+        guard await onLoop({ $0.configuration.trunks.contains { $0.name == trunk } }) else {
+            throw .notFound("no trunk named \(trunk)")
+        }
+        state.flush()
+        let record: ValidationRunRecord?
+        do {
+            record = try state.latestValidation(trunk: trunk)
+        } catch {
+            throw .unavailable("validation runs unreadable: \(error)")
+        }
+        guard let record else { throw .notFound("trunk \(trunk) has never been validated") }
+        return ValidationMapping.status(record)
+    }
+
     /// Read from the database on the admin thread: the audit trail is the persisted one.
     func audit(since: Double?, limit: Int) async throws(AdminError) -> [AuditRecord] {
         state.flush()

@@ -10,7 +10,7 @@ struct CallRecordMapping {
     func wall(_ instant: Duration) -> Double { clock.wall(instant) }
 
     func record(_ summary: CallSummary) -> CallRecord {
-        CallRecord(
+        var record = CallRecord(
             callID: summary.callID, legBCallID: summary.legBCallID, fromURI: summary.fromURI, toURI: summary.toURI,
             ingressTrunk: summary.ingressTrunk, route: summary.route, startedAt: wall(summary.startedAt),
             answeredAt: summary.answeredAt.map(wall), endedAt: wall(summary.endedAt),
@@ -22,12 +22,15 @@ struct CallRecordMapping {
                             responseTimeMs: attempt.responseTime.map {
                                 Double($0.components.seconds) * 1000 + Double($0.components.attoseconds) / 1e15
                             },
-                            outcome: attempt.outcome.rawValue, endedAt: attempt.endedAt.map(wall))
+                            outcome: attempt.outcome.rawValue, endedAt: attempt.endedAt.map(wall),
+                            overflow: attempt.overflow)
             },
             media: summary.media.map { statistics in
                 [Self.leg("a", trunk: summary.ingressTrunk, statistics.a),
                  Self.leg("b", trunk: summary.finalTrunk, statistics.b)]
             } ?? [])
+        record.recovered = summary.recovered
+        return record
     }
 
     static func leg(_ side: String, trunk: String?, _ leg: MediaLegStatistics) -> CallMediaLeg {

@@ -69,7 +69,8 @@ extension SignallingServer {
         return .success(GroupStatus(
             name: group, strategy: settings.strategy.rawValue, failBack: settings.failBack.rawValue,
             forcedFailover: b2bua.isFailoverForced(group: group), members: settings.members,
-            awaitingApproval: settings.members.filter { b2bua.trunkHealth(named: $0)?.awaitingApproval == true }))
+            awaitingApproval: settings.members.filter { b2bua.trunkHealth(named: $0)?.awaitingApproval == true },
+            activationVersion: b2bua.activation(of: group)?.current.version, firstMember: b2bua.activation(of: group)?.firstMember))
     }
 
     private static func name(of error: B2BUA.OperatorError) -> String {

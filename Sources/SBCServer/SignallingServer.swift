@@ -23,7 +23,8 @@ public final class SignallingServer {
     /// How long the process lingers after the last call ends during shutdown.
     static let exitGrace: Duration = .milliseconds(500)
 
-    let configuration: SBCConfiguration
+    /// Replaced by a configuration reload with its live part (SignallingServer+Reload.swift).
+    var configuration: SBCConfiguration
     let logger: Logger
     let loop: EventLoop
     private let transport: SIPTransportLayer
@@ -32,11 +33,17 @@ public final class SignallingServer {
     private let callRecords: CallRecordStore
     /// Trunk states, group states and the audit log (own writer thread), restored at start-up.
     let operationalState: OperationalStore
+    /// Snapshots of established calls for a restart (SignallingServer+Recovery.swift); nil when
+    /// `recovery.enabled` is false.
+    let establishedCalls: EstablishedCallStore?
     private var restoredTrunks: [String: TrunkHealth.Snapshot] = [:]
     private var restoredGroups: [GroupStateRecord] = []
     let metrics = SBCMetrics()
-    private var adminServer: AdminServer?
-    let alerts: AlertNotifier?
+    /// Admission of new calls, strangers' rate limit, loop lag (SignallingServer+Overload.swift).
+    lazy var overloadGuard = OverloadGuard(configuration: configuration,
+                                           metrics: OverloadMetrics(registry: metrics.registry), now: now)
+    var adminServer: AdminServer?
+    var alerts: AlertNotifier?
     /// Per trunk: calls attempted and failovers away from it, for the admin API's counters.
     var trunkCounters: [String: (attempted: Int, failovers: Int)] = [:]
     private var timer: TimerHandle?
@@ -53,7 +60,9 @@ public final class SignallingServer {
     /// The RTP/RTCP relay's worker threads; nil when `media.enabled` is false.
     private var mediaRelay: MediaRelay?
     /// TLS contexts for listeners and trunks, rebuilt on reload.
-    let tlsCredentials: TLSCredentials
+    var tlsCredentials: TLSCredentials
+    /// The configuration file, its generation and digest (SignallingServer+Reload.swift).
+    var reloadState = ConfigurationReloadState()
     /// Our certificates and every peer certificate seen, against the alert thresholds.
     var certificateExpiry: CertificateExpiryMonitor
     var certificateTimer: TimerHandle?
@@ -67,6 +76,7 @@ public final class SignallingServer {
         let cdrPath = CallRecordStore.defaultPath(stateDirectory: configuration.node.stateDirectory)
         callRecords = try CallRecordStore(path: cdrPath, logger: logger)
         operationalState = try OperationalStore(path: cdrPath, logger: logger)
+        establishedCalls = try Self.openEstablishedCalls(configuration, path: cdrPath, logger: logger)
         logger.notice("state database open", metadata: ["path": "\(cdrPath)"])
         alerts = configuration.alerts.webhookURL.map {
             AlertNotifier(url: $0, timeout: configuration.alerts.timeout, maxAttempts: configuration.alerts.maxAttempts,
@@ -78,10 +88,8 @@ public final class SignallingServer {
         let sip = configuration.sip
         transport = SIPTransportLayer(
             loop: loop, maxMessageBytes: sip.maxMessageBytes,
-            policy: StreamConnectionPolicy(idleTimeout: sip.tcpIdleTimeout, handshakeTimeout: configuration.tls.handshakeTimeout,
-                                           keepAliveInterval: sip.keepAliveInterval, maxConnections: sip.maxConnections,
-                                           maxConnectionsPerSource: sip.maxConnectionsPerSource),
-            logger: logger)
+            policy: Self.streamPolicy(configuration, logger: logger), logger: logger)
+        transport.udpReceiveBufferBytes = Int32(clamping: configuration.overload.receiveBufferBytes)
         let media = configuration.media
         let mediaWorkers = media.workerCount(cores: Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         b2bua = B2BUA(settings: B2BUASettings(configuration: configuration,
@@ -127,9 +135,10 @@ public final class SignallingServer {
             self.tlsCredentials.clientTarget(zone: zone, destination: destination)
         }
         transport.onTLSHandshake = { [unowned self] report in self.tlsHandshakeEnded(report) }
+        installOverloadControl(transport)
         try loop.onSignals([SIGTERM, SIGINT, SIGHUP]) { [unowned self] signal in
             if signal == SIGHUP {
-                self.reloadTLS(actor: "SIGHUP", reason: "certificates reloaded on SIGHUP")
+                self.reloadOnSignal()
             } else {
                 self.beginShutdown(signal: signal)
             }
@@ -149,7 +158,7 @@ public final class SignallingServer {
     }
 
     /// Config tokens by hash, or read once from the environment and kept only as a hash.
-    private static func adminTokens(_ settings: AdminSettings, logger: Logger) -> [AdminToken] {
+    static func adminTokens(_ settings: AdminSettings, logger: Logger) -> [AdminToken] {
         settings.tokens.compactMap { token in
             if let hash = token.sha256 { return AdminToken(name: token.name, sha256Hex: hash, scopes: token.scopes) }
             guard let variable = token.environment, let value = getenv(variable).map({ String(cString: $0) }),
@@ -166,7 +175,10 @@ public final class SignallingServer {
     public func run() throws(SystemError) {
         logger.notice("SBC started", metadata: ["node": "\(configuration.node.name)", "version": "\(Self.product)"])
         for group in restoredGroups { b2bua.restoreForcedFailover(group: group.group, actor: group.actor ?? "restored") }
+        restoreValidations()
+        restoreActivations()
         emit(b2bua.startHealthMonitoring(now: now, snapshots: restoredTrunks))
+        restoreEstablishedCalls()
         emit(b2bua.startRegistrations(now: now))
         watchOwnCertificates()
         if let adminServer {
@@ -178,6 +190,7 @@ public final class SignallingServer {
             }
         }
         publishMediaCounters()
+        publishCallGauges()
         try loop.run()
         mediaRelay?.stopAndJoin()
         b2bua.flushMediaStatistics(now: now)
@@ -188,6 +201,7 @@ public final class SignallingServer {
         recordFinishedCalls()
         callRecords.close()
         operationalState.close()
+        establishedCalls?.close()
         if failoverLatency.count > 0 {
             logger.notice("failover latency", metadata: [
                 "failovers": "\(failoverLatency.count)", "latency": "\(failoverLatency.summary)",
@@ -204,6 +218,8 @@ public final class SignallingServer {
     var now: Duration { .nanoseconds(Int64(clamping: loop.now.nanoseconds)) }
 
     private func receive(_ message: InboundMessage) {
+        guard admitted(message, transport: transport) else { return }
+        defer { closeStrangerConnection(after: message, transport: transport) }
         let source = SIPEndpoint(host: message.source.host, port: message.source.port, transport: message.transport,
                                  zone: message.zone, connection: message.connection)
         let failoversBefore = b2bua.failovers
@@ -255,10 +271,13 @@ public final class SignallingServer {
             for instruction in b2bua.takeMediaInstructions() { mediaRelay.submit(instruction.command, worker: instruction.worker) }
         }
         recordFinishedCalls()
+        persistEstablishedCalls()
         recordHealthEvents()
+        recordActivations()
         recordMidCallReports()
         recordActivity()
         recordDTMFCounts()
+        recordValidationEvents()
         rearm()
     }
 
@@ -289,6 +308,7 @@ public final class SignallingServer {
                 metrics.callAttempted(trunk: attempt.trunk)
                 trunkCounters[attempt.trunk, default: (0, 0)].attempted += 1
                 if attempt.outcome == .answered { metrics.callAnswered(trunk: attempt.trunk) }
+                if attempt.overflow { metrics.overflowCall(trunk: attempt.trunk) }
                 if attempt.outcome == .failedOver {
                     metrics.failover(from: attempt.trunk, cause: attempt.responseCode.map(String.init) ?? "timeout")
                     trunkCounters[attempt.trunk, default: (0, 0)].failovers += 1
@@ -355,6 +375,7 @@ public final class SignallingServer {
         timer = loop.schedule(at: wanted) { [unowned self] in
             self.timer = nil
             self.timerDeadline = nil
+            self.sampleLag(scheduledFor: wanted)
             self.workStartedAt = self.loop.now
             self.emit(self.b2bua.advance(to: self.now))
         }
@@ -364,6 +385,10 @@ public final class SignallingServer {
         guard stopDeadline == nil else {
             logger.warning("second signal, stopping now", metadata: ["signal": "\(signal)"])
             loop.stop()
+            return
+        }
+        if configuration.shutdown.mode == .restart, establishedCalls != nil {
+            stopForRestart(signal: signal)
             return
         }
         logger.notice("shutdown requested", metadata: ["signal": "\(signal)", "calls": "\(b2bua.activeCalls)"])

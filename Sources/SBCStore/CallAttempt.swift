@@ -21,9 +21,12 @@ public struct CallAttempt: Sendable, Equatable, Codable {
     /// Unix seconds when the attempt ended: its failure, or for an answered carrier leg the end
     /// of the call or of the leg (replaced by a mid-call failover). Nil in files from before.
     public var endedAt: Double?
+    /// The trunk was its group's overflow destination (`trunk_groups[].overflow`): every member
+    /// failed or was unselectable. Column `overflow`, 0 or 1.
+    public var overflow: Bool
 
     public init(trunk: String, startedAt: Double, responseCode: Int? = nil, reason: String? = nil,
-                responseTimeMs: Double? = nil, outcome: String, endedAt: Double? = nil) {
+                responseTimeMs: Double? = nil, outcome: String, endedAt: Double? = nil, overflow: Bool = false) {
         self.trunk = trunk
         self.startedAt = startedAt
         self.responseCode = responseCode
@@ -31,5 +34,6 @@ public struct CallAttempt: Sendable, Equatable, Codable {
         self.responseTimeMs = responseTimeMs
         self.outcome = outcome
         self.endedAt = endedAt
+        self.overflow = overflow
     }
 }

@@ -28,6 +28,8 @@ public struct CallRecord: Sendable, Equatable, Codable {
     public var finalTrunk: String?
     /// Who hung up: "caller", "callee" or "sbc"; nil if the call never connected.
     public var endedBy: String?
+    /// The call was restored after a restart of the SBC (`calls.recovered`, docs/RESTART.md).
+    public var recovered = false
     /// Trunks tried, in order.
     public var attempts: [CallAttempt]
     /// RTP relay statistics per side ("a" then "b"); empty when the call had no relayed media

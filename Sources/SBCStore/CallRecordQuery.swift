@@ -16,12 +16,13 @@ public enum CallRecordQuery {
     public static func recent(path: String, limit: Int = 20, callID: String? = nil) throws(SQLiteError) -> [CallRecord] {
         let database = try SQLiteDatabase(path: path, mode: .readOnly)
         defer { database.close() }
-        var sql = CallRecordSchema.selectCalls
+        var sql = CallRecordSchema.selectCalls(withRecovered: try exists(CallRecordSchema.callRecoveredExists, in: database))
         if callID != nil { sql += " WHERE call_id = ?2" }
         sql += " ORDER BY started_at DESC, id DESC LIMIT ?1"
         let calls = try database.prepare(sql)
         let attempts = try database.prepare(CallRecordSchema.selectAttempts(
-            withEnd: exists(CallRecordSchema.attemptEndExists, in: database)))
+            withEnd: exists(CallRecordSchema.attemptEndExists, in: database),
+            withOverflow: exists(CallRecordSchema.attemptOverflowExists, in: database)))
         // A file no SBC of this version has opened yet (read-only, so not migrated) has no
         // call_media table; its calls have no media legs, and `sbc cdr` must still read them.
         let media = try exists(CallRecordSchema.mediaTableExists, in: database)
@@ -55,6 +56,7 @@ public enum CallRecordQuery {
                 finalStatus: calls.optionalInt(at: 11),
                 finalTrunk: calls.optionalString(at: 12),
                 endedBy: calls.optionalString(at: 13))
+            record.recovered = calls.int(at: 14) != 0
             let rowID = calls.int64(at: 0)
             try attempts.bind(rowID, at: 1)
             while try attempts.step() {
@@ -65,7 +67,8 @@ public enum CallRecordQuery {
                     reason: attempts.optionalString(at: 3),
                     responseTimeMs: attempts.optionalDouble(at: 4),
                     outcome: attempts.string(at: 5),
-                    endedAt: attempts.optionalDouble(at: 6)))
+                    endedAt: attempts.optionalDouble(at: 6),
+                    overflow: attempts.int(at: 7) != 0))
             }
             attempts.reset()
             if let media {

@@ -9,14 +9,15 @@ enum CallRecordSchema {
 
     static let insertCall = """
         INSERT INTO calls (call_id, leg_b_call_id, from_uri, to_uri, ingress_trunk, route, started_at,
-                           answered_at, ended_at, duration_s, disposition, final_status, final_trunk, ended_by)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                           answered_at, ended_at, duration_s, disposition, final_status, final_trunk, ended_by,
+                           recovered)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
         """
 
     static let insertAttempt = """
         INSERT INTO call_attempts (call_id, attempt, trunk, started_at, response_code, reason,
-                                   response_time_ms, outcome, ended_at)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                                   response_time_ms, outcome, ended_at, overflow)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
         """
 
     static let insertMedia = """
@@ -27,23 +28,35 @@ enum CallRecordSchema {
         """
 
     /// Columns 0...13, in the order `CallRecordQuery` reads them.
-    static let selectCalls = """
+    static let selectCalls = selectCalls(withRecovered: true)
+
+    /// Columns 0...14; a file from before migration 9 (read-only readers do not migrate) reads
+    /// 0 for `recovered`.
+    static func selectCalls(withRecovered: Bool) -> String {
+        """
         SELECT id, call_id, leg_b_call_id, from_uri, to_uri, ingress_trunk, route, started_at,
-               answered_at, ended_at, disposition, final_status, final_trunk, ended_by
+               answered_at, ended_at, disposition, final_status, final_trunk, ended_by, \(withRecovered ? "recovered" : "0")
         FROM calls
         """
+    }
+
+    static let callRecoveredExists = "SELECT 1 FROM pragma_table_info('calls') WHERE name = 'recovered'"
 
     /// Columns 0...6; a file from before migration 4 (read-only readers do not migrate) reads
     /// NULL for `ended_at`.
-    static func selectAttempts(withEnd: Bool) -> String {
+    /// Column 7 is `overflow` (0 in a file from before the activation migration).
+    static func selectAttempts(withEnd: Bool, withOverflow: Bool = false) -> String {
         """
-        SELECT trunk, started_at, response_code, reason, response_time_ms, outcome, \(withEnd ? "ended_at" : "NULL")
+        SELECT trunk, started_at, response_code, reason, response_time_ms, outcome, \(withEnd ? "ended_at" : "NULL"),
+               \(withOverflow ? "overflow" : "0")
         FROM call_attempts WHERE call_id = ?1 ORDER BY attempt
         """
     }
 
     /// A row when `call_attempts` has had migration 4.
     static let attemptEndExists = "SELECT 1 FROM pragma_table_info('call_attempts') WHERE name = 'ended_at'"
+    /// A row when `call_attempts` has the overflow flag (the activation migration).
+    static let attemptOverflowExists = "SELECT 1 FROM pragma_table_info('call_attempts') WHERE name = 'overflow'"
 
     /// Columns 0...9, in the order `CallRecordQuery` reads them; `id` breaks ties so two legs
     /// with the same side (should a caller ever record them) still read back in insert order.

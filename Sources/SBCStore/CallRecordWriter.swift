@@ -34,6 +34,7 @@ final class CallRecordWriter: StoreBatchWriter {
         try insertCall.bind(record.finalStatus, at: 12)
         try insertCall.bind(record.finalTrunk, at: 13)
         try insertCall.bind(record.endedBy, at: 14)
+        try insertCall.bind(record.recovered ? 1 : 0, at: 15)
         try insertCall.step()
         let rowID = database.lastInsertRowID
         for (index, attempt) in record.attempts.enumerated() {
@@ -47,6 +48,7 @@ final class CallRecordWriter: StoreBatchWriter {
             try insertAttempt.bind(attempt.responseTimeMs, at: 7)
             try insertAttempt.bind(attempt.outcome, at: 8)
             try insertAttempt.bind(attempt.endedAt, at: 9)
+            try insertAttempt.bind(attempt.overflow ? 1 : 0, at: 10)
             try insertAttempt.step()
         }
         for leg in record.media {

@@ -55,6 +55,38 @@ public final class OperationalStore: Sendable {
         queue.enqueue(.audit(entry))
     }
 
+    /// Queues an upsert of one activation version (created, applied or cancelled) and returns at once.
+    public func save(_ record: ActivationRecord) {
+        queue.enqueue(.activation(record))
+    }
+
+    /// Queues an upsert of a DID validation run's row and returns at once.
+    public func save(_ record: ValidationRunRecord) {
+        queue.enqueue(.validationRun(record))
+    }
+
+    /// Queues one DID's validation result and returns at once.
+    public func append(_ record: ValidationResultRecord) {
+        queue.enqueue(.validationResult(record))
+    }
+
+    /// Queues marking runs left `running` by a stopped process as `interrupted`.
+    public func interruptValidationRuns() {
+        queue.enqueue(.interruptValidationRuns)
+    }
+
+    /// The newest validation run of `trunk` with its per-DID results; nil when never validated.
+    /// Sees only committed writes: `flush()` first to read your own.
+    public func latestValidation(trunk: String) throws(SQLiteError) -> ValidationRunRecord? {
+        try ValidationSchema.latest(trunk: trunk, path: path)
+    }
+
+    /// The newest finished validation run of every trunk (without results), to restore what
+    /// `require_validation` is judged against.
+    public func latestFinishedValidations() throws(SQLiteError) -> [ValidationRunRecord] {
+        try ValidationSchema.latestFinished(path: path)
+    }
+
     /// Blocks until every write queued before this call has been committed (or has failed).
     /// For tests and shutdown: never call it on the signalling thread.
     public func flush() {
@@ -78,6 +110,12 @@ public final class OperationalStore: Sendable {
     /// Every group's last saved operator state, by group name.
     public func loadGroupStates() throws(SQLiteError) -> [GroupStateRecord] {
         try OperationalQuery.groupStates(path: path)
+    }
+
+    /// Every stored activation version of every group, by group then version: what to restore
+    /// at start-up (history and queued swaps).
+    public func loadActivations() throws(SQLiteError) -> [ActivationRecord] {
+        try ActivationSchema.all(path: path)
     }
 
     /// Audit entries strictly after `since` (nil: from the first), oldest first, at most

@@ -12,4 +12,12 @@ enum OperationalWrite: Sendable {
     case group(GroupStateRecord, updatedAt: Double)
     /// Insert of an audit line.
     case audit(AuditEntry)
+    /// Upsert of one version of a group's activation.
+    case activation(ActivationRecord)
+    /// Upsert of a DID validation run's row (started, finished).
+    case validationRun(ValidationRunRecord)
+    /// Insert of one DID's result in a validation run.
+    case validationResult(ValidationResultRecord)
+    /// Runs a stopped process left `running` become `interrupted` (at start-up).
+    case interruptValidationRuns
 }

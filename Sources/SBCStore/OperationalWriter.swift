@@ -9,15 +9,19 @@ final class OperationalWriter: StoreBatchWriter {
     private let upsertTrunk: SQLiteStatement
     private let upsertGroup: SQLiteStatement
     private let insertAudit: SQLiteStatement
+    private let upsertActivation: SQLiteStatement
+    private let validation: ValidationStatements
 
     init(database: SQLiteDatabase) throws(SQLiteError) {
         self.database = database
         upsertTrunk = try database.prepare(OperationalSchema.upsertTrunk)
         upsertGroup = try database.prepare(OperationalSchema.upsertGroup)
         insertAudit = try database.prepare(OperationalSchema.insertAudit)
+        upsertActivation = try database.prepare(ActivationSchema.upsert)
+        validation = try ValidationStatements(database: database)
     }
 
-    var statements: [SQLiteStatement] { [upsertTrunk, upsertGroup, insertAudit] }
+    var statements: [SQLiteStatement] { [upsertTrunk, upsertGroup, insertAudit, upsertActivation] + validation.all }
 
     func apply(_ item: OperationalWrite) throws(SQLiteError) {
         switch item {
@@ -53,6 +57,12 @@ final class OperationalWriter: StoreBatchWriter {
             try insertAudit.bind(entry.detail, at: 7)
             try insertAudit.bind(entry.actor, at: 8)
             try insertAudit.step()
+        case .activation(let record):
+            defer { upsertActivation.reset() }
+            try ActivationSchema.bind(record, to: upsertActivation)
+            try upsertActivation.step()
+        case .validationRun, .validationResult, .interruptValidationRuns:
+            _ = try validation.apply(item)
         }
     }
 }

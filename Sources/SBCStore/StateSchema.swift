@@ -122,5 +122,63 @@ enum StateSchema {
         """,
         // 6: what an idempotent request asked for, so a key reused with another body gets 422.
         "ALTER TABLE idempotency_keys ADD COLUMN request_digest TEXT NOT NULL DEFAULT '';",
+        // 7: trunk group activations (docs/ACTIVATION.md): every version with who/when/why, the
+        // queued swap, and the overflow flag of a CDR attempt (docs/CDR.md).
+        """
+        CREATE TABLE group_activations (
+            group_name TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            first_member TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            requested_at REAL NOT NULL,
+            applied_at REAL,
+            rollback_of INTEGER,
+            forced INTEGER NOT NULL DEFAULT 0,
+            state TEXT NOT NULL,
+            draining TEXT,
+            threshold INTEGER,
+            PRIMARY KEY (group_name, version)
+        );
+        ALTER TABLE call_attempts ADD COLUMN overflow INTEGER NOT NULL DEFAULT 0;
+        """,
+        // 8: DID validation runs of trunks and each DID's test call (docs/VALIDATION.md).
+        """
+        CREATE TABLE validation_runs (
+            run_id TEXT PRIMARY KEY,
+            trunk TEXT NOT NULL,
+            state TEXT NOT NULL,
+            passed INTEGER,
+            dids INTEGER NOT NULL,
+            actor TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            started_at REAL NOT NULL,
+            finished_at REAL
+        );
+        CREATE INDEX validation_runs_trunk_started_at ON validation_runs(trunk, started_at);
+        CREATE TABLE validation_results (
+            id INTEGER PRIMARY KEY,
+            run_id TEXT NOT NULL REFERENCES validation_runs(run_id) ON DELETE CASCADE,
+            did TEXT NOT NULL,
+            status INTEGER,
+            reason TEXT,
+            first_response_ms REAL,
+            verdict TEXT NOT NULL,
+            started_at REAL NOT NULL,
+            ended_at REAL NOT NULL
+        );
+        CREATE INDEX validation_results_run_id ON validation_results(run_id, id);
+        """,
+        // 9: established calls that survive a restart (docs/RESTART.md): one JSON snapshot per
+        // call, SRTP keys included (the file is mode 0600), and the CDR mark of a call that was
+        // restored after a restart (docs/CDR.md).
+        """
+        CREATE TABLE established_calls (
+            call_key TEXT PRIMARY KEY,
+            record BLOB NOT NULL,
+            updated_at REAL NOT NULL
+        );
+        ALTER TABLE calls ADD COLUMN recovered INTEGER NOT NULL DEFAULT 0;
+        """,
     ]
 }

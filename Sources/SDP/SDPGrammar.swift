@@ -15,6 +15,10 @@ enum SDPGrammar {
     static let colon: UInt8 = 0x3A
     static let equals: UInt8 = 0x3D
 
+    /// A control character RFC 8866's `byte-string` leaves out (NUL, CR, LF) or that the SBC
+    /// refuses as policy (the other C0 controls but HTAB): a peer parsing SDP as C strings or
+    /// by lines must never get such bytes from the SBC.
+    @inline(__always) static func isForbiddenControl(_ byte: UInt8) -> Bool { byte < space && byte != tab }
     @inline(__always) static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
     @inline(__always) static func isLetter(_ byte: UInt8) -> Bool {
         (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)

@@ -5,7 +5,8 @@ extension SessionDescription {
     /// fields, a missing s= or t=, o= anywhere at session level. Refused, naming the line: a
     /// first line other than `v=0`, no o=, a second o= or session c= (or a second c= in one
     /// section, since a c= left unrewritten would leak an address), malformed o=, c= or m=
-    /// lines, and any line not of the form `x=value` (blank lines inside the body included).
+    /// lines, any line not of the form `x=value` (blank lines inside the body included), and a
+    /// NUL, bare CR or other control character but HTAB inside a line (RFC 8866 `byte-string`).
     /// Text that is not valid UTF-8 is decoded with replacement characters rather than refused.
     public init(parsing bytes: [UInt8]) throws(SDPParseError) {
         self = try bytes.withUnsafeBufferPointer { buffer throws(SDPParseError) in
@@ -40,6 +41,11 @@ extension SessionDescription {
             }
             let type = line[line.startIndex]
             let value = line[(line.startIndex + 2)...]
+            if let control = value.firstIndex(where: SDPGrammar.isForbiddenControl) {
+                let byte = value[control]
+                let name = byte == 0 ? "NUL" : byte == SDPGrammar.cr ? "CR" : "control character \(byte)"
+                throw SDPParseError(line: lineNumber, reason: "\(name) inside the \(Character(Unicode.Scalar(type)))= line")
+            }
 
             if lineNumber == 1 {
                 guard type == UInt8(ascii: "v") else {

@@ -15,15 +15,16 @@ public struct SIPParseError: Error, Sendable, CustomStringConvertible {
         self.partialMessage = partialMessage
     }
 
-    /// A response can be built for a request with one parseable top Via (where to send it) and
-    /// one CSeq (how the client matches it, RFC 3261 17.1.3); whatever else of From, To and
-    /// Call-ID exists is copied. RFC 4475 (insuf) asks for a 400 even when those are missing.
-    /// Malformed responses and ACKs are never answered.
+    /// A response can be built for a request with a top Via that says where to send it (read
+    /// leniently: RFC 4475 badinv01 and badvers want answers to requests whose Via is odd) and a
+    /// CSeq (how the client matches it, RFC 3261 17.1.3); the first of each repeated header and
+    /// whatever exists of From, To and Call-ID is copied. RFC 4475 asks for a 400 even when those
+    /// are missing (insuf) or repeated (multi01). Malformed responses and ACKs are never answered.
     public var canRespond: Bool {
         guard let message = partialMessage, message.isRequest, message.method != .ack,
-              let via = message.firstValue(.via), SIPVia.parseList(via) != nil
+              let via = message.firstValue(.via), SIPVia.parseTopLeniently(via) != nil
         else { return false }
-        return message.values(.cseq).count == 1
+        return !message.values(.cseq).isEmpty
     }
 
     public var description: String { "\(statusCode) \(reason)" }

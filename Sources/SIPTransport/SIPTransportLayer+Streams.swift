@@ -15,8 +15,11 @@ extension SIPTransportLayer {
             do {
                 accepted = try listener.accept()
             } catch {
-                // Out of descriptors: level-triggered epoll would spin on the pending connection,
-                // so stop listening for a moment and let idle expiry free some.
+                // Out of descriptors: shed the pending connections with the spare descriptor;
+                // if that is impossible, level-triggered epoll would spin, so pause the listener.
+                if error.errno == EMFILE || error.errno == ENFILE, shedPendingConnections(zone, listener) {
+                    return
+                }
                 logger.error("SIP stream accept failed; pausing listener", metadata: [
                     "zone": "\(zone.name)", "transport": "\(transport)", "error": "\(error)",
                 ])
@@ -25,6 +28,12 @@ extension SIPTransportLayer {
             }
             guard let (fd, peer) = accepted else { return }
             let tcp = TCPConnection(accepted: fd, peer: peer, loop: loop, readBuffer: sharedReadBuffer)
+            if !admitsConnection(zone.name, peer) {
+                counters.connectionsFromStrangersRefused += 1
+                logger.debug("SIP connection from a stranger refused", metadata: ["zone": "\(zone.name)", "peer": "\(peer)"])
+                tcp.close()
+                continue
+            }
             if let refusal = admissionRefusal(peer) {
                 counters.connectionsRefused += 1
                 logger.warning("SIP connection refused", metadata: [
@@ -170,6 +179,54 @@ extension SIPTransportLayer {
             conn.framer.append(bytes)
             deliverFrames(conn)
         }
+        armMessageDeadline(conn)
+    }
+
+    /// Slowloris: a message still incomplete `messageDeadline` after the deadline was armed
+    /// (by its first bytes) closes the connection. A delivered message disarms it.
+    private func armMessageDeadline(_ conn: StreamConnection) {
+        guard conn.isOpen, conn.messageDeadlineTimer == nil, conn.framer.bufferedByteCount > 0 else { return }
+        conn.messageDeadlineTimer = loop.schedule(after: policy.messageDeadline) { [weak self, weak conn] in
+            guard let self, let conn, conn.isOpen else { return }
+            conn.messageDeadlineTimer = nil
+            guard conn.framer.bufferedByteCount > 0 else { return }
+            self.counters.tcpClosedSlow += 1
+            self.logger.notice("SIP stream closed: message incomplete past the deadline (sip.message_deadline_s)", metadata: [
+                "id": "\(conn.id)", "peer": "\(conn.peer)", "zone": "\(conn.zone)",
+                "buffered_bytes": "\(conn.framer.bufferedByteCount)",
+            ])
+            self.forget(conn)
+            conn.tcp.close()
+        }
+    }
+
+    /// Out of descriptors with connections pending: frees the spare descriptor, accepts one
+    /// connection into it and closes it at once (the peer sees a reset rather than a hang), as
+    /// many times as connections are pending (bounded), then takes the spare back. False when
+    /// there is no spare to use.
+    func shedPendingConnections(_ zone: TransportZone, _ listener: TCPListener) -> Bool {
+        guard spareDescriptor >= 0 else { return false }
+        var shed = 0
+        while shed < Self.acceptsPerWakeLimit {
+            Glibc.close(spareDescriptor)
+            spareDescriptor = -1
+            let accepted = try? listener.accept()
+            if let (fd, _) = accepted {
+                Glibc.close(fd)
+                shed += 1
+            }
+            spareDescriptor = Self.openSpareDescriptor()
+            if accepted == nil || spareDescriptor < 0 { break }
+        }
+        counters.connectionsShed += shed
+        logger.warning("SIP connections shed: out of file descriptors", metadata: [
+            "zone": "\(zone.name)", "shed": "\(shed)", "open_connections": "\(openConnectionCount)",
+        ])
+        return spareDescriptor >= 0 && shed > 0
+    }
+
+    static func openSpareDescriptor() -> Int32 {
+        open("/dev/null", O_RDONLY | O_CLOEXEC)
     }
 
     private func deliverFrames(_ conn: StreamConnection) {
@@ -179,6 +236,10 @@ extension SIPTransportLayer {
                 switch frame {
                 case .message(let message):
                     counters.tcpMessagesReceived += 1
+                    if let timer = conn.messageDeadlineTimer {
+                        loop.cancel(timer)
+                        conn.messageDeadlineTimer = nil
+                    }
                     onMessage(InboundMessage(bytes: message, source: conn.peer, transport: conn.transport,
                                              zone: conn.zone, connection: conn.id, receivedAt: now))
                 case .keepAlivePing:

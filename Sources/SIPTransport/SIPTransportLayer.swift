@@ -33,6 +33,14 @@ public final class SIPTransportLayer {
     /// Every TLS handshake's end, completed or failed (peer certificates, metrics). A failure on
     /// a connection we dialled is also a `TransportFailure`.
     public var onTLSHandshake: (TLSHandshakeReport) -> Void = { _ in }
+    /// After each drain of a zone's UDP socket: bytes still queued and the buffer size, the
+    /// receive-queue measure of overload control (docs/OVERLOAD.md).
+    public var onReceiveQueue: (_ queuedBytes: Int, _ bufferBytes: Int) -> Void = { _, _ in }
+    /// Whether a new inbound connection from `peer` is taken at all (false: closed at accept,
+    /// e.g. a stranger under `security.unknown_source: drop`).
+    public var admitsConnection: (_ zone: String, _ peer: SocketAddress) -> Bool = { _, _ in true }
+    /// `SO_RCVBUF` for the zones' UDP sockets opened from now on; nil keeps the socket's default.
+    public var udpReceiveBufferBytes: Int32?
     public internal(set) var counters = TransportCounters()
 
     private var zones: [String: TransportZone] = [:]
@@ -44,8 +52,14 @@ public final class SIPTransportLayer {
     /// One read buffer for every TCP connection: reads are consumed synchronously on the loop.
     let sharedReadBuffer = TCPConnection.ReadBuffer(capacity: 65_536)
     private var closed = false
+    /// A descriptor held in reserve: when accept() fails with EMFILE, it is closed so the pending
+    /// connection can be accepted and closed at once (shed), then reopened. Without it the
+    /// listener stays readable and the loop could only pause (see `shedPendingConnections`).
+    var spareDescriptor: Int32 = -1
 
-    private static let udpBatchesPerWake = 4
+    /// recvmmsg batches per readiness event: up to 512 datagrams are read (and each refused
+    /// cheaply or handled) before the loop looks at its timers and other sockets again.
+    private static let udpBatchesPerWake = 16
     static let acceptsPerWakeLimit = 64
     static let crlfBytes: [UInt8] = [13, 10]
     static let pingBytes: [UInt8] = [13, 10, 13, 10]
@@ -57,6 +71,7 @@ public final class SIPTransportLayer {
         self.maxMessageBytes = maxMessageBytes
         self.policy = policy
         self.logger = logger
+        spareDescriptor = Self.openSpareDescriptor()
     }
 
     deinit {
@@ -79,6 +94,7 @@ public final class SIPTransportLayer {
         do throws(SystemError) {
             if let port = udpPort {
                 let udp = try UDPSocket(bind: SocketAddress(ip: host.ip, port: port))
+                if let udpReceiveBufferBytes { udp.setReceiveBuffer(bytes: udpReceiveBufferBytes) }
                 zone.udp = udp
                 try loop.register(fd: udp.fd, interest: .readable) { [unowned self, unowned zone] events in
                     self.udpEvent(zone, events)
@@ -166,6 +182,24 @@ public final class SIPTransportLayer {
         conn.tcp.close()
     }
 
+    /// Closes a connection once what was written to it has left (at most `grace` later), e.g.
+    /// a stranger's after its 403: the answer arrives, the descriptor is not kept.
+    public func closeConnectionAfterFlush(_ id: ConnectionID, grace: Duration = .seconds(1)) {
+        guard let conn = connections[id] else { return }
+        if conn.tcp.pendingByteCount == 0 {
+            closeConnection(id)
+            return
+        }
+        loop.schedule(after: min(grace, .milliseconds(100))) { [weak self] in
+            guard let self, let conn = self.connections[id] else { return }
+            if conn.tcp.pendingByteCount == 0 || grace <= .milliseconds(100) {
+                self.closeConnection(id)
+            } else {
+                self.closeConnectionAfterFlush(id, grace: grace - .milliseconds(100))
+            }
+        }
+    }
+
     /// Writes through the connection's TLS session if it has one; a TLS failure while encrypting
     /// ends the connection like any other transport failure.
     func write(_ bytes: [UInt8], on conn: StreamConnection) -> Bool {
@@ -205,11 +239,12 @@ public final class SIPTransportLayer {
         if !conn.outbound, let count = acceptedBySource[conn.peer.ip] {
             acceptedBySource[conn.peer.ip] = count > 1 ? count - 1 : nil
         }
-        for timer in [conn.idleTimer, conn.keepAliveTimer] {
+        for timer in [conn.idleTimer, conn.keepAliveTimer, conn.messageDeadlineTimer] {
             if let timer { loop.cancel(timer) }
         }
         conn.idleTimer = nil
         conn.keepAliveTimer = nil
+        conn.messageDeadlineTimer = nil
         if case .handshaking(let session, let deadline?) = conn.security {
             loop.cancel(deadline)
             conn.security = .handshaking(session, deadline: nil)
@@ -269,6 +304,7 @@ public final class SIPTransportLayer {
                 break
             }
         }
+        if let queue = udp.receiveQueue { onReceiveQueue(queue.queuedBytes, queue.bufferBytes) }
     }
 
     private func deliverDatagram(_ bytes: UnsafeRawBufferPointer, from source: SocketAddress, zone: TransportZone,
@@ -310,6 +346,10 @@ public final class SIPTransportLayer {
     public func close() {
         guard !closed else { return }
         closed = true
+        if spareDescriptor >= 0 {
+            Glibc.close(spareDescriptor)
+            spareDescriptor = -1
+        }
         for conn in Array(connections.values) {
             forget(conn)
             conn.tcp.close()

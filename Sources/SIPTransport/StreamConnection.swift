@@ -39,6 +39,9 @@ final class StreamConnection {
     var idleTimer: TimerHandle?
     /// RFC 5626 pings, on connections we dialled.
     var keepAliveTimer: TimerHandle?
+    /// Armed while a message is incomplete: when it fires, the peer took longer than
+    /// `messageDeadline` for one message (slowloris) and the connection is closed.
+    var messageDeadlineTimer: TimerHandle?
     var isOpen = true
 
     init(id: ConnectionID, zone: String, peer: SocketAddress, tcp: TCPConnection, outbound: Bool,

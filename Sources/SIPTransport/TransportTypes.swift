@@ -107,6 +107,9 @@ public struct StreamConnectionPolicy: Sendable {
     /// Connections open at once, and accepted from one source address.
     public var maxConnections: Int
     public var maxConnectionsPerSource: Int
+    /// A message whose first byte arrived this long ago and is still incomplete closes its
+    /// connection (slowloris); `sip.message_deadline_s`.
+    public var messageDeadline: Duration = .seconds(10)
 
     public init(idleTimeout: Duration = .seconds(300), handshakeTimeout: Duration = .seconds(5),
                 keepAliveInterval: Duration = .seconds(30), maxConnections: Int = 4096, maxConnectionsPerSource: Int = 64) {
@@ -141,6 +144,12 @@ public struct TransportCounters: Sendable, Equatable {
     /// Outbound messages larger than maxMessageBytes.
     public var outboundOversizeDropped = 0
     public var transportFailures = 0
+    /// Connections closed because a message stayed incomplete past `messageDeadline`.
+    public var tcpClosedSlow = 0
+    /// Connections accepted and closed at once because descriptors ran out (EMFILE/ENFILE).
+    public var connectionsShed = 0
+    /// Connections refused at accept by `admitsConnection` (strangers under `unknown_source: drop`).
+    public var connectionsFromStrangersRefused = 0
 
     public init() {}
 }

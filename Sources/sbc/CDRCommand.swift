@@ -71,6 +71,7 @@ struct CDRCommand: ParsableCommand {
             fields.append(String(format: "after %.1fs", record.endedAt - record.startedAt))
         }
         if let endedBy = record.endedBy { fields.append("by \(endedBy)") }
+        if record.recovered { fields.append("recovered") }
         fields.append("\(record.ingressTrunk) -> \(record.route ?? "(no route)") -> \(record.finalTrunk ?? "-")")
         fields.append("\(record.fromURI) -> \(record.toURI)")
         fields.append("call-id \(record.callID)")
@@ -87,6 +88,7 @@ struct CDRCommand: ParsableCommand {
         fields.append(status.isEmpty ? "-" : status)
         fields.append(attempt.responseTimeMs.map { String(format: "%.1f ms", $0) } ?? "-")
         fields.append(attempt.outcome)
+        if attempt.overflow { fields.append("overflow") }
         if attempt.outcome == "mid_call_failover", let ended = attempt.endedAt {
             fields.append(String(format: "ended +%.3fs", ended - callStart))
         }

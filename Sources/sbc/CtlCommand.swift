@@ -16,7 +16,7 @@ struct CtlCommand: ParsableCommand {
         commandName: "ctl",
         abstract: "Inspect and operate a running SBC through its admin API.",
         subcommands: [Trunks.self, Trunk.self, Lock.self, Unlock.self, Failover.self, Failback.self, Audit.self,
-                      Calls.self, Call.self, Hangup.self]
+                      Calls.self, Call.self, Hangup.self, Reload.self, Validate.self, Activation.self]
     )
 }
 

@@ -42,6 +42,7 @@ struct Run: ParsableCommand {
         }
         do {
             let server = try SignallingServer(configuration: settings, logger: logger)
+            server.useConfigurationFile(path: config)
             try server.run()
         } catch {
             logger.critical("SBC failed", metadata: ["error": "\(error)"])

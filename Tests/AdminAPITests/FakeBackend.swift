@@ -127,6 +127,155 @@ actor FakeBackend: AdminBackend {
         return call
     }
 
+    /// DID validation: carrier-b has settings, a started run is `running` until `finishValidation`.
+    private var validationRuns: [String: ValidationRunStatus] = [:]
+
+    func validate(trunk: String, reason: String, actor: String) throws(AdminError) -> ValidationRunStatus {
+        guard !unavailable else { throw .unavailable("signalling loop busy") }
+        guard trunkList.contains(where: { $0.name == trunk }) else { throw .notFound("no trunk named \(trunk)") }
+        guard trunk == "carrier-b" else { throw .conflict("trunk \(trunk) has no validation settings") }
+        if let running = validationRuns[trunk], running.state == "running" {
+            throw .conflict("a validation run of trunk \(trunk) is still going (\(running.run))")
+        }
+        clock += 1
+        let run = ValidationRunStatus(run: "val-\(Int(clock))", trunk: trunk, state: "running", passed: nil, dids: 2,
+                                      actor: actor, reason: reason, startedAt: clock, finishedAt: nil, results: [])
+        validationRuns[trunk] = run
+        record(subject: trunk, kind: "validation", from: nil, to: "running", reason: reason, actor: actor)
+        return run
+    }
+
+    func validation(trunk: String) throws(AdminError) -> ValidationRunStatus {
+        guard trunkList.contains(where: { $0.name == trunk }) else { throw .notFound("no trunk named \(trunk)") }
+        guard let run = validationRuns[trunk] else { throw .notFound("trunk \(trunk) has never been validated") }
+        return run
+    }
+
+    func finishValidation(trunk: String, results: [ValidationResultStatus]) {
+        guard var run = validationRuns[trunk] else { return }
+        run.state = "finished"
+        run.results = results
+        run.passed = results.allSatisfy { $0.verdict == "reachable" }
+        run.finishedAt = clock + 5
+        validationRuns[trunk] = run
+    }
+
+    /// The running configuration (`GET /api/v1/config`) and what the next reload answers.
+    private var configuration = ConfigurationStatus(generation: 1, digest: String(repeating: "a", count: 64),
+                                                    loadedAt: 1_700_000_000, path: "/etc/sbc/sbc.yaml")
+    private var nextReload: ConfigReloadReport?
+
+    func setNextReload(_ report: ConfigReloadReport?) { nextReload = report }
+
+    func configurationStatus() -> ConfigurationStatus? { configuration }
+
+    /// Applies `nextReload` (default: one route added) and audits it like the SBC does.
+    func reloadConfiguration(reason: String, actor: String) throws(AdminError) -> ConfigReloadReport {
+        guard !unavailable else { throw .unavailable("signalling loop busy") }
+        var report = nextReload ?? ConfigReloadReport(
+            result: "applied", actor: actor, path: configuration.path, configuration: configuration,
+            applied: [ConfigReloadReport.Change(section: "routes", name: "new-route", change: "added", keys: [])])
+        report.actor = actor
+        if !report.isRefused {
+            configuration.generation += 1
+            report.configuration = configuration
+        }
+        record(subject: "config", kind: "config", from: nil, to: report.result, reason: reason, actor: actor)
+        return report
+    }
+
+    /// Activations of group `pstn` (docs/ACTIVATION.md), much simplified: versions in order, a
+    /// cooling period that refuses every non-forced change while set, and a switch that queues
+    /// the next change as if calls had to drain.
+    private var activationVersions: [ActivationVersionStatus] = []
+    private var queuedActivation: QueuedActivationStatus?
+    var activationCoolingLeft = 0
+    var queueNextActivation = false
+
+    func setActivationGuards(coolingLeft: Int, queueNext: Bool) {
+        activationCoolingLeft = coolingLeft
+        queueNextActivation = queueNext
+    }
+
+    func activation(group: String) throws(ActivationRefusal) -> ActivationStatus {
+        try activationStatus(group, outcome: nil)
+    }
+
+    func activationHistory(group: String) throws(ActivationRefusal) -> [ActivationVersionStatus] {
+        _ = try activationStatus(group, outcome: nil)
+        return [Self.versionZero] + activationVersions + (queuedActivation.map { [$0.version] } ?? [])
+    }
+
+    func activate(group: String, member: String, force: Bool, reason: String, actor: String)
+        throws(ActivationRefusal) -> ActivationStatus
+    {
+        let members = try activationStatus(group, outcome: nil).order
+        guard members.contains(member) else {
+            throw ActivationRefusal(status: 404, error: "unknown_member", detail: "\(member) is not a member")
+        }
+        return try addActivation(group, member: member, rollbackOf: nil, force: force, reason: reason, actor: actor)
+    }
+
+    func rollbackActivation(group: String, to version: Int, force: Bool, reason: String, actor: String)
+        throws(ActivationRefusal) -> ActivationStatus
+    {
+        _ = try activationStatus(group, outcome: nil)
+        guard let target = ([Self.versionZero] + activationVersions).first(where: { $0.version == version }) else {
+            throw ActivationRefusal(status: 404, error: "unknown_version", detail: "no version \(version)")
+        }
+        return try addActivation(group, member: target.firstMember, rollbackOf: version, force: force, reason: reason,
+                                 actor: actor)
+    }
+
+    func cancelQueuedActivation(group: String, reason: String, actor: String) throws(ActivationRefusal) -> ActivationStatus {
+        _ = try activationStatus(group, outcome: nil)
+        guard queuedActivation != nil else {
+            throw ActivationRefusal(status: 404, error: "nothing_queued", detail: "no activation is queued")
+        }
+        queuedActivation = nil
+        record(subject: group, kind: "activation_cancel", from: nil, to: nil, reason: reason, actor: actor)
+        return try activationStatus(group, outcome: "cancelled")
+    }
+
+    private static let versionZero = ActivationVersionStatus(
+        version: 0, firstMember: "carrier-a", reason: "configuration order", actor: "config", requestedAt: 0, appliedAt: 0,
+        rollbackOf: nil, forced: false, state: "applied")
+
+    private func addActivation(_ group: String, member: String, rollbackOf: Int?, force: Bool, reason: String,
+                               actor: String) throws(ActivationRefusal) -> ActivationStatus
+    {
+        if activationCoolingLeft > 0, !force {
+            throw ActivationRefusal(status: 409, error: "cooling", detail: "cooling", coolingSecondsLeft: activationCoolingLeft)
+        }
+        clock += 1
+        let number = activationVersions.count + (queuedActivation == nil ? 1 : 2)
+        var version = ActivationVersionStatus(version: number, firstMember: member, reason: reason, actor: actor,
+                                              requestedAt: clock, appliedAt: nil, rollbackOf: rollbackOf, forced: force,
+                                              state: "queued")
+        if queueNextActivation, !force {
+            queueNextActivation = false
+            queuedActivation = QueuedActivationStatus(version: version, draining: "carrier-a", activeCalls: 3, threshold: 0)
+            record(subject: group, kind: "activation_queued", from: nil, to: member, reason: reason, actor: actor)
+            return try activationStatus(group, outcome: "queued")
+        }
+        version.appliedAt = clock
+        version.state = "applied"
+        activationVersions.append(version)
+        record(subject: group, kind: "activation", from: nil, to: member, reason: reason, actor: actor)
+        return try activationStatus(group, outcome: "applied")
+    }
+
+    private func activationStatus(_ group: String, outcome: String?) throws(ActivationRefusal) -> ActivationStatus {
+        guard let status = groups[group] else {
+            throw ActivationRefusal(status: 404, error: "not_found", detail: "no trunk group named \(group)")
+        }
+        let current = activationVersions.last ?? Self.versionZero
+        let order = [current.firstMember] + status.members.filter { $0 != current.firstMember }
+        return ActivationStatus(group: group, outcome: outcome, current: current, queued: queuedActivation, order: order,
+                                overflow: nil, coolingSeconds: 90, coolingSecondsLeft: activationCoolingLeft,
+                                drainThreshold: 0)
+    }
+
     /// Adds audit records (for the status page's timeline).
     func appendAudit(_ added: [AuditRecord]) { records += added }
 

@@ -17,28 +17,15 @@ import Testing
     /// The B2BUA harness with carrier A's credentials (`auth`) and, optionally, a registration.
     static func harness(auth: String? = "{username: lab-user, password: \(password)}", register: String? = nil,
                         probes: Bool = false) throws -> B2BUAHarness {
-        var harness = try B2BUAHarness()
-        var extra = ""
-        if let auth { extra += ", auth: \(auth)" }
-        if let register { extra += ", register: \(register)" }
-        if !probes { extra += ", health: {probe: false, recovery_hold_s: 10}" }
-        let yaml = B2BUAHarness.yaml.replacingOccurrences(of: "CALLID", with: "preserve")
-            .replacingOccurrences(of: "MAXCALLS", with: "max_calls: 0")
-            .replacingOccurrences(of: " CODECS_A", with: extra)
-            .replacingOccurrences(of: " CODECS_B", with: probes ? "" : ", health: {probe: false}")
-            .replacingOccurrences(of: "MEDIA", with: "{enabled: false}")
-            .replacingOccurrences(of: "CRITICAL", with: "false")
-            .replacingOccurrences(of: "PLATFORM_SRTP", with: ", health: {probe: false}")
-            .replacingOccurrences(of: "CARRIER_A_TRANSPORT", with: "port: 5060, transport: udp")
-            .replacingOccurrences(of: "MIDCALL", with: "")
-        let config = try ConfigLoader.parse(yaml: yaml, source: "auth-test.yaml")
-        var b2bua = B2BUA(settings: B2BUASettings(configuration: config, productName: "SwiftSBC/test"),
-                          routing: RoutingTable(configuration: config), logger: Logger(label: "test"),
-                          ids: IdentifierGenerator(seed: 7))
-        let resolved = TrunkCredentialResolver.resolve(config)
+        var extra: [String] = []
+        if let auth { extra.append("auth: \(auth)") }
+        if let register { extra.append("register: \(register)") }
+        if !probes { extra.append("health: {probe: false, recovery_hold_s: 10}") }
+        var harness = try B2BUAHarness(platformKeys: "health: {probe: false}", carrierAKeys: extra.joined(separator: ", "),
+                                       carrierBKeys: probes ? "" : "health: {probe: false}", seed: 7)
+        let resolved = TrunkCredentialResolver.resolve(harness.configuration)
         #expect(resolved.problems.isEmpty)
-        b2bua.useCredentials(resolved.credentials)
-        harness.b2bua = b2bua
+        harness.b2bua.useCredentials(resolved.credentials)
         harness.sent += harness.b2bua.startHealthMonitoring(now: harness.now)
         return harness
     }

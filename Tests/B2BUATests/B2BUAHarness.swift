@@ -16,7 +16,7 @@ struct B2BUAHarness {
         trunks:
           - {name: platform, zone: platform, address: 192.0.2.10, port: 5060PLATFORM_SRTP}
           - {name: carrier-a, zone: carrier, address: 198.51.100.11, CARRIER_A_TRANSPORT, call_id: CALLID, MAXCALLS CODECS_A}
-          - {name: carrier-b, zone: carrier, address: 198.51.100.12, port: 5060 CODECS_B}
+          - {name: carrier-b, zone: carrier, address: 198.51.100.12, port: 5060 CODECS_B}EXTRA_TRUNKS
         trunk_groups:
           - {name: pstn-out, members: [carrier-a, carrier-b], failover_on: [503, 408, timeout, transport],
              retry_after_min_s: 1, retry_after_max_s: 600MIDCALL}
@@ -31,6 +31,8 @@ struct B2BUAHarness {
     static let carrierA = SIPEndpoint(host: "198.51.100.11", port: 5060, transport: .udp, zone: "carrier")
     static let carrierB = SIPEndpoint(host: "198.51.100.12", port: 5060, transport: .udp, zone: "carrier")
 
+    /// The configuration the harness's B2BUA was built from.
+    let configuration: SBCConfiguration
     var b2bua: B2BUA
     var now: Duration = .seconds(1000)
     var sent: [SIPOutbound] = []
@@ -43,15 +45,21 @@ struct B2BUAHarness {
     /// port 5061 over TLS (both zones have TLS listeners on 5061/5081). `platformKeys` and
     /// `carrierAKeys` are more keys of those trunks, as flow YAML (`"refer: terminate"`).
     /// `serverHeader` sets `security.server_header` (by default the harness names itself
-    /// `SwiftSBC/test`).
+    /// `SwiftSBC/test`). `groupKeys` are more keys of `pstn-out` (`"overflow: announcements"`),
+    /// `extraTrunks` more trunk entries as flow YAML, one per line. `unknownSource` sets
+    /// `security.unknown_source`. `carrierBKeys` are more keys of carrier B; `seed` seeds the
+    /// identifiers so generated tags and branches repeat.
     init(callIDPolicy: String = "preserve", carrierAMaxCalls: Int = 0, media: String = "{enabled: false}",
          codecsA: [String] = [], codecsB: [String] = [], critical: Bool = false, midCallFailover: String? = nil,
          platformSRTP: String? = nil, carrierATransport: String = "udp", platformKeys: String = "",
-         carrierAKeys: String = "", serverHeader: String? = nil) throws {
+         carrierAKeys: String = "", serverHeader: String? = nil, groupKeys: String = "",
+         extraTrunks: [String] = [], unknownSource: String? = nil, carrierBKeys: String = "",
+         seed: UInt64 = 1) throws {
         func codecs(_ list: [String]) -> String { list.isEmpty ? "" : ", codecs: [\(list.joined(separator: ", "))]" }
         let yaml = Self.yaml
             .replacingOccurrences(of: "PLATFORM_SRTP}", with: "PLATFORM_SRTP\(platformKeys.isEmpty ? "" : ", \(platformKeys)")}")
             .replacingOccurrences(of: "CODECS_A}", with: "CODECS_A\(carrierAKeys.isEmpty ? "" : ", \(carrierAKeys)")}")
+            .replacingOccurrences(of: "CODECS_B}", with: "CODECS_B\(carrierBKeys.isEmpty ? "" : ", \(carrierBKeys)")}")
             .replacingOccurrences(of: "CALLID", with: callIDPolicy)
             .replacingOccurrences(of: "MAXCALLS", with: "max_calls: \(carrierAMaxCalls)")
             .replacingOccurrences(of: " CODECS_A", with: codecs(codecsA))
@@ -61,13 +69,18 @@ struct B2BUAHarness {
             .replacingOccurrences(of: "PLATFORM_SRTP", with: platformSRTP.map { ", srtp: \($0)" } ?? "")
             .replacingOccurrences(of: "CARRIER_A_TRANSPORT",
                                   with: "port: \(carrierATransport == "tls" ? 5061 : 5060), transport: \(carrierATransport)")
-            .replacingOccurrences(of: "MIDCALL", with: midCallFailover.map { ", mid_call_failover: \($0)" } ?? "")
-        let security = serverHeader.map { "\nsecurity: {server_header: \"\($0)\"}" } ?? ""
+            .replacingOccurrences(of: "MIDCALL", with: (midCallFailover.map { ", mid_call_failover: \($0)" } ?? "")
+                + (groupKeys.isEmpty ? "" : ", \(groupKeys)"))
+            .replacingOccurrences(of: "EXTRA_TRUNKS", with: extraTrunks.map { "\n  - \($0)" }.joined())
+        let securityKeys = [serverHeader.map { "server_header: \"\($0)\"" }, unknownSource.map { "unknown_source: \($0)" }]
+            .compactMap { $0 }
+        let security = securityKeys.isEmpty ? "" : "\nsecurity: {\(securityKeys.joined(separator: ", "))}"
         let config = try ConfigLoader.parse(yaml: yaml + security, source: "test.yaml")
+        configuration = config
         b2bua = B2BUA(settings: B2BUASettings(configuration: config,
                                               productName: serverHeader == nil ? "SwiftSBC/test" : nil),
                       routing: RoutingTable(configuration: config), logger: Logger(label: "test"),
-                      ids: IdentifierGenerator(seed: 1))
+                      ids: IdentifierGenerator(seed: seed))
     }
 
     /// Feeds one message and returns what the B2BUA sent in reaction.
@@ -139,6 +152,38 @@ struct B2BUAHarness {
 
             \(body)
             """
+    }
+
+    /// A BYE from carrier A in the dialog of `invite` (the B-leg INVITE the SBC sent; the carrier's
+    /// To-tag `crtag`).
+    static func carrierBye(for invite: SIPMessage, cseq: Int = 7) -> String {
+        """
+        BYE sip:sbc@10.0.1.1:5080 SIP/2.0
+        Via: SIP/2.0/UDP 198.51.100.11:5060;branch=z9hG4bKcbye
+        Max-Forwards: 70
+        From: \(invite.firstValue(.to)!);tag=crtag
+        To: \(invite.firstValue(.from)!)
+        Call-ID: \(invite.callID!)
+        CSeq: \(cseq) BYE
+        Content-Length: 0
+
+
+        """
+    }
+
+    /// The platform's 200 OK to `request` (a BYE the SBC sent it), without a body.
+    static func platformOK(to request: SIPMessage) -> String {
+        """
+        SIP/2.0 200 OK
+        Via: \(request.firstValue(.via)!)
+        From: \(request.firstValue(.from)!)
+        To: \(request.firstValue(.to)!)
+        Call-ID: \(request.callID!)
+        CSeq: \(request.firstValue(.cseq)!)
+        Content-Length: 0
+
+
+        """
     }
 
     /// An in-dialog request from the platform on the A-leg, addressed with the tags it learnt.

@@ -66,35 +66,14 @@ import Testing
     @Test func byeFromCallee() throws {
         var harness = try B2BUAHarness()
         let (invite, _) = try Self.establish(&harness)
-        let bye = """
-            BYE sip:sbc@10.0.1.1:5080 SIP/2.0
-            Via: SIP/2.0/UDP 198.51.100.11:5060;branch=z9hG4bKcbye
-            Max-Forwards: 70
-            From: \(invite.firstValue(.to)!);tag=crtag
-            To: \(invite.firstValue(.from)!)
-            Call-ID: \(invite.callID!)
-            CSeq: 7 BYE
-            Content-Length: 0
-
-
-            """
+        let bye = B2BUAHarness.carrierBye(for: invite)
         let out = harness.receive(bye, from: B2BUAHarness.carrierA)
         let platformBye = try #require(out.requests(.bye, to: Self.platform).first)
         #expect(platformBye.requestURIText == "sip:agent@192.0.2.10:5060")
         #expect(platformBye.from?.tag != nil)
         #expect(platformBye.to?.tag == "pltag")
         #expect(platformBye.callID == "call-1@192.0.2.10")
-        let done = harness.receive("""
-            SIP/2.0 200 OK
-            Via: \(platformBye.firstValue(.via)!)
-            From: \(platformBye.firstValue(.from)!)
-            To: \(platformBye.firstValue(.to)!)
-            Call-ID: \(platformBye.callID!)
-            CSeq: \(platformBye.firstValue(.cseq)!)
-            Content-Length: 0
-
-
-            """)
+        let done = harness.receive(B2BUAHarness.platformOK(to: platformBye))
         #expect(done.responses(200, to: Self.carrier).count == 1)
         #expect(harness.b2bua.activeCalls == 0)
     }

@@ -39,6 +39,7 @@ extension B2BUAHarness {
             .replacingOccurrences(of: "CRITICAL", with: "\(critical)")
             .replacingOccurrences(of: "MEDIA", with: media)
         let config = try ConfigLoader.parse(yaml: yaml, source: "interworking.yaml")
+        configuration = config
         b2bua = B2BUA(settings: B2BUASettings(configuration: config, productName: "SwiftSBC/test"),
                       routing: RoutingTable(configuration: config), logger: Logger(label: "test"),
                       ids: IdentifierGenerator(seed: 1))

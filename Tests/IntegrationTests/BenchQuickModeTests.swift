@@ -153,4 +153,23 @@ struct BenchQuickModeTests {
         #expect(output.contains("SBC / rtpengine CPU per packet:") || output.contains("no N at which every system was healthy"),
                 "the summary is printed\n\(context)")
     }
+
+    @Test("bench/overload.sh QUICK=1: four steps with goodput and 503s, the excess refused, no carrier down, RSS figures")
+    func overloadQuickMode() async throws {
+        // Block 84: a developer's own bench/overload.sh run (block 83) does not collide with the suite.
+        let (output, context) = try await Self.runQuick("overload.sh", block: 84, benchTimeout: 100, timeout: .seconds(130))
+
+        let steps = Self.results(output, "overload: step=")
+        #expect(steps.map { $0["step"] ?? "" } == ["1.0x", "1.5x", "3.0x", "after"], "one line per step\n\(context)")
+        for step in steps {
+            #expect(step["carriers_down"] == "0", "no carrier down: \(step)\n\(context)")
+            #expect(step["goodput"].flatMap { Int($0) } != nil && step["rss_mb"].flatMap { Int($0) } != nil, "\(step)")
+        }
+        if let storm = steps.first(where: { $0["step"] == "3.0x" }) {
+            #expect((storm["rejected_503"].flatMap { Int($0) } ?? 0) > 0, "the excess got 503: \(storm)\n\(context)")
+        }
+        let summary = Self.results(output, "overload-summary: ")
+        #expect(summary.first?["sbc_alive"] == "1" && summary.first?["carriers_down"] == "0", "\(summary)\n\(context)")
+        #expect(Self.results(output, "overload-memory: ").first?["rss_after_trim_mb"] != nil, "RSS figures\n\(context)")
+    }
 }

@@ -12,18 +12,6 @@ struct LiveCallsEndToEndTests {
         return options
     }
 
-    /// Polls `GET /api/v1/calls` until a call is established (bounded).
-    static func establishedCall(_ admin: AdminClient, within limit: Duration = .seconds(10)) async throws -> [String: Any]? {
-        let deadline = ContinuousClock.now + limit
-        while ContinuousClock.now < deadline {
-            if let call = try await admin.get("api/v1/calls").array.first(where: { $0["state"] as? String == "established" }) {
-                return call
-            }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        return nil
-    }
-
     @Test("an operator lists a live call, reads its legs and ends it: BYE with Reason to both legs, audited, CDR ended_by")
     func operatorEndsALiveCall() async throws {
         try await withLab("live-calls", options: Self.options()) { lab in
@@ -33,7 +21,7 @@ struct LiveCallsEndToEndTests {
             let caller = try lab.startCaller("uac_wait_bye", from: b.platform, to: b.sbcPlatform, calls: 1)
             let admin = AdminClient(base: URL(string: lab.adminURL + "/")!, token: LabConfig.adminToken)
 
-            let listed = try #require(try await Self.establishedCall(admin), "no established call\n\(lab.sbcLog)")
+            let listed = try #require(try await admin.establishedCall(), "no established call\n\(lab.sbcLog)")
             #expect(listed["ingressTrunk"] as? String == "platform")
             #expect(listed["trunk"] as? String == "carrier-a")
             #expect(listed["route"] as? String == "platform-to-pstn")

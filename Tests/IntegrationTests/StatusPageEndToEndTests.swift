@@ -18,7 +18,7 @@ struct StatusPageEndToEndTests {
             // A call in progress, so that the page has live calls to count.
             _ = try lab.startCaller("uac_wait_bye", from: b.platform, to: b.sbcPlatform, calls: 1)
             let admin = AdminClient(base: URL(string: lab.adminURL + "/")!, token: LabConfig.adminToken)
-            #expect(try await LiveCallsEndToEndTests.establishedCall(admin) != nil, "\(lab.sbcLog)")
+            #expect(try await admin.establishedCall() != nil, "\(lab.sbcLog)")
 
             // The token travels once in the fragment, which no server sees; the page polls every second.
             let locked = #"document.querySelector('#trunks tr[data-trunk="carrier-b"]')?.dataset.state === 'locked'"#

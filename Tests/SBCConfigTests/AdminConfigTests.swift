@@ -47,7 +47,7 @@ struct AdminConfigTests {
         #expect(admin.token(named: "grafana")?.grants("trunks:write") == false)
         #expect(AdminTokenSettings.knownScopes == ["trunks:read", "trunks:write", "groups:write", "audit:read",
                                                    "metrics:read", "tls:read", "tls:write", "calls:read", "calls:write",
-                                                   "status:read"])
+                                                   "status:read", "config:read", "config:write"])
     }
 
     @Test("a wildcard listen address is allowed (an explicit decision)")
@@ -98,7 +98,7 @@ struct AdminConfigTests {
         ("    - {name: a, env: T, scopes: \"*\"}", "admin.tokens[0].scopes", 14, "must be a list, got \"*\""),
         ("    - {name: a, env: T, scopes: [trunks:reed]}", "admin.tokens[0].scopes[0]", 14,
          "must be one of trunks:read, trunks:write, groups:write, audit:read, metrics:read, tls:read, tls:write, "
-            + "calls:read, calls:write, status:read or \"*\" for all, got "
+            + "calls:read, calls:write, status:read, config:read, config:write or \"*\" for all, got "
             + "\"trunks:reed\"; did you mean \"trunks:read\"?"),
         ("    - {name: a, env: T, scopes: [admin]}", "admin.tokens[0].scopes[0]", 14, "got \"admin\""),
         ("    - {name: a, env: T, scopes: [\"*\", \"*\"]}", "admin.tokens[0].scopes[1]", 14,

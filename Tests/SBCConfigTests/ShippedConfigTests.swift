@@ -51,6 +51,10 @@ struct ShippedConfigTests {
         var labCarrierB = TrunkSettings(name: "carrier-b", zone: "carrier", address: "127.0.0.12", profile: "carrier-b",
                                         passiveFailureThreshold: 0, health: labHealth)
         labCarrierB.dtmf = TrunkDTMFSettings(mode: .info)
+        // DID validation against the lab's SIPp carrier B, which answers any number (docs/VALIDATION.md).
+        labCarrierB.validation = TrunkValidationSettings(dids: ["+15551230000", "+15551230001", "+15551230002"],
+                                                         caller: "+15550001111", timeout: .seconds(5),
+                                                         reachable: .answered, pace: .milliseconds(500))
         #expect(config.trunks == [
             platform,
             carrierA,
@@ -65,6 +69,8 @@ struct ShippedConfigTests {
                                           midCallFailover: MidCallFailoverSettings(keepaliveInterval: .seconds(10)))
         // LAB.md: the carriers take DTMF differently on purpose (the SBC converts per leg).
         labGroup.allowedDifferences = [.dtmf]
+        // The lab has no cooling, so a rollback can follow an activation at once.
+        labGroup.activation = GroupActivationSettings(cooling: .zero)
         #expect(config.trunkGroups == [labGroup])
         // LAB.md: admin API on http://127.0.0.1:8080, token "lab-admin-token" with every scope, given
         // by its SHA-256 (printf %s lab-admin-token | sha256sum).
@@ -135,6 +141,7 @@ struct ShippedConfigTests {
                                      transport: .udp, callIDPolicy: .new, profile: "carrier-b", maxCalls: 200)
         carrierB.codecs = ["PCMA", "PCMU", "telephone-event"]
         carrierB.sessionTimer = SessionTimerSettings(enabled: true)
+        carrierB.validation = TrunkValidationSettings(dids: ["+4969123450", "+4969123451"], caller: "+4969123400")
         #expect(config.trunk(named: "carrier-b") == carrierB)
         #expect(config.zone(named: "carrier")?.effectiveMediaAddress == "10.30.0.6")
         #expect(config.zone(named: "carrier")?.effectiveAdvertisedMediaAddress == "203.0.113.11")
@@ -149,10 +156,12 @@ struct ShippedConfigTests {
         #expect(config.trunk(named: "carrier-a")?.health.isAlive(status: 405) == true)
         #expect(config.trunk(named: "carrier-b")?.health == TrunkHealthSettings())
         #expect(config.trunk(named: "platform")?.inboundProfile == "from-platform")
-        #expect(config.trunkGroup(named: "pstn-out") == TrunkGroupSettings(
+        var exampleGroup = TrunkGroupSettings(
             name: "pstn-out", members: ["carrier-a", "carrier-b"],
             failoverOn: FailoverTriggers(codes: [503, 408], onTimeout: true, onTransportError: true),
-            failBack: .sticky))
+            failBack: .sticky)
+        exampleGroup.activation = GroupActivationSettings(cooling: .seconds(90), drainThreshold: 20)
+        #expect(config.trunkGroup(named: "pstn-out") == exampleGroup)
         #expect(config.routing.unroutableStatus == 404)
         #expect(config.profiles.map(\.name) == ["carrier-a", "carrier-a-billing", "carrier-b", "from-platform"])
         #expect(config.profile(named: "carrier-b")?.privacy == "id")
@@ -172,6 +181,9 @@ struct ShippedConfigTests {
 
         #expect(config.security.unknownSource == .drop)
         #expect(config.security.unknownSourceStatus == nil)
+        #expect(config.security.rateLimit == RateLimitSettings())
+        #expect(config.overload == OverloadSettings(maxCallsPerSecond: 900))
+        #expect(config.sip.messageDeadline == .seconds(10))
         #expect(config.shutdown.drain == .seconds(300))
         #expect(config.logging == LoggingSettings(level: .info, format: .json))
         #expect(config.admin == AdminSettings(enabled: true, listenAddress: "127.0.0.1:8080", tokens: [

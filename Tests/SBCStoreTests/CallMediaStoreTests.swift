@@ -99,7 +99,7 @@ import Testing
         store.record(fresh)
         store.close()
         #expect(store.written == 1)
-        #expect(try SQLiteDatabase(path: path, mode: .readOnly).userVersion == 6)
+        #expect(try SQLiteDatabase(path: path, mode: .readOnly).userVersion == StateSchema.migrations.count)
 
         let read = try CallRecordQuery.recent(path: path, limit: 100)
         #expect(read.count == 21)

@@ -69,7 +69,12 @@ enum StoreFixtures {
     /// today's `CallRecordWriter` prepares its `call_media` insert and so needs a current file.
     /// For upgrade tests on files left by older releases; `media` is ignored.
     static func writeLegacy(_ records: [CallRecord], to database: SQLiteDatabase) throws {
-        let insertCall = try database.prepare(CallRecordSchema.insertCall)
+        // The call columns of migration 1 (`recovered` came with migration 9).
+        let insertCall = try database.prepare("""
+            INSERT INTO calls (call_id, leg_b_call_id, from_uri, to_uri, ingress_trunk, route, started_at,
+                               answered_at, ended_at, duration_s, disposition, final_status, final_trunk, ended_by)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+            """)
         // The attempt columns of migration 1 (`ended_at` came with migration 4).
         let insertAttempt = try database.prepare("""
             INSERT INTO call_attempts (call_id, attempt, trunk, started_at, response_code, reason,

@@ -32,6 +32,9 @@ import Testing
         (head + "=foo\n", 4, "'=foo' is not a type=value line"),
         (head + " a=sendrecv\n", 4, "' a=sendrecv' is not a type=value line"),
         (head + "1=x\n", 4, "'1=x' is not a type=value line"),
+        (head + "a=ssrc:1 cname:a\u{0}b\n", 4, "NUL inside the a= line"),
+        (head + "s=a\rb\r\n", 4, "CR inside the s= line"),
+        (head + "a=x:\u{1B}[2J\n", 4, "control character 27 inside the a= line"),
     ])
     func errorsNameLineAndReason(body: String, line: Int, reason: String) {
         #expect(throws: SDPParseError(line: line, reason: reason)) {

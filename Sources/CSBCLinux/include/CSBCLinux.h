@@ -156,6 +156,9 @@ int csbc_errno(void);
 
 /// Heap bytes currently allocated (glibc mallinfo2 uordblks), for memory benchmarks.
 size_t csbc_heap_bytes_in_use(void);
+/// glibc malloc_trim(0): gives freed heap at the top and in whole free pages back to the kernel,
+/// so RSS falls after a storm. Returns 1 when memory was released.
+int csbc_malloc_trim(void);
 void csbc_set_errno(int value);
 
 // The media relay's batch I/O (relay.c).

@@ -26,6 +26,14 @@ struct AdminClient: Sendable {
                        headers: idempotencyKey.map { ["Idempotency-Key": $0] } ?? [:])
     }
 
+    /// Any method with a JSON body that may hold numbers and booleans (PUT, DELETE, ...).
+    func send(_ method: String, _ path: String, json: [String: any Sendable], idempotencyKey: String? = nil)
+        async throws -> Response
+    {
+        try await send(method, path, body: try JSONSerialization.data(withJSONObject: json),
+                       headers: idempotencyKey.map { ["Idempotency-Key": $0] } ?? [:])
+    }
+
     private func send(_ method: String, _ path: String, body: Data?, headers: [String: String] = [:])
         async throws -> Response
     {
@@ -56,5 +64,17 @@ struct AdminClient: Sendable {
             try await Task.sleep(for: .milliseconds(100))
         }
         return false
+    }
+
+    /// Polls `GET /api/v1/calls` until a call is established (bounded) and returns it.
+    func establishedCall(within limit: Duration = .seconds(10)) async throws -> [String: Any]? {
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline {
+            if let call = try await get("api/v1/calls").array.first(where: { $0["state"] as? String == "established" }) {
+                return call
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return nil
     }
 }

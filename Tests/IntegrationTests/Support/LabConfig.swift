@@ -93,6 +93,11 @@ struct LabOptions: Sendable {
     /// Adds the lab's `critical-lines` route (conf/lab.yaml): Request-URI users starting with
     /// `+1999` go to `pstn-out` as critical lines (`critical: true`). Off by default.
     var criticalRoute = false
+    /// Extra keys of the `pstn-out` group, one YAML line each (e.g. `overflow: announcements`).
+    var groupExtra: [String] = []
+    /// Extra `trunks` entries, as YAML list items indented like the others; `{n}` becomes the
+    /// block number (an extra peer at `127.0.{n}.13`, say).
+    var extraTrunks = ""
     /// The `pstn-out` group's `mid_call_failover` mapping as flow YAML; nil leaves the key out
     /// (the group's defaults). See `MidCallFailoverYAML`.
     var midCallFailover: String?
@@ -218,14 +223,14 @@ enum LabConfig {
             port: \(b.carrierB.port)
             transport: udp
             call_id: \(o.callID.rawValue)\(o.carrierBProfile ? "\n    profile: carrier-b" : "")
-            health: \(o.healthYAML)\(o.carrierBInterworking.map { "\n    \($0)" }.joined())
+            health: \(o.healthYAML)\(o.carrierBInterworking.map { "\n    \($0)" }.joined())\(o.extraTrunks.replacingOccurrences(of: "{n}", with: "\(b.n)"))
 
         trunk_groups:
           - name: pstn-out
             strategy: priority
             members: [carrier-a, carrier-b]
             failover_on: \(o.failoverOn)
-            fail_back: \(o.failBack)\(o.midCallFailover.map { "\n    mid_call_failover: \($0)" } ?? "")
+            fail_back: \(o.failBack)\(o.midCallFailover.map { "\n    mid_call_failover: \($0)" } ?? "")\(o.groupExtra.map { "\n    \($0)" }.joined())
 
         \(o.tls?.sectionYAML ?? "")
         \(o.carrierBProfile ? profileYAML : "")

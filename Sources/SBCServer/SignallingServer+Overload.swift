@@ -1,0 +1,199 @@
+import AdminAPI
+import CSBCLinux
+import Glibc
+import Logging
+import SBCConfig
+import SBCSystem
+import SIPCore
+import SIPTransport
+
+/// Overload control and connection limits on the signalling loop (docs/OVERLOAD.md): every
+/// message passes `admitted(_:)` before the parser; new calls beyond what the SBC can take get
+/// 503 with Retry-After there, strangers over their rate are dropped unanswered, and the loop's
+/// lag is sampled every 10 ms to tell the B2BUA when probe timeouts are the SBC's own fault.
+extension SignallingServer {
+    /// Descriptors kept for everything that is not an inbound TCP/TLS connection: UDP and
+    /// listening sockets, the state database, the admin API, the loop's own, dialled carriers.
+    static let reservedDescriptors = 512
+    /// The To-tag prefix of overload 503s, so their ACKs are recognised before the parser.
+    static let refusalTagPrefix: [UInt8] = Array("ovl".utf8)
+
+    /// The stream policy from the configuration, with the connection limit capped so TCP can
+    /// never take the descriptors media and SIP need. Raises `RLIMIT_NOFILE` to the hard limit
+    /// first, whether or not media is anchored.
+    static func streamPolicy(_ configuration: SBCConfiguration, logger: Logger) -> StreamConnectionPolicy {
+        let sip = configuration.sip
+        var policy = StreamConnectionPolicy(idleTimeout: sip.tcpIdleTimeout, handshakeTimeout: configuration.tls.handshakeTimeout,
+                                            keepAliveInterval: sip.keepAliveInterval, maxConnections: sip.maxConnections,
+                                            maxConnectionsPerSource: sip.maxConnectionsPerSource)
+        policy.messageDeadline = sip.messageDeadline
+        let files: Int
+        do {
+            files = Int(clamping: try ResourceLimits.raiseOpenFileLimit())
+        } catch {
+            logger.warning("could not raise the open file limit", metadata: ["error": "\(error)"])
+            return policy
+        }
+        let media = configuration.media.enabled ? configuration.media.portMax - configuration.media.portMin + 1 : 0
+        let share = max(16, (files - media - reservedDescriptors) / 2)
+        if share < policy.maxConnections {
+            logger.warning("TCP/TLS connections capped below sip.max_connections to keep descriptors for media and SIP", metadata: [
+                "max_connections": "\(policy.maxConnections)", "cap": "\(share)", "open_files": "\(files)",
+                "media_ports": "\(media)",
+            ])
+            policy.maxConnections = share
+        }
+        logger.notice("descriptor budget", metadata: [
+            "open_files": "\(files)", "media_ports": "\(media)", "max_connections": "\(policy.maxConnections)",
+        ])
+        return policy
+    }
+
+    static func milliseconds(_ duration: Duration) -> Int64 {
+        duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+    }
+
+    /// Wires the transport's load and connection callbacks and starts the lag sampler.
+    func installOverloadControl(_ transport: SIPTransportLayer) {
+        transport.onReceiveQueue = { [unowned self] queued, buffer in
+            self.overloadGuard.admission.sampleQueue(queuedBytes: queued, bufferBytes: buffer, now: self.now)
+            self.reportOwnLoad()
+        }
+        transport.admitsConnection = { [unowned self] zone, peer in
+            self.overloadGuard.unknownSource == .reject || self.b2bua.isTrunkSource(zone: zone, address: peer.host)
+        }
+        scheduleLagSample(at: loop.now + OverloadGuard.lagTick)
+        publishOverload(transport)
+    }
+
+    /// The check before the parser: false when the message is dropped (a blocked stranger) or
+    /// already answered (a new call refused with 503).
+    func admitted(_ message: InboundMessage, transport: SIPTransportLayer) -> Bool {
+        let now = self.now
+        guard b2bua.isTrunkSource(zone: message.zone, address: message.source.host) else {
+            switch overloadGuard.strangers.admit(message.source.host, now: now) {
+            case .allow:
+                return true
+            case .drop(let newlyBlocked):
+                overloadGuard.metrics.rateLimitedRequest()
+                if newlyBlocked {
+                    logger.warning("source blocked: over security.rate_limit", metadata: [
+                        "source": "\(message.source.host)", "zone": "\(message.zone)",
+                        "block_s": "\(overloadGuard.strangers.settings.blockDuration.components.seconds)",
+                    ])
+                }
+                if let connection = message.connection { transport.closeConnection(connection) }
+                return false
+            }
+        }
+        guard SIPRequestPeek.isNewCall(message.bytes) else {
+            // The ACK of one of our stateless 503s: nothing to match, nothing to parse.
+            return !SIPRequestPeek.isAck(message.bytes, toTagPrefix: Self.refusalTagPrefix)
+        }
+        switch overloadGuard.admission.admitNewCall(now: now) {
+        case .admit:
+            return true
+        case .refuse(let refusal):
+            refuseNewCall(message, refusal, transport: transport)
+            reportOwnLoad()
+            return false
+        }
+    }
+
+    /// A stranger's connection ends once its answer (403) has left; it is never kept open.
+    func closeStrangerConnection(after message: InboundMessage, transport: SIPTransportLayer) {
+        guard let connection = message.connection,
+              !b2bua.isTrunkSource(zone: message.zone, address: message.source.host) else { return }
+        overloadGuard.metrics.connectionsClosed(reason: "stranger", count: 1)
+        transport.closeConnectionAfterFlush(connection)
+    }
+
+    /// 503 with Retry-After and a Reason, statelessly: no transaction, no call, no CDR; a
+    /// retransmitted INVITE is refused again the same way, and the ACK matches nothing.
+    private func refuseNewCall(_ message: InboundMessage, _ refusal: AdmissionControl.Refusal,
+                               transport: SIPTransportLayer) {
+        overloadGuard.metrics.rejectedCall(reason: refusal.rawValue)
+        guard let request = try? SIPMessage(parsing: message.bytes) else { return }
+        var headers = [SIPHeaderField(.reason, "SIP;cause=503;text=\"\(refusal.text)\"")]
+        if overloadGuard.settings.retryAfter > 0 {
+            headers.append(SIPHeaderField(.retryAfter, "\(overloadGuard.settings.retryAfter)"))
+        }
+        if let server = configuration.security.serverHeader { headers.append(SIPHeaderField(.server, server)) }
+        let response = SIPResponseBuilder.response(to: request, statusCode: 503, reason: "Service Unavailable",
+                                                   toTag: String(decoding: Self.refusalTagPrefix, as: UTF8.self)
+                                                       + "\(UInt32.random(in: 1...UInt32.max))",
+                                                   extraHeaders: headers)
+        logger.debug("new call refused: overload", metadata: [
+            "call_id": "\(request.callID ?? "-")", "reason": "\(refusal.rawValue)", "source": "\(message.source)",
+        ])
+        let bytes = response.serialized()
+        if let connection = message.connection, transport.send(bytes, over: connection) { return }
+        transport.send(bytes, to: message.source, transport: message.transport, zone: message.zone)
+    }
+
+    /// How late a timer fired is the loop's lag: the sampler's own, and the B2BUA's timer (so a
+    /// probe timeout that fires late already knows the loop was lagging).
+    func sampleLag(scheduledFor deadline: MonotonicInstant) {
+        let lag = loop.now > deadline ? loop.now - deadline : .zero
+        overloadGuard.worstLag = max(overloadGuard.worstLag, lag)
+        overloadGuard.admission.sampleLag(lag, now: now)
+        reportOwnLoad()
+    }
+
+    private func scheduleLagSample(at deadline: MonotonicInstant) {
+        loop.schedule(at: deadline) { [unowned self] in
+            let lag = loop.now > deadline ? loop.now - deadline : .zero
+            overloadGuard.metrics.lagSample(lag)
+            sampleLag(scheduledFor: deadline)
+            scheduleLagSample(at: loop.now + OverloadGuard.lagTick)
+        }
+    }
+
+    /// Tells the B2BUA and the metrics when the overloaded state changes, and logs it.
+    func reportOwnLoad() {
+        let overloaded = overloadGuard.admission.isOverloaded(now: now)
+        guard overloaded != overloadGuard.reportedOverloaded else { return }
+        overloadGuard.reportedOverloaded = overloaded
+        b2bua.ownLoadChanged(overloaded: overloaded, now: now)
+        overloadGuard.metrics.setOverloaded(overloaded)
+        if overloaded {
+            overloadGuard.trim = .owed(normalSince: nil)
+            var metadata: Logger.Metadata = ["lag_ms": "\(Self.milliseconds(overloadGuard.worstLag))"]
+            if case .overloaded(let cause, _) = overloadGuard.admission.load { metadata["cause"] = "\(cause.rawValue)" }
+            if let adaptive = overloadGuard.admission.adaptive { metadata["admitting_cps"] = "\(Int(adaptive.rate))" }
+            logger.warning("SBC overloaded: refusing new calls beyond what it can take", metadata: metadata)
+        } else {
+            if case .owed = overloadGuard.trim { overloadGuard.trim = .owed(normalSince: now) }
+            logger.notice("SBC load back to normal")
+        }
+    }
+
+    /// Once a second: lag gauge, blocked sources, the transport's protective closures, and the
+    /// memory trim when a storm is over.
+    private func publishOverload(_ transport: SIPTransportLayer) {
+        let metrics = overloadGuard.metrics
+        metrics.setLag(overloadGuard.worstLag)
+        overloadGuard.worstLag = .zero
+        metrics.setBlockedSources(overloadGuard.strangers.blockedCount(now: now))
+        let counters = transport.counters
+        for (reason, total) in [("slow", counters.tcpClosedSlow), ("shed", counters.connectionsShed),
+                                ("stranger", counters.connectionsFromStrangersRefused),
+                                ("limit", counters.connectionsRefused)] {
+            metrics.connectionsClosed(reason: reason, count: total - overloadGuard.publishedClosures[reason, default: 0])
+            overloadGuard.publishedClosures[reason] = total
+        }
+        if overloadGuard.settings.trimMemory, case .owed(let since?) = overloadGuard.trim,
+           now - since >= OverloadGuard.trimAfter {
+            overloadGuard.trim = .idle
+            let before = OverloadGuard.residentBytes() ?? 0
+            let start = loop.now
+            _ = csbc_malloc_trim()
+            let after = OverloadGuard.residentBytes() ?? 0
+            logger.notice("memory returned after overload (malloc_trim)", metadata: [
+                "rss_before_mb": "\(before >> 20)", "rss_after_mb": "\(after >> 20)",
+                "took_ms": "\(Self.milliseconds(loop.now - start))",
+            ])
+        }
+        loop.schedule(after: .seconds(1)) { [unowned self] in self.publishOverload(transport) }
+    }
+}

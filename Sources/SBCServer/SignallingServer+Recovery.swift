@@ -1,0 +1,83 @@
+import B2BUA
+import Foundation
+import Logging
+import SBCConfig
+import SBCStore
+
+/// Established calls across restarts (docs/RESTART.md): the B2BUA's snapshots go to the state
+/// database through the store's writer thread as JSON with wall-clock times; at start-up they
+/// come back, rebased onto this process's monotonic clock, before the loop takes any traffic.
+extension SignallingServer {
+    /// Opens the snapshot store when `recovery.enabled` (nil otherwise).
+    static func openEstablishedCalls(_ configuration: SBCConfiguration, path: String,
+                                     logger: Logger) throws -> EstablishedCallStore? {
+        guard configuration.recovery.enabled else { return nil }
+        return try EstablishedCallStore(path: path, logger: logger)
+    }
+
+    /// Seconds to add to a monotonic instant (in seconds) to get unix time, now.
+    private var wallClockOffset: Double {
+        let clock = WallClockAnchor(monotonicNow: now)
+        return clock.wallNow - WallClockAnchor.seconds(clock.monotonicNow)
+    }
+
+    /// Reads the stored snapshots and hands them to the B2BUA; turns snapshots on. At start-up,
+    /// before the loop runs: the relay ports of restored calls are reserved before any new call.
+    func restoreEstablishedCalls() {
+        guard let store = establishedCalls else { return }
+        b2bua.enableCallRecovery()
+        let rows: [EstablishedCallRow]
+        do {
+            rows = try store.load()
+        } catch {
+            logger.error("established calls not read", metadata: ["error": "\(error)"])
+            return
+        }
+        guard !rows.isEmpty else { return }
+        let offset = wallClockOffset
+        let decoder = JSONDecoder()
+        var records: [EstablishedCallRecord] = []
+        for row in rows {
+            guard let record = try? decoder.decode(EstablishedCallRecord.self, from: Data(row.record)) else {
+                // Never log the row: it holds SRTP keys.
+                logger.error("established call snapshot unreadable, dropped", metadata: ["key": "\(row.key)"])
+                store.remove(key: row.key)
+                continue
+            }
+            records.append(record.rebased(by: -offset))
+        }
+        let (outbound, report) = b2bua.restore(records, grace: configuration.recovery.grace, now: now)
+        metrics.setActiveCalls(b2bua.activeCalls)
+        logger.notice("restart recovery", metadata: [
+            "stored": "\(rows.count)", "restored": "\(report.restored)", "torn_down": "\(report.torndown)",
+            "dropped": "\(report.dropped)", "grace_s": "\(configuration.recovery.grace.components.seconds)",
+        ])
+        emit(outbound)
+    }
+
+    /// Hands the B2BUA's snapshot changes to the store's writer thread (from `emit`).
+    func persistEstablishedCalls() {
+        guard let store = establishedCalls else { return }
+        let writes = b2bua.takeEstablishedCallWrites()
+        guard !writes.isEmpty else { return }
+        let offset = wallClockOffset
+        for write in writes {
+            switch write {
+            case .save(let record):
+                store.save(key: record.key, record: record.rebased(by: offset))
+            case .remove(let key):
+                store.remove(key: key)
+            }
+        }
+    }
+
+    /// `shutdown.mode: restart`: stop at once, leaving every established call in the state
+    /// database for the next process (docs/RESTART.md). No BYE, no CDR: the calls go on.
+    func stopForRestart(signal: Int32) {
+        persistEstablishedCalls()
+        logger.notice("stopping for restart, calls kept", metadata: [
+            "signal": "\(signal)", "calls": "\(b2bua.activeCalls)", "stored": "\(b2bua.persistedCalls)",
+        ])
+        loop.stop()
+    }
+}
