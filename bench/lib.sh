@@ -45,3 +45,11 @@ bench_tree_ticks() {
               do { grown = 0; for (p in parent) if (!(p in tree) && (parent[p] in tree)) { tree[p] = 1; grown = 1 } } while (grown)
               for (p in tree) sum += ticks[p]; print sum + 0 }'
 }
+
+# bench_stat_col FILE COLUMN: the last row's value of a SIPp -trace_stat CSV column (0 when the
+# file or the column is not there yet).
+bench_stat_col() {
+    [ -s "$1" ] || { echo 0; return; }
+    awk -F';' -v c="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) col = i; next }
+                         { v = $col } END { print (v == "" ? 0 : v) + 0 }' "$1"
+}

@@ -22,6 +22,8 @@ public struct TrunkStatus: Codable, Sendable, Equatable {
     public var counters: TrunkCounters
     /// The REGISTER binding of a registration trunk (`trunks[].register`); absent otherwise.
     public var registration: TrunkRegistrationStatus? = nil
+    /// Media-path probes (`trunks[].health.media_probe`); absent on trunks without them.
+    public var mediaProbe: TrunkMediaProbeStatus? = nil
 
     public init(
         name: String,

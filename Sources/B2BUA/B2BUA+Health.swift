@@ -12,6 +12,8 @@ extension B2BUA {
     enum ProbeTimer: Sendable {
         case send(trunk: String)
         case timeout(trunk: String)
+        /// The trunk's next media-path probe call (B2BUA+MediaProbes.swift).
+        case media(trunk: String)
     }
 
     /// The probe in flight for a trunk.
@@ -46,6 +48,7 @@ extension B2BUA {
                 health[trunk.name] = TrunkHealth(trunk: trunk.name, settings: trunk.health, failBack: policy, now: now)
             }
             if trunk.health.probe { probeTimers.push(.send(trunk: trunk.name), at: now) }
+            if trunk.health.mediaProbe != nil { armMediaProbe(trunk.name, at: now) }
         }
         record([])
         return advance(to: now)
@@ -57,6 +60,7 @@ extension B2BUA {
             probeTimers.popFirst()
             switch top.payload {
             case .send(let trunk): sendProbe(to: trunk, now: top.deadline)
+            case .media(let trunk): sendMediaProbe(to: trunk, sequence: top.sequence, now: top.deadline)
             case .timeout(let trunk):
                 guard let pending = pendingProbes[trunk], pending.timeoutSequence == top.sequence else { continue }
                 handle(transactions.abandonClient(pending.key), now: top.deadline)

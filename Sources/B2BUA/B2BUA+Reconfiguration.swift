@@ -68,6 +68,7 @@ extension B2BUA {
             forcedFailover.removeValue(forKey: group)
         }
         reconfigureActivations()
+        armNewMediaProbes(now: now)
         record([])
         logger.notice("configuration applied", metadata: [
             "trunks_started": "\(report.started)", "trunks_resettled": "\(report.resettled)",

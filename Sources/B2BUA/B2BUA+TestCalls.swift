@@ -5,7 +5,8 @@ import SIPCore
 import SIPProfiles
 import SIPTransaction
 
-/// Test calls the SBC places itself through ONE trunk (DID validation; docs/VALIDATION.md): no
+/// Test calls the SBC places itself through ONE trunk (DID validation, docs/VALIDATION.md; media
+/// probes, docs/HEALTH.md): no
 /// caller leg, no routing, no failover. The INVITE is built the way a carrier leg's is
 /// (`CallLeg.request`, `trunkTarget`, the trunk's header profile and transport), goes through the
 /// same transaction layer, and a 401/407 is answered with the trunk's credentials by the same hook
@@ -13,10 +14,13 @@ import SIPTransaction
 /// sans-IO `TestCall`'s; this file turns its actions into CANCEL, ACK and BYE.
 extension B2BUA {
     /// Places a test call to `number` from `caller` through `trunk`; nil (logged) when the trunk
-    /// cannot be used (no zone, or its header profile broke the INVITE).
+    /// cannot be used (no zone, or its header profile broke the INVITE). With `mediaCheck` (a
+    /// media probe) the answered call stays up for that long while its RTP is checked, and it
+    /// needs a relay port for its offer: nil when none is free.
     mutating func placeTestCall(to number: String, from caller: String, trunk: TrunkSettings,
                                 reachable: TestCall.Reachability, timeout: Duration,
-                                purpose: TestCallRegistry.Purpose, now: Duration) -> UInt64? {
+                                purpose: TestCallRegistry.Purpose, mediaCheck: Duration? = nil,
+                                now: Duration) -> UInt64? {
         guard let zone = settings.zones[trunk.zone] else { return nil }
         let peer = SIPEndpoint(host: trunk.address, port: trunk.port, transport: trunk.transport, zone: trunk.zone)
         var leg = CallLeg(
@@ -29,6 +33,10 @@ extension B2BUA {
         invite.add(.contact, leg.localContact)
         settings.identify(&invite, as: .userAgent)
         let ports = settings.media == nil ? nil : self.ports.allocate(now: now)
+        if mediaCheck != nil, ports == nil {
+            logger.warning("no relay port free for a media probe", metadata: ["trunk": "\(trunk.name)"])
+            return nil
+        }
         invite.setBody(Array(Self.testCallOffer(zone: zone, port: ports?.rtp ?? 9, session: ids.token(length: 10)).utf8),
                        contentType: "application/sdp")
         if let profile = settings.outboundProfile(for: trunk, routeOverride: nil) {
@@ -48,7 +56,7 @@ extension B2BUA {
         }
         let id = testCalls.nextID
         testCalls.nextID += 1
-        let machine = TestCall(reachable: reachable, timeout: timeout, now: now)
+        let machine = TestCall(reachable: reachable, timeout: timeout, now: now, mediaCheck: mediaCheck)
         let timer = testCalls.timers.push(id, at: machine.deadline)
         testCalls.active[id] = TestCallRegistry.Active(machine: machine, leg: leg, invite: invite, key: key,
                                                        purpose: purpose, ports: ports, timeoutSequence: timer)
@@ -80,12 +88,10 @@ extension B2BUA {
     }
 
     mutating func testCallResponse(_ response: SIPMessage, id: UInt64, now: Duration) {
-        guard testCalls.active[id] != nil, let status = response.statusCode else {
-            // A 2xx after the call was decided and forgotten: releaseStrayAnswer-style ACK is
-            // done by resendUnwantedAnswerAck for retransmissions of an answer we ACKed.
-            _ = resendUnwantedAnswerAck(for: response)
-            return
-        }
+        // A retransmitted 2xx of an answer already ACKed (the call decided and forgotten, or a
+        // media probe's dialog kept up) gets the same ACK again (resendUnwantedAnswerAck).
+        if resendUnwantedAnswerAck(for: response) { return }
+        guard testCalls.active[id] != nil, let status = response.statusCode else { return }
         step(id, response: response, now: now) { $0.response(status: status, reason: response.reasonPhrase, now: now) }
     }
 
@@ -96,8 +102,8 @@ extension B2BUA {
     }
 
     /// Feeds the machine of test call `id`, re-arms its timer when its deadline moved (a CANCEL
-    /// went out), and carries out its actions.
-    private mutating func step(_ id: UInt64, response: SIPMessage?, now: Duration,
+    /// went out, a media check began), and carries out its actions.
+    mutating func step(_ id: UInt64, response: SIPMessage?, now: Duration,
                                _ feed: (inout TestCall) -> [TestCall.Action]) {
         guard var call = testCalls.active[id] else { return }
         let deadline = call.machine.deadline
@@ -123,7 +129,14 @@ extension B2BUA {
                 handle(transactions.abandonClient(call.key), now: now)
             case .acknowledgeAndHangUp:
                 guard let response else { continue }
-                hangUpTestCall(call, answer: response, now: now)
+                hangUpTestCall(acknowledgeTestCall(call, answer: response), now: now)
+            case .acknowledge:
+                guard let response else { continue }
+                let leg = acknowledgeTestCall(call, answer: response)
+                testCalls.active[id]?.leg = leg
+                startMediaCheck(id, answer: response, now: now)
+            case .hangUp:
+                hangUpTestCall(call.leg, now: now)
             case .finished(let outcome):
                 testCalls.active[id] = nil
                 if let ports = call.ports { self.ports.release(ports, now: now) }
@@ -137,9 +150,8 @@ extension B2BUA {
         }
     }
 
-    /// ACK for the 2xx (remembered for its retransmissions) and BYE at once: a test call never
-    /// stays up.
-    private mutating func hangUpTestCall(_ call: TestCallRegistry.Active, answer: SIPMessage, now: Duration) {
+    /// ACK for the 2xx (remembered for its retransmissions); answers the dialog the 2xx made.
+    private mutating func acknowledgeTestCall(_ call: TestCallRegistry.Active, answer: SIPMessage) -> CallLeg {
         var leg = call.leg
         leg.remoteTag = answer.to?.tag
         if let target = answer.contacts.first?.uri { leg.remoteTarget = target }
@@ -148,6 +160,13 @@ extension B2BUA {
                               cseq: call.invite.cseq?.number ?? leg.localCSeq)
         ack.set(.contentLength, "0")
         acknowledgeUnwantedAnswer(answer, with: ack, to: leg.peer)
+        return leg
+    }
+
+    /// BYE on an answered test call's dialog: at once after the ACK (a test call never stays
+    /// up), or when a media probe's check has decided.
+    private mutating func hangUpTestCall(_ leg: CallLeg, now: Duration) {
+        var leg = leg
         var bye = leg.request(.bye, branch: ids.branch(), maxForwards: settings.maxForwards)
         bye.add(.reason, "SIP;cause=200;text=\"Test call completed\"")
         settings.identify(&bye, as: .userAgent)

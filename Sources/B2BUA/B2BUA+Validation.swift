@@ -76,10 +76,13 @@ extension B2BUA {
         }
     }
 
-    /// A test call decided: its result goes to its run, and a run whose last DID decided ends.
+    /// A test call decided: its result goes to its run, and a run whose last DID decided ends (or,
+    /// for a media probe, to the trunk's health, B2BUA+MediaProbes.swift).
     mutating func testCallFinished(_ purpose: TestCallRegistry.Purpose, trunk: String, startedAt: Duration,
                                    outcome: TestCall.Outcome, now: Duration) {
         switch purpose {
+        case .mediaProbe(let trunk, let settings):
+            mediaProbeFinished(trunk: trunk, settings: settings, startedAt: startedAt, outcome: outcome, now: now)
         case .validation(let runID, let did):
             guard var run = testCalls.runs[trunk], run.id == runID else { return }
             let result = run.record(did: did, startedAt: startedAt, outcome: outcome, now: now)

@@ -89,6 +89,9 @@ public struct B2BUA {
     /// Test calls the SBC places itself and the DID validation runs they serve (B2BUA+TestCalls.swift,
     /// B2BUA+Validation.swift).
     var testCalls = TestCallRegistry()
+    /// Media-path probes: timers, probes in flight, RTP checks for the driver, last results
+    /// (B2BUA+MediaProbes.swift).
+    var mediaProbes = MediaProbeLedger()
     private var drainExpired = false
 
     struct DialogKey: Hashable, Sendable {

@@ -1,3 +1,5 @@
+import SBCTimers
+
 /// Dialogs the SBC originated that have ended, remembered for as long as their answer may still be
 /// retransmitted (64 × T1, RFC 3261 13.3.1.4), so that a late 2xx to one of our own INVITEs is
 /// ACKed and hung up while a 2xx nobody asked for is dropped.
@@ -43,6 +45,19 @@ struct EndedDialogMemory: Sendable {
 
     mutating func expire(now: Duration) {
         while head < order.count, order[head].expires <= now { dropOldest() }
+    }
+
+    /// Forgets what expired by `now` (otherwise only a new entry expires old ones, so after a
+    /// storm the set would stay full until the next call) and gives back storage beyond what is
+    /// left (`StorageShrinking`).
+    mutating func shrinkStorage(now: Duration) {
+        expire(now: now)
+        if head > 0 {
+            order.removeFirst(head)
+            head = 0
+        }
+        StorageShrinking.shrink(&members)
+        StorageShrinking.shrink(&order)
     }
 
     private mutating func dropOldest() {

@@ -1,14 +1,19 @@
 import Media
+import SBCConfig
 import SBCTimers
 import SIPCore
 import SIPTransaction
 
 /// What the B2BUA keeps for the test calls it places itself: each call's machine and dialog,
-/// their deadlines, the DID validation runs they serve and what those runs reported.
+/// their deadlines, the DID validation runs they serve and what those runs reported. (Media-path
+/// probes, the other purpose, keep their own state in `MediaProbeLedger`.)
 struct TestCallRegistry: Sendable {
     /// Why a test call was placed, which says where its outcome goes.
     enum Purpose: Sendable {
         case validation(run: String, did: String)
+        /// A media-path probe of `trunk`, with the settings it was placed with (a reload may
+        /// change them meanwhile).
+        case mediaProbe(trunk: String, settings: MediaProbeSettings)
     }
 
     /// One test call in flight.

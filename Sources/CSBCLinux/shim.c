@@ -144,8 +144,9 @@ uint64_t csbc_monotonic_now_ns(void) {
 
 // MARK: - batched datagram I/O
 
-// Room for one IPv4 or IPv6 pktinfo control message.
-#define CSBC_CONTROL_LEN (CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(struct in_pktinfo)))
+// Room for one IPv4 or IPv6 pktinfo control message and a receive timestamp.
+#define CSBC_CONTROL_LEN (CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(struct in_pktinfo)) \
+                          + CMSG_SPACE(sizeof(struct timespec)))
 
 struct csbc_mmsg_batch {
     int count;
@@ -197,6 +198,10 @@ int csbc_recvmmsg(int fd, csbc_mmsg_batch *b, int count) {
         b->headers[i].msg_len = 0;
     }
     int n = recvmmsg(fd, b->headers, (unsigned int)count, MSG_DONTWAIT, NULL);
+    // Kernel timestamps are CLOCK_REALTIME: moved onto the monotonic scale with one offset per
+    // batch, read only when a timestamp is present.
+    int64_t realtime_minus_monotonic = 0;
+    int have_offset = 0;
     for (int i = 0; i < n; i++) {
         csbc_datagram *s = &b->slots[i];
         struct msghdr *h = &b->headers[i].msg_hdr;
@@ -204,7 +209,25 @@ int csbc_recvmmsg(int fd, csbc_mmsg_batch *b, int count) {
         s->address_length = h->msg_namelen;
         s->truncated = (h->msg_flags & MSG_TRUNC) != 0;
         s->has_pktinfo = 0;
+        s->has_received_ns = 0;
         for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c != NULL; c = CMSG_NXTHDR(h, c)) {
+            if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+                struct timespec stamp;
+                memcpy(&stamp, CMSG_DATA(c), sizeof(stamp));
+                if (!have_offset) {
+                    struct timespec real, mono;
+                    clock_gettime(CLOCK_REALTIME, &real);
+                    clock_gettime(CLOCK_MONOTONIC, &mono);
+                    realtime_minus_monotonic = ((int64_t)real.tv_sec - (int64_t)mono.tv_sec) * 1000000000ll
+                                               + ((int64_t)real.tv_nsec - (int64_t)mono.tv_nsec);
+                    have_offset = 1;
+                }
+                int64_t received = (int64_t)stamp.tv_sec * 1000000000ll + (int64_t)stamp.tv_nsec
+                                   - realtime_minus_monotonic;
+                s->received_ns = received > 0 ? (uint64_t)received : 0;
+                s->has_received_ns = 1;
+                continue;
+            }
             if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
                 struct in_pktinfo info;
                 memcpy(&info, CMSG_DATA(c), sizeof(info));
@@ -239,6 +262,11 @@ int csbc_enable_pktinfo(int fd, int family) {
         return setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on));
     }
     return setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on));
+}
+
+int csbc_enable_receive_timestamps(int fd) {
+    int on = 1;
+    return setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on));
 }
 
 int csbc_enable_recverr(int fd, int family) {

@@ -32,13 +32,19 @@ extension TrunkHealth {
         public var probesFailed: Int
         public var lastProbeAlive: Bool?
         public var lastProbeRTT: Duration?
+        /// The media gate (docs/HEALTH.md, "Media-path probes"): closed by `fail_after` failed
+        /// media probes, lifted only by a passing one.
+        public var mediaPathFailed: Bool
+        /// Failed media probes in a row.
+        public var consecutiveMediaFailures: Int
 
         public init(state: TrunkHealthState, healthState: TrunkHealthState? = nil, cause: String = "",
                     detail: String = "", inState: Duration = .zero, lockedBy: String? = nil,
                     lockReason: String? = nil, awaitingApproval: Bool = false, quarantineRemaining: Duration? = nil,
                     recoveryHoldRemaining: Duration? = nil, consecutiveFailures: Int = 0,
                     consecutiveSuccesses: Int = 0, probesSent: Int = 0, probesFailed: Int = 0,
-                    lastProbeAlive: Bool? = nil, lastProbeRTT: Duration? = nil) {
+                    lastProbeAlive: Bool? = nil, lastProbeRTT: Duration? = nil, mediaPathFailed: Bool = false,
+                    consecutiveMediaFailures: Int = 0) {
             self.state = state
             self.healthState = healthState ?? Self.defaultHealthState(for: state, lastProbeAlive: lastProbeAlive)
             self.cause = cause
@@ -56,6 +62,8 @@ extension TrunkHealth {
             self.probesFailed = probesFailed
             self.lastProbeAlive = lastProbeAlive
             self.lastProbeRTT = lastProbeRTT
+            self.mediaPathFailed = mediaPathFailed
+            self.consecutiveMediaFailures = consecutiveMediaFailures
         }
 
         /// The health state under a lock or quarantine when a row does not say: what the last
@@ -71,6 +79,7 @@ extension TrunkHealth {
             case state, healthState, cause, detail, inState, lockedBy, lockReason, awaitingApproval
             case quarantineRemaining, recoveryHoldRemaining, isSelectable, consecutiveFailures
             case consecutiveSuccesses, probesSent, probesFailed, lastProbeAlive, lastProbeRTT
+            case mediaPathFailed, consecutiveMediaFailures
         }
 
         public init(from decoder: any Decoder) throws {
@@ -96,7 +105,9 @@ extension TrunkHealth {
                 probesSent: try container.decodeIfPresent(Int.self, forKey: .probesSent) ?? 0,
                 probesFailed: try container.decodeIfPresent(Int.self, forKey: .probesFailed) ?? 0,
                 lastProbeAlive: lastProbeAlive,
-                lastProbeRTT: try seconds(.lastProbeRTT))
+                lastProbeRTT: try seconds(.lastProbeRTT),
+                mediaPathFailed: try container.decodeIfPresent(Bool.self, forKey: .mediaPathFailed) ?? false,
+                consecutiveMediaFailures: try container.decodeIfPresent(Int.self, forKey: .consecutiveMediaFailures) ?? 0)
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -121,6 +132,8 @@ extension TrunkHealth {
             try container.encode(probesFailed, forKey: .probesFailed)
             try container.encodeIfPresent(lastProbeAlive, forKey: .lastProbeAlive)
             try seconds(lastProbeRTT, .lastProbeRTT)
+            try container.encode(mediaPathFailed, forKey: .mediaPathFailed)
+            try container.encode(consecutiveMediaFailures, forKey: .consecutiveMediaFailures)
         }
     }
 
@@ -135,6 +148,7 @@ extension TrunkHealth {
                         recoveryHoldRemaining: holdRemaining,
                         consecutiveFailures: consecutiveFailures, consecutiveSuccesses: consecutiveSuccesses,
                         probesSent: probesSent, probesFailed: probesFailed, lastProbeAlive: lastProbeAlive,
-                        lastProbeRTT: lastProbeRTT)
+                        lastProbeRTT: lastProbeRTT, mediaPathFailed: mediaPathFailed,
+                        consecutiveMediaFailures: consecutiveMediaFailures)
     }
 }

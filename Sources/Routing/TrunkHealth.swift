@@ -75,6 +75,16 @@ public struct TrunkHealth: Sendable {
     /// A registration trunk without its REGISTER binding (``registrationFailed(detail:now:)``):
     /// it stays down whatever its probes say until the binding is back.
     public internal(set) var registrationMissing = false
+    /// Media-path probes (`health.media_probe`, TrunkHealth+MediaPath.swift): `fail_after` failed
+    /// in a row closed the media gate; the trunk stays down whatever its OPTIONS probes say until
+    /// a media probe passes.
+    public internal(set) var mediaPathFailed = false
+    /// Failed media probes in a row (reset by a passing one).
+    public internal(set) var consecutiveMediaFailures = 0
+    /// Media probes failed, ever (for the admin API).
+    public internal(set) var mediaProbesFailed = 0
+    /// Whether the last decided media probe passed; nil before the first.
+    public internal(set) var lastMediaProbePassed: Bool?
 
     /// A trunk with no history: `up`, so that a freshly started SBC takes calls at once; probes
     /// take it down within `down_after` intervals if it is not there.
@@ -108,6 +118,9 @@ public struct TrunkHealth: Sendable {
         probesFailed = snapshot.probesFailed
         lastProbeAlive = snapshot.lastProbeAlive
         lastProbeRTT = snapshot.lastProbeRTT
+        // Without a media probe nothing could ever lift the gate again.
+        mediaPathFailed = settings.mediaProbe != nil && snapshot.mediaPathFailed
+        consecutiveMediaFailures = settings.mediaProbe != nil ? snapshot.consecutiveMediaFailures : 0
         let health: TrunkHealthState = switch snapshot.healthState {
         case .up, .degraded, .down, .recovering: snapshot.healthState
         case .quarantined, .locked: Snapshot.defaultHealthState(for: snapshot.healthState,
@@ -165,7 +178,7 @@ public struct TrunkHealth: Sendable {
         switch (healthState, alive) {
         case (.degraded, true):
             changes += setHealth(.up, cause.probeRecovered, "probe answered (\(detail)) after a failed probe", now: now)
-        case (.down, true) where successesTowardRecovery >= settings.upAfter && !registrationMissing:
+        case (.down, true) where successesTowardRecovery >= settings.upAfter && !registrationMissing && !mediaPathFailed:
             changes += setHealth(.recovering, cause.probeRecovered,
                                  "\(successesTowardRecovery) probes in a row answered (last: \(detail)); "
                                      + "fail-back after \(Self.format(settings.recoveryHold)) of sustained health"
@@ -257,10 +270,12 @@ public struct TrunkHealth: Sendable {
         isLocked = false
         lockedBy = nil
         lockReason = nil
-        let target: TrunkHealthState = lastProbeAlive == false || registrationMissing ? .down : .recovering
+        let target: TrunkHealthState = lastProbeAlive == false || registrationMissing || mediaPathFailed
+            ? .down : .recovering
         enter(target, from: healthState, now: now)
         healthState = target
         let outcome = registrationMissing ? "it is not registered, so it is down until its REGISTER succeeds"
+            : mediaPathFailed ? "its media path failed, so it is down until a media probe passes"
             : target == .down
             ? "the last probe failed, so it is down until \(settings.upAfter) probes answer"
             : "recovering; fail-back after \(Self.format(settings.recoveryHold)) of sustained health"
@@ -319,7 +334,7 @@ public struct TrunkHealth: Sendable {
         if !isLocked, healthState == .recovering, !awaitingApproval, let recoveringSince {
             candidates.append((recoveringSince + settings.recoveryHold, .recoveryHoldElapsed))
         }
-        if !isLocked, !settings.probe, healthState == .down, !registrationMissing, let downSince {
+        if !isLocked, !settings.probe, healthState == .down, !registrationMissing, !mediaPathFailed, let downSince {
             candidates.append((downSince + settings.recoveryHold, .unprobedHoldElapsed))
         }
         return candidates.min { $0.0 < $1.0 }

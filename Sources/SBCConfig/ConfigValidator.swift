@@ -1,3 +1,4 @@
+import SDP
 import SIPCore
 /// Checks that need the whole configuration: unique names, references between sections,
 /// socket collisions and route reachability.
@@ -38,6 +39,23 @@ struct ConfigValidator {
         checkRoutes()
         checkProfileReferences()
         checkMediaPorts()
+        checkMediaProbes()
+    }
+
+    /// A media probe's RTP leaves from the relay's port range on the zone's media address and is
+    /// plain RTP (docs/HEALTH.md, "Media-path probes"): it needs media anchoring, and a trunk
+    /// that takes RTP/AVP.
+    private func checkMediaProbes() {
+        for (index, trunk) in config.trunks.enumerated() where trunk.health.mediaProbe != nil {
+            let path = "trunks[\(index)].health.media_probe"
+            if !config.media.enabled {
+                problems.report(path, "needs media anchoring (media.enabled: true): the probe's RTP is sent "
+                                    + "from the media relay's port range")
+            } else if trunk.srtp.policy == .required {
+                problems.report(path, "sends plain RTP, which this trunk's srtp policy (required) refuses; "
+                                    + "probe a trunk that takes RTP/AVP")
+            }
+        }
     }
 
     /// The relay binds every port of `media.port_min`-`port_max` on each zone's media address

@@ -21,9 +21,12 @@ public struct OverloadSettings: Sendable, Equatable {
     /// a second's worth, at least 1; range 0-1000000): a platform sends in bursts, not evenly.
     public var burst: Int
 
-    /// Event-loop lag above which the SBC counts as overloaded (key `lag_threshold_ms`, default
-    /// 40 ms, range 1-10000). The lag is how late a 10 ms timer on the signalling loop fires: it
-    /// is the time a newly arrived message waits before the SBC looks at it.
+    /// How long a message may wait for the SBC before new calls are refused (key
+    /// `lag_threshold_ms`, default 100 ms, range 1-10000). Measured per UDP datagram from the
+    /// kernel's receive time to the moment the loop handles it (an INVITE that waited longer gets
+    /// 503), and as how late a 10 ms loop timer fires. The default is a fifth of T1: every call
+    /// taken is answered long before the caller would retransmit, and a busy host's scheduling
+    /// hiccups do not refuse calls at a healthy rate.
     public var lagThreshold: Duration
 
     /// Fill of a SIP UDP socket's receive queue, in percent of its buffer, above which the SBC
@@ -33,7 +36,9 @@ public struct OverloadSettings: Sendable, Equatable {
     public var queueThresholdPercent: Int
 
     /// How long the overloaded state lasts after the last sample above a threshold (key
-    /// `hold_ms`, default 500 ms, range 0-60000), so that admission does not flap per timer tick.
+    /// `hold_ms`, default 500 ms, range 0-60000): the `sbc_overloaded` gauge, probe timeouts
+    /// discarded, and TCP/TLS INVITEs (no kernel receive time) refused after a late loop timer.
+    /// A UDP INVITE is judged by its own wait, so admission does not flap with the hold.
     public var hold: Duration
 
     /// Seconds in the `Retry-After` of the 503s (key `retry_after_s`, default 2, range 0-3600;
@@ -47,11 +52,12 @@ public struct OverloadSettings: Sendable, Equatable {
     /// while the loop refuses it cheaply.
     public var receiveBufferBytes: Int
 
-    /// Return freed heap memory to the kernel (`malloc_trim`) when the load has dropped after a
-    /// storm (key `trim_memory`, default true).
+    /// Give memory back when the load has fallen (key `trim_memory`, default true): once the
+    /// live calls and transactions are down to a quarter of their peak, the signalling tables are
+    /// shrunk and freed heap is returned to the kernel (`malloc_trim`).
     public var trimMemory: Bool
 
-    public static let defaultLagThreshold: Duration = .milliseconds(40)
+    public static let defaultLagThreshold: Duration = .milliseconds(100)
     public static let defaultQueueThresholdPercent = 25
     public static let defaultHold: Duration = .milliseconds(500)
     public static let defaultRetryAfter = 2

@@ -73,6 +73,10 @@ public struct TrunkHealthSettings: Sendable, Equatable {
     /// again would fail several more callers.
     public var probation: Duration
 
+    /// Media-path probes: a periodic test call to an echo number whose RTP must come back (key
+    /// `media_probe`, a mapping, optional; default none). See ``MediaProbeSettings``.
+    public var mediaProbe: MediaProbeSettings?
+
     public static let defaultProbeInterval: Duration = .seconds(15)
     public static let defaultProbeTimeout: Duration = .milliseconds(2000)
     public static let defaultAliveClasses: Set<Int> = [2]
@@ -90,7 +94,8 @@ public struct TrunkHealthSettings: Sendable, Equatable {
                 downAfter: Int = TrunkHealthSettings.defaultDownAfter,
                 upAfter: Int = TrunkHealthSettings.defaultUpAfter,
                 recoveryHold: Duration = TrunkHealthSettings.defaultRecoveryHold,
-                probation: Duration = TrunkHealthSettings.defaultProbation) {
+                probation: Duration = TrunkHealthSettings.defaultProbation,
+                mediaProbe: MediaProbeSettings? = nil) {
         self.probe = probe
         self.probeInterval = probeInterval
         self.probeTimeout = probeTimeout
@@ -100,6 +105,7 @@ public struct TrunkHealthSettings: Sendable, Equatable {
         self.upAfter = upAfter
         self.recoveryHold = recoveryHold
         self.probation = probation
+        self.mediaProbe = mediaProbe
     }
 
     /// Whether a probe answered with the final status `status` proves the trunk alive: a listed
@@ -113,7 +119,7 @@ public struct TrunkHealthSettings: Sendable, Equatable {
 extension TrunkHealthSettings {
     /// The keys of `trunks[].health`.
     static let keys = ["probe", "probe_interval_s", "probe_timeout_ms", "alive_codes", "down_after", "up_after",
-                       "recovery_hold_s", "probation_s"]
+                       "recovery_hold_s", "probation_s", "media_probe"]
 
     static let probeIntervalRange = 1...3600
     static let probeTimeoutRange = 100...60_000
@@ -155,6 +161,7 @@ extension TrunkHealthSettings {
             settings.upAfter = reader.integer("up_after", in: countRange) ?? settings.upAfter
             settings.recoveryHold = reader.seconds("recovery_hold_s", in: recoveryHoldRange) ?? settings.recoveryHold
             settings.probation = reader.seconds("probation_s", in: probationRange) ?? settings.probation
+            settings.mediaProbe = MediaProbeSettings.read(reader)
             return settings
         }
     }

@@ -4,26 +4,36 @@ import SBCConfig
 /// Sans-IO: the server feeds it load samples and asks it about each out-of-dialog INVITE, on an
 /// injected clock, before anything is parsed, routed or allocated.
 ///
-/// Load is measured two ways, and either one above its threshold makes the SBC overloaded for
-/// `hold` after the last such sample:
-/// - event-loop lag: how late loop timers fire, i.e. how long a message that arrives now waits;
-/// - receive-queue fill: what is still queued in a SIP UDP socket after a drain, in percent of
-///   its buffer, i.e. work the kernel will drop once the buffer is full.
+/// The measure of load is delay: how long a message waited between reaching the host and being
+/// handled by the SBC (kernel receive time of a UDP datagram to the moment the loop looks at it).
+/// A new INVITE that waited longer than `lag_threshold_ms` is refused; one that did not is taken.
+/// Why per message, not a rate: in a storm the queue settles where every INVITE the SBC takes was
+/// answered in time, so the SBC takes exactly what it can do, whatever the host, build or CPU
+/// share, and never what it cannot (which the caller would retransmit after T1, doubling the
+/// storm). An earlier design set an adaptive rate ceiling (AIMD) from loop lag; on a host whose
+/// cores the SBC shares with its peers, the lag of its own busy loop kept cutting the ceiling, and
+/// goodput fell to a quarter of capacity.
 ///
-/// Two ceilings apply to new calls: the configured `max_cps` (a token bucket), and an adaptive
-/// one that measured overload sets (AIMD, as TCP does for congestion): on entering overload it
-/// starts at 70% of the rate admitted in the last second, drops by 20% a second (or per `hold`
-/// if longer) while the overload lasts, down to a quarter of where it started, and once the load is normal grows by 10% a second until it is 4 s without
-/// overload, when it is lifted. So a storm settles at what the SBC can take, instead of
-/// flapping between admitting everything and refusing everything.
+/// Other signals refuse too: another SIP socket whose oldest datagram at its last drain had waited
+/// longer than the threshold (the carrier side is behind), a receive queue filled past
+/// `queue_threshold_percent` of its buffer (the kernel is about to drop), and for messages without
+/// a kernel receive time (TCP, TLS) a loop timer that fired later than the threshold within the
+/// last `hold`. Any of them makes the SBC count as overloaded for `hold` (the gauge, the log, and
+/// the B2BUA's probes: a probe that timed out meanwhile is discarded).
+///
+/// The configured `max_cps` (a token bucket) applies on top, on any load.
 ///
 /// Requests in dialogs, ACK, CANCEL, BYE, responses and the SBC's own probes never come here:
 /// they keep priority because they are never refused.
 struct AdmissionControl {
     /// Why a new call was refused: the `reason` label of `sbc_overload_rejected_total`.
     enum Refusal: String, Sendable, CaseIterable {
+        /// Above the configured `max_cps`.
         case callsPerSecond = "cps"
+        /// The SBC is late: the INVITE (or another socket's oldest message, or a loop timer)
+        /// waited longer than `lag_threshold_ms`.
         case loopLag = "loop_lag"
+        /// A receive queue is filled past `queue_threshold_percent`.
         case receiveQueue = "receive_queue"
 
         /// The text of the 503's Reason header and of the log line.
@@ -47,34 +57,25 @@ struct AdmissionControl {
         case overloaded(cause: Refusal, until: Duration)
     }
 
-    /// The adaptive ceiling set by measured overload, while it lasts.
-    struct AdaptiveCeiling: Equatable {
-        var rate: Double
-        var bucket: TokenBucket
-        /// When the rate last changed (decreases are at most one per `hold`, increases one a second).
-        var changedAt: Duration
-        /// What overload set it: the refusal reason while it limits.
-        var cause: Refusal
-        /// The lowest it may fall: a quarter of where it started (at least `lowestAdaptiveRate`).
-        /// Why a floor: refusing costs work too, so lag can persist whatever is admitted, and
-        /// without a floor a long storm would ratchet goodput down to nothing.
-        var floor: Double
+    /// What the last drain of one receive socket showed.
+    struct SocketState: Equatable {
+        /// How long its oldest datagram had waited when the drain began (nil: unknown).
+        var oldestWait: Duration?
+        /// Whether its queue was still filled past the threshold after the drain.
+        var queueFull: Bool
     }
-
-    static let lowestAdaptiveRate = 5.0
-    static let liftAfter: Duration = .seconds(4)
 
     let settings: OverloadSettings
     private(set) var load: Load
-    private(set) var adaptive: AdaptiveCeiling?
     private var ceiling: TokenBucket?
-    /// New calls admitted in the current and the previous whole second.
-    private var window: (start: Duration, admitted: Int, previous: Int)
+    /// Per receive socket (by zone), its last drain.
+    private(set) var sockets: [String: SocketState] = [:]
+    /// Until when a late loop timer refuses new calls that carry no receive time of their own.
+    private var timerLateUntil: Duration?
 
     init(settings: OverloadSettings, now: Duration) {
         self.settings = settings
         load = .normal(since: now)
-        window = (now, 0, 0)
         if settings.maxCallsPerSecond > 0 {
             ceiling = TokenBucket(rate: settings.maxCallsPerSecond, capacity: settings.effectiveBurst, now: now)
         }
@@ -82,90 +83,66 @@ struct AdmissionControl {
 
     /// A loop-lag sample: how late a timer fired.
     mutating func sampleLag(_ lag: Duration, now: Duration) {
-        if lag > settings.lagThreshold { overloaded(.loopLag, now: now) }
+        guard lag > settings.lagThreshold else { return }
+        timerLateUntil = now + settings.hold
+        overloaded(.loopLag, now: now)
     }
 
-    /// A receive-queue sample: bytes still queued and the socket's buffer size.
-    mutating func sampleQueue(queuedBytes: Int, bufferBytes: Int, now: Duration) {
-        guard bufferBytes > 0 else { return }
-        if queuedBytes * 100 > bufferBytes * settings.queueThresholdPercent { overloaded(.receiveQueue, now: now) }
+    /// One drain of a receive socket: how long its oldest datagram had waited (nil if the kernel
+    /// gave no receive time), bytes still queued after it and the socket's buffer size.
+    mutating func sampleDrain(socket: String, oldestWait: Duration?, queuedBytes: Int, bufferBytes: Int, now: Duration) {
+        let full = bufferBytes > 0 && queuedBytes * 100 > bufferBytes * settings.queueThresholdPercent
+        sockets[socket] = SocketState(oldestWait: oldestWait, queueFull: full)
+        if full { overloaded(.receiveQueue, now: now) }
+        if let oldestWait, oldestWait > settings.lagThreshold { overloaded(.loopLag, now: now) }
     }
 
     /// Whether the SBC is overloaded at `now` by measured load; moves back to normal once the
-    /// hold is over, and grows or lifts the adaptive ceiling while normal.
+    /// hold is over.
     mutating func isOverloaded(now: Duration) -> Bool {
         switch load {
         case .overloaded(_, let until) where now < until:
             return true
         case .overloaded:
             load = .normal(since: now)
+            return false
         case .normal:
-            break
+            return false
         }
-        relax(now: now)
-        return false
     }
 
-    /// The decision for one new call (out-of-dialog INVITE) at `now`.
-    mutating func admitNewCall(now: Duration) -> Decision {
+    /// The decision for one new call (out-of-dialog INVITE) at `now` that arrived on `socket`
+    /// and waited `waited` since the kernel received it (nil when unknown: TCP, TLS).
+    mutating func admitNewCall(socket: String? = nil, waited: Duration? = nil, now: Duration) -> Decision {
         guard settings.enabled else { return .admit }
-        roll(now: now)
-        _ = isOverloaded(now: now)
-        if var limit = adaptive {
-            let taken = limit.bucket.take(now: now)
-            adaptive = limit
-            if !taken { return .refuse(limit.cause) }
+        if let refusal = measuredRefusal(socket: socket, waited: waited, now: now) {
+            overloaded(refusal, now: now)
+            return .refuse(refusal)
         }
         if var bucket = ceiling {
             let taken = bucket.take(now: now)
             ceiling = bucket
             if !taken { return .refuse(.callsPerSecond) }
         }
-        window.admitted += 1
         return .admit
+    }
+
+    private func measuredRefusal(socket: String?, waited: Duration?, now: Duration) -> Refusal? {
+        if let waited {
+            if waited > settings.lagThreshold { return .loopLag }
+        } else if let until = timerLateUntil, now < until {
+            return .loopLag
+        }
+        var queueFull = false
+        for (name, state) in sockets {
+            queueFull = queueFull || state.queueFull
+            if name != socket, let wait = state.oldestWait, wait > settings.lagThreshold { return .loopLag }
+        }
+        return queueFull ? .receiveQueue : nil
     }
 
     private mutating func overloaded(_ cause: Refusal, now: Duration) {
         guard settings.enabled else { return }
         load = .overloaded(cause: cause, until: now + settings.hold)
-        roll(now: now)
-        if var limit = adaptive {
-            guard now - limit.changedAt >= max(settings.hold, .seconds(1)) else { return }
-            limit.rate = max(limit.floor, limit.rate * 0.8)
-            limit.changedAt = now
-            limit.cause = cause
-            limit.bucket = Self.bucket(rate: limit.rate, now: now)
-            adaptive = limit
-        } else {
-            let recent = Double(max(window.previous, window.admitted))
-            let rate = max(Self.lowestAdaptiveRate, recent * 0.7)
-            adaptive = AdaptiveCeiling(rate: rate, bucket: Self.bucket(rate: rate, now: now), changedAt: now, cause: cause,
-                                       floor: max(Self.lowestAdaptiveRate, rate / 4))
-        }
-    }
-
-    /// Normal load: the adaptive ceiling grows 10% a second and is lifted after `liftAfter`.
-    private mutating func relax(now: Duration) {
-        guard var limit = adaptive, case .normal(let since) = load else { return }
-        if now - since >= Self.liftAfter {
-            adaptive = nil
-            return
-        }
-        guard now - limit.changedAt >= .seconds(1) else { return }
-        limit.rate *= 1.1
-        limit.changedAt = now
-        limit.bucket = Self.bucket(rate: limit.rate, now: now)
-        adaptive = limit
-    }
-
-    private mutating func roll(now: Duration) {
-        let elapsed = now - window.start
-        guard elapsed >= .seconds(1) else { return }
-        window = (now, 0, elapsed >= .seconds(2) ? 0 : window.admitted)
-    }
-
-    /// A bucket a tenth of a second deep: bursts pass, a flood does not.
-    private static func bucket(rate: Double, now: Duration) -> TokenBucket {
-        TokenBucket(rate: Int(rate.rounded(.up)), capacity: max(1, Int(rate / 10)), now: now)
     }
 }

@@ -9,16 +9,14 @@ import SBCConfig
 final class OverloadGuard {
     /// How often the loop-lag sampler's timer is due.
     static let lagTick: Duration = .milliseconds(10)
-    /// How long the load must have been normal before freed heap is given back to the kernel.
-    static let trimAfter: Duration = .seconds(3)
-
-    /// Memory to give back after a storm: whether one is owed, from when the load was normal.
-    enum TrimState: Equatable {
-        case idle
-        case owed(normalSince: Duration?)
-    }
+    /// Live signalling state (calls + transactions) below which there is nothing worth giving back.
+    static let trimMinimumState = 1000
+    /// Least time between two memory trims (each holds the loop for tens of milliseconds).
+    static let trimInterval: Duration = .seconds(5)
 
     var admission: AdmissionControl
+    /// The 503s of refused calls, built from the INVITE's bytes.
+    var refusals: StatelessRefusal
     var strangers: SourceRateLimiter<String>
     let metrics: OverloadMetrics
     let settings: OverloadSettings
@@ -27,7 +25,11 @@ final class OverloadGuard {
     var reportedOverloaded = false
     /// Largest lag since the last once-a-second publication.
     var worstLag: Duration = .zero
-    var trim: TrimState = .idle
+    /// Memory follows the load: the live signalling state at its highest since memory was last
+    /// given back, and when that was. Once the state has fallen to a quarter of that peak, the
+    /// tables are shrunk and freed heap is returned (`SignallingServer.returnMemoryIfLoadFell`).
+    var peakLiveState = 0
+    var lastTrim: Duration
     /// Transport counters already published (the metrics take deltas).
     var publishedClosures: [String: Int] = [:]
 
@@ -35,7 +37,11 @@ final class OverloadGuard {
         settings = configuration.overload
         unknownSource = configuration.security.unknownSource
         admission = AdmissionControl(settings: configuration.overload, now: now)
+        refusals = StatelessRefusal(tagPrefix: SignallingServer.refusalTagPrefix,
+                                    retryAfter: configuration.overload.retryAfter,
+                                    server: configuration.security.serverHeader)
         strangers = SourceRateLimiter(settings: configuration.security.rateLimit, now: now)
+        lastTrim = now
         self.metrics = metrics
     }
 

@@ -33,6 +33,7 @@ extension SignallingServer {
                 nextAttemptAt: binding.nextAttempt.map(clock.wall), lastStatus: binding.lastStatus,
                 detail: binding.detail, failures: binding.failures)
         }
+        status.mediaProbe = mediaProbeStatus(of: name)
         return status
     }
 

@@ -55,8 +55,11 @@ extension SignallingServer {
 
     /// Wires the transport's load and connection callbacks and starts the lag sampler.
     func installOverloadControl(_ transport: SIPTransportLayer) {
-        transport.onReceiveQueue = { [unowned self] queued, buffer in
-            self.overloadGuard.admission.sampleQueue(queuedBytes: queued, bufferBytes: buffer, now: self.now)
+        transport.onReceiveDrain = { [unowned self] drain in
+            if let wait = drain.oldestWait { self.overloadGuard.worstLag = max(self.overloadGuard.worstLag, wait) }
+            self.overloadGuard.admission.sampleDrain(socket: drain.zone, oldestWait: drain.oldestWait,
+                                                     queuedBytes: drain.queuedBytes, bufferBytes: drain.bufferBytes,
+                                                     now: self.now)
             self.reportOwnLoad()
         }
         transport.admitsConnection = { [unowned self] zone, peer in
@@ -90,7 +93,14 @@ extension SignallingServer {
             // The ACK of one of our stateless 503s: nothing to match, nothing to parse.
             return !SIPRequestPeek.isAck(message.bytes, toTagPrefix: Self.refusalTagPrefix)
         }
-        switch overloadGuard.admission.admitNewCall(now: now) {
+        // A UDP message carries the kernel's receive time: how long this INVITE waited for the SBC.
+        // Streams have none (nil): their admission falls back to the loop timers' lag.
+        var waited: Duration?
+        if message.transport == .udp {
+            let handledAt = loop.now
+            waited = handledAt > message.receivedAt ? handledAt - message.receivedAt : .zero
+        }
+        switch overloadGuard.admission.admitNewCall(socket: message.zone, waited: waited, now: now) {
         case .admit:
             return true
         case .refuse(let refusal):
@@ -109,26 +119,46 @@ extension SignallingServer {
     }
 
     /// 503 with Retry-After and a Reason, statelessly: no transaction, no call, no CDR; a
-    /// retransmitted INVITE is refused again the same way, and the ACK matches nothing.
+    /// retransmitted INVITE is refused again the same way, and the ACK matches nothing. Built
+    /// from the INVITE's bytes (`StatelessRefusal`); only a request it cannot answer that way
+    /// goes through the parser.
     private func refuseNewCall(_ message: InboundMessage, _ refusal: AdmissionControl.Refusal,
                                transport: SIPTransportLayer) {
         overloadGuard.metrics.rejectedCall(reason: refusal.rawValue)
-        guard let request = try? SIPMessage(parsing: message.bytes) else { return }
+        let server = configuration.security.serverHeader
+        if overloadGuard.refusals.server != server {
+            overloadGuard.refusals = StatelessRefusal(tagPrefix: Self.refusalTagPrefix,
+                                                      retryAfter: overloadGuard.settings.retryAfter, server: server)
+        }
+        let bytes: [UInt8]
+        if let built = overloadGuard.refusals.response(to: message.bytes, refusal) {
+            bytes = built
+        } else {
+            guard let parsed = parsedRefusal(message, refusal, server: server) else { return }
+            bytes = parsed
+        }
+        logger.debug("new call refused: overload", metadata: [
+            "call_id": "\(StatelessRefusal.callID(of: message.bytes) ?? "-")", "reason": "\(refusal.rawValue)",
+            "source": "\(message.source)", "zone": "\(message.zone)",
+        ])
+        if let connection = message.connection, transport.send(bytes, over: connection) { return }
+        transport.send(bytes, to: message.source, transport: message.transport, zone: message.zone)
+    }
+
+    /// The 503 through the parser, for a request `StatelessRefusal` could not copy lines from.
+    private func parsedRefusal(_ message: InboundMessage, _ refusal: AdmissionControl.Refusal,
+                               server: String?) -> [UInt8]? {
+        guard let request = try? SIPMessage(parsing: message.bytes) else { return nil }
         var headers = [SIPHeaderField(.reason, "SIP;cause=503;text=\"\(refusal.text)\"")]
         if overloadGuard.settings.retryAfter > 0 {
             headers.append(SIPHeaderField(.retryAfter, "\(overloadGuard.settings.retryAfter)"))
         }
-        if let server = configuration.security.serverHeader { headers.append(SIPHeaderField(.server, server)) }
+        if let server { headers.append(SIPHeaderField(.server, server)) }
         let response = SIPResponseBuilder.response(to: request, statusCode: 503, reason: "Service Unavailable",
                                                    toTag: String(decoding: Self.refusalTagPrefix, as: UTF8.self)
                                                        + "\(UInt32.random(in: 1...UInt32.max))",
                                                    extraHeaders: headers)
-        logger.debug("new call refused: overload", metadata: [
-            "call_id": "\(request.callID ?? "-")", "reason": "\(refusal.rawValue)", "source": "\(message.source)",
-        ])
-        let bytes = response.serialized()
-        if let connection = message.connection, transport.send(bytes, over: connection) { return }
-        transport.send(bytes, to: message.source, transport: message.transport, zone: message.zone)
+        return response.serialized()
     }
 
     /// How late a timer fired is the loop's lag: the sampler's own, and the B2BUA's timer (so a
@@ -157,19 +187,16 @@ extension SignallingServer {
         b2bua.ownLoadChanged(overloaded: overloaded, now: now)
         overloadGuard.metrics.setOverloaded(overloaded)
         if overloaded {
-            overloadGuard.trim = .owed(normalSince: nil)
             var metadata: Logger.Metadata = ["lag_ms": "\(Self.milliseconds(overloadGuard.worstLag))"]
             if case .overloaded(let cause, _) = overloadGuard.admission.load { metadata["cause"] = "\(cause.rawValue)" }
-            if let adaptive = overloadGuard.admission.adaptive { metadata["admitting_cps"] = "\(Int(adaptive.rate))" }
             logger.warning("SBC overloaded: refusing new calls beyond what it can take", metadata: metadata)
         } else {
-            if case .owed = overloadGuard.trim { overloadGuard.trim = .owed(normalSince: now) }
             logger.notice("SBC load back to normal")
         }
     }
 
-    /// Once a second: lag gauge, blocked sources, the transport's protective closures, and the
-    /// memory trim when a storm is over.
+    /// Once a second: lag gauge, blocked sources, the transport's protective closures, and
+    /// memory given back once the load has fallen.
     private func publishOverload(_ transport: SIPTransportLayer) {
         let metrics = overloadGuard.metrics
         metrics.setLag(overloadGuard.worstLag)
@@ -182,18 +209,33 @@ extension SignallingServer {
             metrics.connectionsClosed(reason: reason, count: total - overloadGuard.publishedClosures[reason, default: 0])
             overloadGuard.publishedClosures[reason] = total
         }
-        if overloadGuard.settings.trimMemory, case .owed(let since?) = overloadGuard.trim,
-           now - since >= OverloadGuard.trimAfter {
-            overloadGuard.trim = .idle
-            let before = OverloadGuard.residentBytes() ?? 0
-            let start = loop.now
-            _ = csbc_malloc_trim()
-            let after = OverloadGuard.residentBytes() ?? 0
-            logger.notice("memory returned after overload (malloc_trim)", metadata: [
-                "rss_before_mb": "\(before >> 20)", "rss_after_mb": "\(after >> 20)",
-                "took_ms": "\(Self.milliseconds(loop.now - start))",
-            ])
-        }
+        returnMemoryIfLoadFell()
         loop.schedule(after: .seconds(1)) { [unowned self] in self.publishOverload(transport) }
+    }
+
+    /// Memory follows the load (`overload.trim_memory`): once the live signalling state (calls
+    /// and transactions, which linger 64 x T1 after a call) has fallen to a quarter of its peak
+    /// since the last trim, the B2BUA's tables are shrunk to what they hold and freed heap is
+    /// returned to the kernel (`malloc_trim`, every arena). Why not right after an overload:
+    /// the storm's transactions are still alive then, and what they free 32 s later stayed with
+    /// the process.
+    func returnMemoryIfLoadFell() {
+        let live = b2bua.activeCalls + b2bua.activeTransactions
+        overloadGuard.peakLiveState = max(overloadGuard.peakLiveState, live)
+        guard overloadGuard.settings.trimMemory, overloadGuard.peakLiveState >= OverloadGuard.trimMinimumState,
+              live * 4 <= overloadGuard.peakLiveState, now - overloadGuard.lastTrim >= OverloadGuard.trimInterval
+        else { return }
+        let peak = overloadGuard.peakLiveState
+        overloadGuard.peakLiveState = live
+        overloadGuard.lastTrim = now
+        let before = OverloadGuard.residentBytes() ?? 0
+        let start = loop.now
+        b2bua.shrinkStorage(now: now)
+        _ = csbc_malloc_trim()
+        let after = OverloadGuard.residentBytes() ?? 0
+        logger.notice("memory returned after the load fell (tables shrunk, malloc_trim)", metadata: [
+            "rss_before_mb": "\(before >> 20)", "rss_after_mb": "\(after >> 20)",
+            "took_ms": "\(Self.milliseconds(loop.now - start))", "live_state": "\(live)", "peak_state": "\(peak)",
+        ])
     }
 }

@@ -66,6 +66,8 @@ public final class SignallingServer {
     /// Our certificates and every peer certificate seen, against the alert thresholds.
     var certificateExpiry: CertificateExpiryMonitor
     var certificateTimer: TimerHandle?
+    /// Media-path probes' RTP checks in progress, by probe (SignallingServer+MediaProbes.swift).
+    var mediaProbeSessions: [UInt64: MediaProbeSession] = [:]
 
     public init(configuration: SBCConfiguration, logger: Logger) throws {
         self.configuration = configuration
@@ -270,6 +272,7 @@ public final class SignallingServer {
         if let mediaRelay {
             for instruction in b2bua.takeMediaInstructions() { mediaRelay.submit(instruction.command, worker: instruction.worker) }
         }
+        startMediaProbes()
         recordFinishedCalls()
         persistEstablishedCalls()
         recordHealthEvents()
@@ -350,6 +353,8 @@ public final class SignallingServer {
                     "kind": "group", "group": name, "forced_failover": "\(forced)", "actor": actor, "reason": reason,
                     "at": "\(clock.wall(at))", "node": configuration.node.name,
                 ])
+            case .mediaProbe(let trunk, let result, _, _):
+                metrics.mediaProbe(trunk: trunk, result: result.rawValue)
             }
         }
     }

@@ -15,7 +15,8 @@ enum TrunkStateMapping {
     }
 
     /// After a restart: the state as it was, the time already spent in it, a quarantine's
-    /// remaining time; the last probe result is unknown, so health restarts from the cautious side.
+    /// remaining time, a media gate; the last probe result is unknown, so health restarts from
+    /// the cautious side.
     static func snapshot(_ record: TrunkStateRecord, clock: WallClockAnchor) -> TrunkHealth.Snapshot {
         TrunkHealth.Snapshot(
             state: TrunkHealthState(rawValue: record.state) ?? .down, cause: record.cause ?? "restored",
@@ -23,7 +24,11 @@ enum TrunkStateMapping {
             lockedBy: record.lockedBy, lockReason: record.lockReason, awaitingApproval: record.awaitingApproval,
             quarantineRemaining: record.quarantineUntil.flatMap { until in
                 until > clock.wallNow ? .seconds(until - clock.wallNow) : nil
-            })
+            },
+            // The row keeps the visible state's cause: a trunk stored down for its media path
+            // restarts with the media gate closed (docs/HEALTH.md, "Media-path probes").
+            mediaPathFailed: record.state == TrunkHealthState.down.rawValue
+                && record.cause == TrunkStateChange.Cause.mediaPathFailed)
     }
 
     static func audit(_ change: TrunkStateChange, clock: WallClockAnchor) -> AuditEntry {

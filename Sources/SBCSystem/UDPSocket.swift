@@ -82,16 +82,27 @@ public final class UDPSocket {
     /// recvmmsg fail once; it is thrown so the caller can `drainErrors` and call again.
     @discardableResult
     public func receiveBatch(_ handler: (UnsafeRawBufferPointer, SocketAddress) -> Void) throws(SystemError) -> Int {
-        let result = try Syscall.retrying("recvmmsg", context: "udp \(localAddress)") {
-            csbc_recvmmsg(fd, batch, Int32(UDPSocket.batchSize))
+        try receiveBatchTimed { bytes, source, _ in handler(bytes, source) }
+    }
+
+    /// Makes the kernel stamp each received datagram with its arrival time, which
+    /// `receiveBatchTimed` reports: how long a datagram waited before it was read is what
+    /// overload control measures (docs/OVERLOAD.md). Best effort: false if the kernel refused.
+    @discardableResult
+    public func enableReceiveTimestamps() -> Bool {
+        csbc_enable_receive_timestamps(fd) == 0
+    }
+
+    /// `receiveBatch` that also reports when the kernel received each datagram, on the
+    /// `MonotonicInstant` scale (nil unless `enableReceiveTimestamps()` succeeded).
+    @discardableResult
+    public func receiveBatchTimed(
+        _ handler: (UnsafeRawBufferPointer, SocketAddress, MonotonicInstant?) -> Void
+    ) throws(SystemError) -> Int {
+        try receiveSlots { slot, source in
+            let received = slot.has_received_ns != 0 ? MonotonicInstant(nanoseconds: slot.received_ns) : nil
+            handler(UnsafeRawBufferPointer(start: slot.buffer, count: slot.length), source, received)
         }
-        guard case .value(let count) = result else { return 0 }
-        for i in 0..<Int(count) {
-            let slot = slots[i]
-            guard let source = SocketAddress(storage: slot.address) else { continue }
-            handler(UnsafeRawBufferPointer(start: slot.buffer, count: slot.length), source)
-        }
-        return Int(count)
     }
 
     /// `receiveBatch` that also reports the local address each datagram was sent to (IP_PKTINFO;
@@ -101,6 +112,16 @@ public final class UDPSocket {
     public func receiveBatchWithDestination(
         _ handler: (UnsafeRawBufferPointer, SocketAddress, SocketAddress?) -> Void
     ) throws(SystemError) -> Int {
+        try receiveSlots { slot, source in
+            let destination = slot.has_pktinfo != 0
+                ? SocketAddress(ip: .v4(UInt32(bigEndian: slot.pktinfo_addr.s_addr)), port: localAddress.port)
+                : nil
+            handler(UnsafeRawBufferPointer(start: slot.buffer, count: slot.length), source, destination)
+        }
+    }
+
+    /// One `recvmmsg` into the fixed slots; `body` sees each filled slot with its source address.
+    private func receiveSlots(_ body: (csbc_datagram, SocketAddress) -> Void) throws(SystemError) -> Int {
         let result = try Syscall.retrying("recvmmsg", context: "udp \(localAddress)") {
             csbc_recvmmsg(fd, batch, Int32(UDPSocket.batchSize))
         }
@@ -108,10 +129,7 @@ public final class UDPSocket {
         for i in 0..<Int(count) {
             let slot = slots[i]
             guard let source = SocketAddress(storage: slot.address) else { continue }
-            let destination = slot.has_pktinfo != 0
-                ? SocketAddress(ip: .v4(UInt32(bigEndian: slot.pktinfo_addr.s_addr)), port: localAddress.port)
-                : nil
-            handler(UnsafeRawBufferPointer(start: slot.buffer, count: slot.length), source, destination)
+            body(slot, source)
         }
         return Int(count)
     }

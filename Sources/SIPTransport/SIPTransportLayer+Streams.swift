@@ -27,21 +27,20 @@ extension SIPTransportLayer {
                 return
             }
             guard let (fd, peer) = accepted else { return }
-            let tcp = TCPConnection(accepted: fd, peer: peer, loop: loop, readBuffer: sharedReadBuffer)
+            // Refusals cost an accept and a close, nothing more: a flood is refused at this rate.
             if !admitsConnection(zone.name, peer) {
                 counters.connectionsFromStrangersRefused += 1
                 logger.debug("SIP connection from a stranger refused", metadata: ["zone": "\(zone.name)", "peer": "\(peer)"])
-                tcp.close()
+                Self.refuse(fd)
                 continue
             }
             if let refusal = admissionRefusal(peer) {
                 counters.connectionsRefused += 1
-                logger.warning("SIP connection refused", metadata: [
-                    "zone": "\(zone.name)", "peer": "\(peer)", "transport": "\(transport)", "reason": "\(refusal)",
-                ])
-                tcp.close()
+                Self.refuse(fd)
+                logRefusal(zone, transport, peer, refusal)
                 continue
             }
+            let tcp = TCPConnection(accepted: fd, peer: peer, loop: loop, readBuffer: sharedReadBuffer)
             counters.tcpAccepted += 1
             let security: StreamConnection.Security
             if transport == .tls {
@@ -69,6 +68,34 @@ extension SIPTransportLayer {
             return "\(policy.maxConnectionsPerSource) connections from this address, the limit (sip.max_connections_per_source)"
         }
         return nil
+    }
+
+    /// Closes a connection refused at accept with a reset (SO_LINGER 0): the peer learns at once
+    /// that it was refused, and the SBC keeps no TIME_WAIT state for it.
+    private static func refuse(_ fd: Int32) {
+        var reset = linger(l_onoff: 1, l_linger: 0)
+        _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, socklen_t(MemoryLayout<linger>.size))
+        Glibc.close(fd)
+    }
+
+    /// A warning for the first refusal of each `acceptRefusalLog` interval, with how many were not
+    /// logged since the previous one; every refusal is at debug and in the counters. A flood of
+    /// thousands of connections a second would otherwise be as many warnings, and the logging
+    /// alone slowed the loop.
+    private func logRefusal(_ zone: TransportZone, _ transport: TransportProtocol, _ peer: SocketAddress,
+                            _ refusal: String) {
+        // Metadata is an autoclosure: built only when the line is written.
+        func metadata() -> Logger.Metadata {
+            ["zone": "\(zone.name)", "peer": "\(peer)", "transport": "\(transport)", "reason": "\(refusal)"]
+        }
+        let decision = acceptRefusalLog.occurrence(at: loop.now)
+        guard decision.log else {
+            logger.debug("SIP connection refused", metadata: metadata())
+            return
+        }
+        logger.warning("SIP connection refused", metadata: metadata().merging([
+            "refused_unlogged": "\(decision.notLogged)", "refused_total": "\(counters.connectionsRefused)",
+        ]) { $1 })
     }
 
     private func pauseListener(_ zone: TransportZone, _ transport: TransportProtocol, _ listener: TCPListener) {

@@ -33,19 +33,25 @@ public final class SIPTransportLayer {
     /// Every TLS handshake's end, completed or failed (peer certificates, metrics). A failure on
     /// a connection we dialled is also a `TransportFailure`.
     public var onTLSHandshake: (TLSHandshakeReport) -> Void = { _ in }
-    /// After each drain of a zone's UDP socket: bytes still queued and the buffer size, the
-    /// receive-queue measure of overload control (docs/OVERLOAD.md).
-    public var onReceiveQueue: (_ queuedBytes: Int, _ bufferBytes: Int) -> Void = { _, _ in }
+    /// After each drain of a zone's UDP socket: how long its oldest datagram had waited, bytes
+    /// still queued and the buffer size, the load measures of overload control (docs/OVERLOAD.md).
+    public var onReceiveDrain: (UDPReceiveDrain) -> Void = { _ in }
     /// Whether a new inbound connection from `peer` is taken at all (false: closed at accept,
     /// e.g. a stranger under `security.unknown_source: drop`).
     public var admitsConnection: (_ zone: String, _ peer: SocketAddress) -> Bool = { _, _ in true }
     /// `SO_RCVBUF` for the zones' UDP sockets opened from now on; nil keeps the socket's default.
     public var udpReceiveBufferBytes: Int32?
     public internal(set) var counters = TransportCounters()
+    /// One unreachable report per UDP destination per window (`reportUnreachable`).
+    private var unreachableGate = UnreachableReportGate()
 
     private var zones: [String: TransportZone] = [:]
     private var connections: [ConnectionID: StreamConnection] = [:]
     private var connectionsByPeer: [PeerKey: ConnectionID] = [:]
+    /// Open connections per peer key, so that `forget` looks for another connection to the same
+    /// peer only when there is one: closing N connections costs O(N). Scanning every time made a
+    /// flood's 9,000 connections closing at once stall the loop for a second (issue 14).
+    private var openConnectionsByPeer: [PeerKey: Int] = [:]
     /// Accepted connections per source IP, for `maxConnectionsPerSource`.
     var acceptedBySource: [SocketAddress.IP: Int] = [:]
     private var nextConnectionID: UInt64 = 1
@@ -56,6 +62,8 @@ public final class SIPTransportLayer {
     /// connection can be accepted and closed at once (shed), then reopened. Without it the
     /// listener stays readable and the loop could only pause (see `shedPendingConnections`).
     var spareDescriptor: Int32 = -1
+    /// One warning per interval for connections refused at accept (the counters count them all).
+    var acceptRefusalLog = LogThrottle(interval: .seconds(10))
 
     /// recvmmsg batches per readiness event: up to 512 datagrams are read (and each refused
     /// cheaply or handled) before the loop looks at its timers and other sockets again.
@@ -95,6 +103,8 @@ public final class SIPTransportLayer {
             if let port = udpPort {
                 let udp = try UDPSocket(bind: SocketAddress(ip: host.ip, port: port))
                 if let udpReceiveBufferBytes { udp.setReceiveBuffer(bytes: udpReceiveBufferBytes) }
+                // Each message's `receivedAt` is then the kernel's: the wait in the socket counts.
+                udp.enableReceiveTimestamps()
                 zone.udp = udp
                 try loop.register(fd: udp.fd, interest: .readable) { [unowned self, unowned zone] events in
                     self.udpEvent(zone, events)
@@ -221,7 +231,9 @@ public final class SIPTransportLayer {
     func remember(_ conn: StreamConnection) {
         connections[conn.id] = conn
         // The newest connection to a peer wins; the older one stays usable by ConnectionID.
-        connectionsByPeer[conn.key] = conn.id
+        let key = conn.key
+        connectionsByPeer[key] = conn.id
+        openConnectionsByPeer[key, default: 0] += 1
     }
 
     /// Drops a connection from the tables and cancels its timer; the caller closes the socket.
@@ -229,11 +241,14 @@ public final class SIPTransportLayer {
         guard conn.isOpen else { return }
         conn.isOpen = false
         connections[conn.id] = nil
-        if connectionsByPeer[conn.key] == conn.id {
-            connectionsByPeer[conn.key] = nil
+        let key = conn.key
+        let others = (openConnectionsByPeer[key] ?? 1) - 1
+        openConnectionsByPeer[key] = others > 0 ? others : nil
+        if connectionsByPeer[key] == conn.id {
+            connectionsByPeer[key] = nil
             // Fall back to another open connection to the same peer, if one exists.
-            if let other = connections.values.first(where: { $0.key == conn.key }) {
-                connectionsByPeer[conn.key] = other.id
+            if others > 0, let other = connections.values.first(where: { $0.key == key }) {
+                connectionsByPeer[key] = other.id
             }
         }
         if !conn.outbound, let count = acceptedBySource[conn.peer.ip] {
@@ -276,7 +291,7 @@ public final class SIPTransportLayer {
             logger.debug("SIP UDP send dropped: socket buffer full", metadata: ["to": "\(destination)"])
             return false
         } catch {
-            report(TransportFailure(destination: destination, transport: .udp, zone: zone.name, error: error))
+            reportUnreachable(TransportFailure(destination: destination, transport: .udp, zone: zone.name, error: error))
             return false
         }
     }
@@ -287,11 +302,16 @@ public final class SIPTransportLayer {
             drainUDPErrors(zone, udp)
         }
         guard events.contains(.readable) else { return }
-        for _ in 0..<Self.udpBatchesPerWake {
+        var oldestWait: Duration?
+        for batch in 0..<Self.udpBatchesPerWake {
             let now = loop.now
             do {
-                let count = try udp.receiveBatch { bytes, source in
-                    self.deliverDatagram(bytes, from: source, zone: zone, at: now)
+                let count = try udp.receiveBatchTimed { bytes, source, received in
+                    let receivedAt = received.map { min($0, now) } ?? now
+                    if batch == 0, oldestWait == nil, received != nil {
+                        oldestWait = .nanoseconds(Int64(clamping: now.nanoseconds - receivedAt.nanoseconds))
+                    }
+                    self.deliverDatagram(bytes, from: source, zone: zone, receivedAt: receivedAt)
                 }
                 if count < UDPSocket.batchSize { break }
             } catch {
@@ -304,11 +324,15 @@ public final class SIPTransportLayer {
                 break
             }
         }
-        if let queue = udp.receiveQueue { onReceiveQueue(queue.queuedBytes, queue.bufferBytes) }
+        let queue = udp.receiveQueue
+        onReceiveDrain(UDPReceiveDrain(zone: zone.name, oldestWait: oldestWait, queuedBytes: queue?.queuedBytes ?? 0,
+                                       bufferBytes: queue?.bufferBytes ?? 0))
     }
 
+    /// `receivedAt`: when the kernel received it (the loop's time of the read without a kernel
+    /// timestamp), so the layers above see how long it waited in the socket.
     private func deliverDatagram(_ bytes: UnsafeRawBufferPointer, from source: SocketAddress, zone: TransportZone,
-                                 at now: MonotonicInstant) {
+                                 receivedAt: MonotonicInstant) {
         counters.udpReceived += 1
         if bytes.count > maxMessageBytes {
             counters.udpOversizeDropped += 1
@@ -320,15 +344,25 @@ public final class SIPTransportLayer {
         // CRLF keep-alives (and empty datagrams) carry no message.
         if bytes.count <= 4 && bytes.allSatisfy({ $0 == 13 || $0 == 10 }) { return }
         onMessage(InboundMessage(bytes: Array(bytes), source: source, transport: .udp, zone: zone.name,
-                                 connection: nil, receivedAt: now))
+                                 connection: nil, receivedAt: receivedAt))
     }
 
     private func drainUDPErrors(_ zone: TransportZone, _ udp: UDPSocket) {
         udp.drainErrors { asyncError in
             guard let destination = asyncError.destination else { return }
-            report(TransportFailure(destination: destination, transport: .udp, zone: zone.name,
-                                    error: asyncError.error))
+            reportUnreachable(TransportFailure(destination: destination, transport: .udp, zone: zone.name,
+                                               error: asyncError.error))
         }
+    }
+
+    /// A UDP destination found unreachable, reported at most once per `UnreachableReportGate`
+    /// window: a peer that went away answers every datagram still sent to it with an ICMP error.
+    private func reportUnreachable(_ failure: TransportFailure) {
+        guard unreachableGate.admit(zone: failure.zone, destination: failure.destination, now: loop.now) else {
+            counters.transportFailuresCoalesced += 1
+            return
+        }
+        report(failure)
     }
 
     func report(_ failure: TransportFailure) {

@@ -144,6 +144,8 @@ public struct TransportCounters: Sendable, Equatable {
     /// Outbound messages larger than maxMessageBytes.
     public var outboundOversizeDropped = 0
     public var transportFailures = 0
+    /// ICMP errors for a UDP destination already reported within `UnreachableReportGate`'s window.
+    public var transportFailuresCoalesced = 0
     /// Connections closed because a message stayed incomplete past `messageDeadline`.
     public var tcpClosedSlow = 0
     /// Connections accepted and closed at once because descriptors ran out (EMFILE/ENFILE).

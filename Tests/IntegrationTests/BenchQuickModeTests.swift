@@ -172,4 +172,30 @@ struct BenchQuickModeTests {
         #expect(summary.first?["sbc_alive"] == "1" && summary.first?["carriers_down"] == "0", "\(summary)\n\(context)")
         #expect(Self.results(output, "overload-memory: ").first?["rss_after_trim_mb"] != nil, "RSS figures\n\(context)")
     }
+
+    @Test("bench/soak.sh QUICK=1: churn, RTP and failovers for 20 s, RSS and descriptors sampled, growth and idle figures")
+    func soakQuickMode() async throws {
+        // Block 87: a developer's own bench/soak.sh run (block 86) does not collide with the suite.
+        let (output, context) = try await Self.runQuick("soak.sh", block: 87, benchTimeout: 100, timeout: .seconds(130))
+
+        let samples = Self.results(output, "soak: t=")
+        #expect(samples.count >= 8, "a sample every 2 s for 20 s\n\(context)")
+        for sample in samples {
+            for figure in ["rss_mb", "fds", "calls", "answered", "failed", "relayed_pkts"] {
+                #expect(sample[figure].flatMap { Double($0) } != nil, "\(figure) is a number: \(sample)\n\(context)")
+            }
+        }
+        #expect(samples.contains { $0["d_rss_mb"] != nil && $0["d_fds"] != nil }, "growth after the warm-up\n\(context)")
+        let events = Self.results(output, "soak-event: ")
+        #expect(Set(events.compactMap { $0["action"] }).isSuperset(of: ["lock", "unlock", "failover", "failback"]),
+                "locks and group failovers through the admin API\n\(context)")
+        #expect(events.allSatisfy { $0["status"] == "200" }, "\(events)\n\(context)")
+        let summary = try #require(Self.results(output, "soak-summary: ").first, "a summary line\n\(context)")
+        #expect(summary["sbc_alive"] == "1" && summary["fd_leak"] == "0", "\(summary)\n\(context)")
+        #expect((summary["calls_ok"].flatMap { Int($0) } ?? 0) > 100, "calls completed: \(summary)\n\(context)")
+        #expect((summary["failovers"].flatMap { Int($0) } ?? 0) > 0, "503s failed over to carrier B: \(summary)\n\(context)")
+        for figure in ["rss_start_mb", "rss_end_mb", "rss_slope_mb_per_h", "fds_idle_before", "fds_idle_after", "media_timeouts"] {
+            #expect(summary[figure].flatMap { Double($0) } != nil, "\(figure) is a number: \(summary)\n\(context)")
+        }
+    }
 }

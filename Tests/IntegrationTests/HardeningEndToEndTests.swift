@@ -180,6 +180,89 @@ struct HardeningEndToEndTests {
         }
     }
 
+    /// A sipvicious tool (Debian `sipvicious`, which ./scripts/test installs).
+    static func sipvicious(_ name: String) throws -> URL {
+        guard let tool = Tools.which(name) else {
+            throw HarnessError("\(name) was not found on PATH (Debian package `sipvicious`; ./scripts/test installs it)")
+        }
+        return tool
+    }
+
+    /// The version `sbc --version` names ("SwiftSBC/0.1 (...)" gives "0.1").
+    static func sbcVersion() async throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("swiftsbc-version-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let output = directory.appendingPathComponent("version.txt")
+        let process = try ManagedProcess(name: "sbc-version", executable: try Tools.sbcBinary(), arguments: ["--version"],
+                                         workingDirectory: directory, stdout: output, stderr: output)
+        _ = await process.waitForExit(timeout: .seconds(10))
+        let text = String(decoding: FileManager.default.contents(atPath: output.path) ?? Data(), as: UTF8.self)
+        guard let product = text.split(separator: " ").first, let slash = product.firstIndex(of: "/") else {
+            throw HarnessError("no version in `sbc --version`: \(text)")
+        }
+        return String(product[product.index(after: slash)...])
+    }
+
+    /// The values of every `Server:` and `User-Agent:` header in a scanner's output (its debug
+    /// dumps print answers as Python byte strings, with `\\r\\n` between headers).
+    static func productHeaders(_ output: String) -> [String] {
+        var values: [String] = []
+        for name in ["Server: ", "User-Agent: "] {
+            var rest = output[...]
+            while let range = rest.range(of: name) {
+                let value = rest[range.upperBound...].prefix { $0 != "\\" && $0 != "\r" && $0 != "\n" && $0 != "'" }
+                values.append(String(value))
+                rest = rest[range.upperBound...]
+            }
+        }
+        return values
+    }
+
+    @Test("svmap and svwar (sipvicious) find the SBC but no version and no users; with server_header \"\" not even the product")
+    func scannersLearnNothing() async throws {
+        let svmap = try Self.sipvicious("svmap")
+        let svwar = try Self.sipvicious("svwar")
+        let version = try await Self.sbcVersion()
+        for serverHeader in [nil, ""] as [String?] {
+            var options = LabOptions()
+            if let serverHeader { options.securityExtra = ["server_header: \"\(serverHeader)\""] }
+            try await withLab("hardening-scanners", options: options) { lab in
+                let b = lab.block
+                try await lab.startSBC()
+                // svmap from a stranger (403) and from the platform (200 with Allow and Supported);
+                // -d prints every answer, so the whole of each is checked, not only the table.
+                for (who, ip) in [("stranger", b.strangerIP), ("platform", b.platform.ip)] {
+                    let scan = try await lab.run("svmap-\(who)", svmap, ["-d", "-b", ip, "-p", String(b.sbcPlatform.port), b.sbcIP],
+                                                 timeout: .seconds(30))
+                    let output = scan.stdout + scan.stderr
+                    let row = try #require(output.split(separator: "\n").first { $0.contains("| \(b.sbcPlatform) ") },
+                                           "svmap (\(who)) did not find the SBC\n\(scan)")
+                    let products = Self.productHeaders(output)
+                    #expect(!output.contains("SwiftSBC/") && products.allSatisfy { !$0.contains(version) && !$0.contains("/") },
+                            "svmap (\(who)) sees a version: \(products)\n\(scan)")
+                    #expect(products.isEmpty == (serverHeader != nil), "Server headers \(products)")
+                    let userAgent = row.split(separator: "|").last.map { $0.trimmingCharacters(in: .whitespaces) }
+                    #expect(userAgent == (serverHeader == nil ? "SwiftSBC" : "unknown"), "svmap (\(who)): \(row)")
+                }
+                // svwar (0.3.3 ignores -b: it scans from 127.0.0.1, a stranger to this block's SBC),
+                // forced past its first check, with each method it knows.
+                for method in ["REGISTER", "OPTIONS", "INVITE"] {
+                    let scan = try await lab.run("svwar-\(method)", svwar, [
+                        "-v", "--force", "-m", method, "-e", "100-199", "--maximumtime", "5",
+                        "-P", String(try Ports.free(on: "0.0.0.0")), "-p", String(b.sbcPlatform.port), b.sbcIP,
+                    ], timeout: .seconds(60))
+                    let output = scan.stdout + scan.stderr
+                    #expect(output.contains("Ok SIP device found"), "svwar \(method) reached the SBC\n\(scan)")
+                    #expect(output.contains("found nothing") && !output.contains("exists"),
+                            "svwar \(method) enumerated users\n\(scan)")
+                    #expect(!output.contains("SwiftSBC/") && Self.productHeaders(output).allSatisfy { !$0.contains(version) },
+                            "svwar \(method) sees a version\n\(scan)")
+                }
+            }
+        }
+    }
+
     @Test("sbc_active_calls and sbc_trunk_active_calls agree with the status and trunks API while calls are up")
     func gaugesMatchTheAPI() async throws {
         var options = LabOptions()

@@ -9,7 +9,7 @@ import Testing
         #expect(config.overload == OverloadSettings())
         #expect(config.overload.enabled)
         #expect(config.overload.maxCallsPerSecond == 0)
-        #expect(config.overload.lagThreshold == .milliseconds(40))
+        #expect(config.overload.lagThreshold == .milliseconds(100))
         #expect(config.overload.retryAfter == 2)
         #expect(config.overload.receiveBufferBytes == 8 << 20)
         #expect(config.security.rateLimit == RateLimitSettings(requestsPerSecond: 20, burst: 40,

@@ -166,7 +166,9 @@
       el("td", { class: "name" }, trunk.name),
       el("td", {}, stateBadge(trunk.state), trunk.awaitingApproval ? " awaiting approval" : null),
       el("td", { title: clock(trunk.since) }, ago(trunk.since, status.generatedAt)),
-      el("td", {}, trunk.cause, trunk.detail ? el("div", { class: "note" }, trunk.detail) : null),
+      el("td", {}, trunk.cause, trunk.detail ? el("div", { class: "note" }, trunk.detail) : null,
+        trunk.mediaProbe && trunk.mediaProbe.lastResult
+          ? el("div", { class: "note" }, "media probe: " + trunk.mediaProbe.lastResult) : null),
       el("td", {}, trunk.selectable ? "yes" : "no"),
       el("td", { class: "number", "data-calls": calls[trunk.name] || 0 }, calls[trunk.name] || 0),
       el("td", { class: "number" }, trunk.lastProbeRTTMs === undefined ? "-" : trunk.lastProbeRTTMs.toFixed(1) + " ms"),

@@ -84,6 +84,8 @@ typedef struct {
     int has_pktinfo;            // out (recv): local destination address present
     struct in_addr pktinfo_addr; // out (recv): IPv4 destination address (IP_PKTINFO)
     unsigned int pktinfo_ifindex;
+    int has_received_ns;        // out (recv): kernel receive time present (SO_TIMESTAMPNS on)
+    uint64_t received_ns;       // out (recv): kernel receive time on the CLOCK_MONOTONIC scale
 } csbc_datagram;
 
 /// Opaque per-batch state (mmsghdr, iovec and control buffers) allocated once per socket.
@@ -99,6 +101,9 @@ int csbc_sendmmsg(int fd, csbc_mmsg_batch *batch, int count);
 
 /// Turns on IP_PKTINFO (and IPV6_RECVPKTINFO for AF_INET6) so receives report the local address.
 int csbc_enable_pktinfo(int fd, int family);
+/// Turns on SO_TIMESTAMPNS so receives report when the kernel received each datagram
+/// (`received_ns`): how long it waited in the socket before the application read it.
+int csbc_enable_receive_timestamps(int fd);
 
 /// One entry of a socket's error queue (IP_RECVERR): an ICMP error tied to the datagram that
 /// caused it, so an unconnected UDP socket can tell *which* destination is unreachable.

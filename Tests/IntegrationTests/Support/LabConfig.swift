@@ -84,6 +84,8 @@ struct LabOptions: Sendable {
     var carrierAAuth: String?
     var carrierARegister: String?
     var carrierAHealth: String?
+    /// Carrier B's `health` mapping as flow YAML; nil: `healthYAML`.
+    var carrierBHealth: String?
     /// Carrier A's 100rel, early-media and session-timer keys as YAML lines (`"100rel: required"`,
     /// `"session_timer: {enabled: true, session_expires_s: 4}"`, docs/CONFIG.md); none by default.
     var carrierAInterworking: [String] = []
@@ -106,6 +108,10 @@ struct LabOptions: Sendable {
     var platformSRTP: String?
     /// TLS listeners on both zones and TLS trunk settings (see `LabTLSOptions`); nil: no TLS.
     var tls: LabTLSOptions?
+    /// Extra keys of the `sip` section, one YAML line each (e.g. `max_connections: 3000`).
+    var sipExtra: [String] = []
+    /// Extra keys of the `security` section, one YAML line each (e.g. `server_header: ""`).
+    var securityExtra: [String] = []
 
     /// The lab's critical route and the group's `mid_call_failover` block with every trigger on
     /// (keepalive off unless asked: the test peers answer in-dialog OPTIONS only with `-aa`).
@@ -189,7 +195,7 @@ enum LabConfig {
           max_message_bytes: \(o.maxMessageBytes)
           max_forwards: 70
           unknown_methods: reject
-          tcp_idle_timeout_s: 300
+          tcp_idle_timeout_s: 300\(o.sipExtra.map { "\n  \($0)" }.joined())
 
         zones:
           - name: platform
@@ -223,7 +229,7 @@ enum LabConfig {
             port: \(b.carrierB.port)
             transport: udp
             call_id: \(o.callID.rawValue)\(o.carrierBProfile ? "\n    profile: carrier-b" : "")
-            health: \(o.healthYAML)\(o.carrierBInterworking.map { "\n    \($0)" }.joined())\(o.extraTrunks.replacingOccurrences(of: "{n}", with: "\(b.n)"))
+            health: \(o.carrierBHealth ?? o.healthYAML)\(o.carrierBInterworking.map { "\n    \($0)" }.joined())\(o.extraTrunks.replacingOccurrences(of: "{n}", with: "\(b.n)"))
 
         trunk_groups:
           - name: pstn-out
@@ -250,7 +256,7 @@ enum LabConfig {
         """)
 
         security:
-          unknown_source: \(o.unknownSource)
+          unknown_source: \(o.unknownSource)\(o.securityExtra.map { "\n  \($0)" }.joined())
 
         shutdown:
           drain_s: \(o.drainSeconds)
