@@ -63,6 +63,9 @@ struct AdmissionControl {
         var oldestWait: Duration?
         /// Whether its queue was still filled past the threshold after the drain.
         var queueFull: Bool
+        /// When the drain was. A socket that has gone quiet since says nothing about the load
+        /// now: its state counts for `hold` after its drain, no longer.
+        var drainedAt: Duration
     }
 
     let settings: OverloadSettings
@@ -72,6 +75,11 @@ struct AdmissionControl {
     private(set) var sockets: [String: SocketState] = [:]
     /// Until when a late loop timer refuses new calls that carry no receive time of their own.
     private var timerLateUntil: Duration?
+    /// Late loop-timer samples in a row. Why: one late timer is a single stall (a reload reading
+    /// certificates, a memory trim) after which the loop is current again; only lateness that
+    /// persists from one sample to the next is a backlog that a TCP or TLS INVITE would wait in.
+    private var lateSamplesInARow = 0
+    static let lateSamplesForStreams = 2
 
     init(settings: OverloadSettings, now: Duration) {
         self.settings = settings
@@ -83,16 +91,20 @@ struct AdmissionControl {
 
     /// A loop-lag sample: how late a timer fired.
     mutating func sampleLag(_ lag: Duration, now: Duration) {
-        guard lag > settings.lagThreshold else { return }
-        timerLateUntil = now + settings.hold
+        guard lag > settings.lagThreshold else {
+            lateSamplesInARow = 0
+            return
+        }
+        lateSamplesInARow += 1
         overloaded(.loopLag, now: now)
+        if lateSamplesInARow >= Self.lateSamplesForStreams { timerLateUntil = now + settings.hold }
     }
 
     /// One drain of a receive socket: how long its oldest datagram had waited (nil if the kernel
     /// gave no receive time), bytes still queued after it and the socket's buffer size.
     mutating func sampleDrain(socket: String, oldestWait: Duration?, queuedBytes: Int, bufferBytes: Int, now: Duration) {
         let full = bufferBytes > 0 && queuedBytes * 100 > bufferBytes * settings.queueThresholdPercent
-        sockets[socket] = SocketState(oldestWait: oldestWait, queueFull: full)
+        sockets[socket] = SocketState(oldestWait: oldestWait, queueFull: full, drainedAt: now)
         if full { overloaded(.receiveQueue, now: now) }
         if let oldestWait, oldestWait > settings.lagThreshold { overloaded(.loopLag, now: now) }
     }
@@ -134,7 +146,7 @@ struct AdmissionControl {
             return .loopLag
         }
         var queueFull = false
-        for (name, state) in sockets {
+        for (name, state) in sockets where now - state.drainedAt <= settings.hold {
             queueFull = queueFull || state.queueFull
             if name != socket, let wait = state.oldestWait, wait > settings.lagThreshold { return .loopLag }
         }
