@@ -75,11 +75,11 @@ struct AdmissionControl {
     private(set) var sockets: [String: SocketState] = [:]
     /// Until when a late loop timer refuses new calls that carry no receive time of their own.
     private var timerLateUntil: Duration?
-    /// Late loop-timer samples in a row. Why: one late timer is a single stall (a reload reading
-    /// certificates, a memory trim) after which the loop is current again; only lateness that
-    /// persists from one sample to the next is a backlog that a TCP or TLS INVITE would wait in.
-    private var lateSamplesInARow = 0
-    static let lateSamplesForStreams = 2
+    /// When the last late timer sample was taken, while samples stay late. Why: one stall (a
+    /// reload reading certificates, a memory trim) makes every timer due during it fire late at
+    /// once, after which the loop is current again; only a timer scheduled after that and still
+    /// late shows a backlog that a TCP or TLS INVITE would wait in.
+    private var lastLateSampleAt: Duration?
 
     init(settings: OverloadSettings, now: Duration) {
         self.settings = settings
@@ -89,15 +89,15 @@ struct AdmissionControl {
         }
     }
 
-    /// A loop-lag sample: how late a timer fired.
+    /// A loop-lag sample: how late a timer fired (it was due at `now - lag`).
     mutating func sampleLag(_ lag: Duration, now: Duration) {
         guard lag > settings.lagThreshold else {
-            lateSamplesInARow = 0
+            lastLateSampleAt = nil
             return
         }
-        lateSamplesInARow += 1
         overloaded(.loopLag, now: now)
-        if lateSamplesInARow >= Self.lateSamplesForStreams { timerLateUntil = now + settings.hold }
+        if let previous = lastLateSampleAt, now - lag >= previous { timerLateUntil = now + settings.hold }
+        lastLateSampleAt = now
     }
 
     /// One drain of a receive socket: how long its oldest datagram had waited (nil if the kernel

@@ -430,7 +430,7 @@ struct TLSEndToEndTests {
             #expect(served == OpenSSLTool.pemBlocks(third).first, "SIGHUP reloads the certificate\n\(lab.sbcLog)")
             try platform.proceed()
             let result = await platform.result()
-            #expect(result.allCompleted && result.completed == 3, "the first connection carried all three calls\n\(result)")
+            #expect(result.allCompleted && result.completed == 3, "the first connection carried all three calls\n\(result)\n\(lab.sbcLog)")
             #expect(sbc.isRunning)
             let audit = try await admin.get("api/v1/audit?limit=1000")
             #expect(audit.array.filter { $0["cause"] as? String == "tls_reload" }.count == 2,

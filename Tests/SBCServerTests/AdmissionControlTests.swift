@@ -57,15 +57,16 @@ import Testing
         admission.sampleLag(.milliseconds(200), now: Self.start + .milliseconds(2))
         let udp = admission.admitNewCall(socket: "platform", waited: .milliseconds(3), now: Self.start + .milliseconds(3))
         #expect(udp == .admit)
-        // One late timer is a single stall (a reload, a memory trim): the loop is current again
-        // and an INVITE without a receive time (TCP, TLS) is taken...
+        // One stall (a reload, a memory trim) makes every timer due during it late at once; the
+        // loop is current again after it, and an INVITE without a receive time (TCP, TLS) is taken...
+        admission.sampleLag(.milliseconds(150), now: Self.start + .milliseconds(2))
         let afterStall = admission.admitNewCall(socket: "platform", waited: nil, now: Self.start + .milliseconds(3))
         #expect(afterStall == .admit)
-        // ...lateness that persists to the next sample refuses it for the hold.
-        admission.sampleLag(.milliseconds(200), now: Self.start + .milliseconds(3))
-        let stream = admission.admitNewCall(socket: "platform", waited: nil, now: Self.start + .milliseconds(3))
+        // ...a timer scheduled after the stall and late again is a backlog: refused for the hold.
+        admission.sampleLag(.milliseconds(200), now: Self.start + .milliseconds(212))
+        let stream = admission.admitNewCall(socket: "platform", waited: nil, now: Self.start + .milliseconds(212))
         #expect(stream == .refuse(.loopLag))
-        let streamLater = admission.admitNewCall(socket: "platform", waited: nil, now: Self.start + .milliseconds(504))
+        let streamLater = admission.admitNewCall(socket: "platform", waited: nil, now: Self.start + .milliseconds(713))
         #expect(streamLater == .admit, "the hold after the late timer is over")
         let over = admission.isOverloaded(now: Self.start + .seconds(2))
         #expect(!over)
