@@ -15,6 +15,8 @@ import Prometheus
 /// - `sbc_failovers_total{trunk,cause}`: calls moved off `trunk` to the next candidate.
 /// - `sbc_active_calls`: established or ringing calls in the SBC.
 /// - `sbc_trunk_active_calls{trunk}`: calls in progress on a trunk (SBCMetrics+Calls.swift).
+/// - `sbc_restored_calls{outcome}`, `sbc_recoverable_calls`: restart survival
+///   (SBCMetrics+Restart.swift).
 /// - `sbc_media_sessions`: calls with media anchored on the relay.
 /// - `sbc_media_packets_total{outcome}`: RTP/RTCP packets `relayed`, or `dropped` (strangers,
 ///   malformed, nowhere to send yet): a rising drop rate is RTP injection or a broken latch.

@@ -368,6 +368,10 @@ extension B2BUA {
             if let handle = mediaSessions[session], let call = calls[handle] {
                 telephoneEventReceived(call, side: LegSide(side), report: report, length: length, now: now)
             }
+        case .srtpPositions(let session, let stream, let side, let positions, let keys):
+            if let handle = mediaSessions[session], let call = calls[handle] {
+                srtpPositionsReported(call, stream: stream, side: LegSide(side), positions: positions, keys: keys)
+            }
         case .failed(let session, let reason, let port):
             if let port {
                 // Something else holds it: never hand it out again (it would fail call after call).

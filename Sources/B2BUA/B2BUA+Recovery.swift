@@ -72,6 +72,19 @@ extension B2BUA {
         recovery.dirty.insert(call.handle)
     }
 
+    /// The relay reported where one side's SRTP streams stand under `keys` (their hash value):
+    /// kept with the settled keys, so a restart resumes their rollover counters. A report about
+    /// keys already replaced is dropped.
+    mutating func srtpPositionsReported(_ call: Call, stream index: Int, side: LegSide, positions: SRTPLegPositions,
+                                        keys: Int) {
+        guard let media = call.media, media.streams.indices.contains(index),
+              let settled = media.streams[index].security[side]?.settled, settled.hashValue == keys
+        else { return }
+        call.media?.streams[index].security[side]?.positions = positions
+        guard recovery.enabled else { return }
+        recovery.dirty.insert(call.handle)
+    }
+
     // MARK: Snapshot
 
     /// The call as a record; nil unless it is established with an answered carrier leg.
@@ -119,7 +132,7 @@ extension B2BUA {
             portA: stream.ports[.a]?.rtp, portB: stream.ports[.b]?.rtp,
             remoteA: stream.remote[.a].map(remoteRecord), remoteB: stream.remote[.b].map(remoteRecord),
             carriesRTP: stream.carriesRTP,
-            srtpA: stream.security[.a]?.settled.map(keysRecord), srtpB: stream.security[.b]?.settled.map(keysRecord))
+            srtpA: stream.security[.a].flatMap(keysRecord), srtpB: stream.security[.b].flatMap(keysRecord))
     }
 
     static func remoteRecord(_ remote: CallMedia.Remote) -> EstablishedCallRecord.Remote {
@@ -128,10 +141,15 @@ extension B2BUA {
                                      sends: remote.sends, holding: remote.holding, clockRate: remote.clockRate)
     }
 
-    static func keysRecord(_ keys: SDESStreamKeys) -> EstablishedCallRecord.SRTPKeys {
-        EstablishedCallRecord.SRTPKeys(suite: keys.suite.rawValue, remoteKey: keys.remote.keyAndSalt,
-                                       localKey: keys.local.keyAndSalt, unencryptedSRTCP: keys.unencryptedSRTCP,
-                                       remoteWindowSizeHint: keys.remoteWindowSizeHint)
+    static func keysRecord(_ security: CallMedia.LegSecurity) -> EstablishedCallRecord.SRTPKeys? {
+        guard let keys = security.settled else { return nil }
+        func positions(_ list: [SRTPStreamPosition]?) -> [EstablishedCallRecord.SRTPPosition]? {
+            list.map { $0.map { EstablishedCallRecord.SRTPPosition(ssrc: $0.ssrc, rtp: $0.rtpIndex, rtcp: $0.rtcpIndex) } }
+        }
+        return EstablishedCallRecord.SRTPKeys(
+            suite: keys.suite.rawValue, remoteKey: keys.remote.keyAndSalt, localKey: keys.local.keyAndSalt,
+            unencryptedSRTCP: keys.unencryptedSRTCP, remoteWindowSizeHint: keys.remoteWindowSizeHint,
+            inbound: positions(security.positions?.inbound), outbound: positions(security.positions?.outbound))
     }
 
     static func attemptRecord(_ attempt: CallAttemptSummary) -> EstablishedCallRecord.Attempt {

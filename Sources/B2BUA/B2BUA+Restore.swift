@@ -204,9 +204,18 @@ extension B2BUA {
         stream.carriesRTP = record.carriesRTP
         for (side, keys) in [(LegSide.a, record.srtpA), (.b, record.srtpB)] {
             guard let keys, let settled = Self.keys(keys) else { continue }
-            stream.security[side] = CallMedia.LegSecurity(settled: settled)
+            stream.security[side] = CallMedia.LegSecurity(settled: settled, positions: Self.positions(keys))
         }
         return stream
+    }
+
+    /// The stored SRTP positions; nil when the record has none (the contexts start afresh).
+    private static func positions(_ record: EstablishedCallRecord.SRTPKeys) -> SRTPLegPositions? {
+        guard record.inbound != nil || record.outbound != nil else { return nil }
+        func positions(_ list: [EstablishedCallRecord.SRTPPosition]?) -> [SRTPStreamPosition] {
+            (list ?? []).map { SRTPStreamPosition(ssrc: $0.ssrc, rtpIndex: $0.rtp, rtcpIndex: $0.rtcp) }
+        }
+        return SRTPLegPositions(inbound: positions(record.inbound), outbound: positions(record.outbound))
     }
 
     private static func remote(_ record: EstablishedCallRecord.Remote) -> CallMedia.Remote {

@@ -30,7 +30,12 @@ struct CallMedia: Sendable {
             case answering(SDESAnswer)
         }
         /// The keys of the last completed exchange; nil: plain RTP.
-        var settled: SDESStreamKeys?
+        var settled: SDESStreamKeys? {
+            didSet { if settled != oldValue { positions = nil } }
+        }
+        /// Where the relay last reported the settled keys' streams (rollover counters, SRTCP
+        /// indices), for the restart snapshot; other keys start over, so a change clears it.
+        var positions: SRTPLegPositions?
         var pending: Pending?
         /// The SBC's last answer to this side, repeated when the answer is (a 200 after a 183).
         var lastAnswer: SDESAnswer?
@@ -80,19 +85,21 @@ struct CallMedia: Sendable {
             let held = stream.remote.values.contains { $0.holding }
             return MediaStreamSpec(index: index,
                                    a: Self.leg(local: a, host: zones.a, remote: stream.remote[.a], muxed: muxed, held: held,
-                                               srtp: stream.security[.a]?.settled),
+                                               security: stream.security[.a]),
                                    b: Self.leg(local: b, host: zones.b, remote: stream.remote[.b], muxed: muxed, held: held,
-                                               srtp: stream.security[.b]?.settled),
+                                               security: stream.security[.b]),
                                    carriesRTP: stream.carriesRTP)
         }
         return MediaSessionSpec(id: session, logID: logID, streams: relayed, timeouts: timeouts, armed: armed)
     }
 
     private static func leg(local: MediaPortPair, host: String, remote: Remote?, muxed: Bool, held: Bool,
-                            srtp: SDESStreamKeys?) -> MediaLegSpec {
-        MediaLegSpec(local: MediaAddress(host: host, port: local.rtp), localRTCPPort: muxed ? nil : local.rtcp,
-                     remoteRTP: remote?.rtp, remoteRTCP: muxed ? nil : remote?.rtcp,
-                     remoteSends: (remote?.sends ?? true) && !held, clockRate: remote?.clockRate ?? 8000,
-                     srtp: srtp)
+                            security: LegSecurity?) -> MediaLegSpec {
+        var spec = MediaLegSpec(local: MediaAddress(host: host, port: local.rtp), localRTCPPort: muxed ? nil : local.rtcp,
+                                remoteRTP: remote?.rtp, remoteRTCP: muxed ? nil : remote?.rtcp,
+                                remoteSends: (remote?.sends ?? true) && !held, clockRate: remote?.clockRate ?? 8000,
+                                srtp: security?.settled)
+        spec.srtpResume = security?.positions
+        return spec
     }
 }

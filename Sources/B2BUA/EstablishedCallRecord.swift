@@ -76,14 +76,26 @@ public struct EstablishedCallRecord: Codable, Sendable, Equatable, CustomStringC
         public var clockRate: UInt32
     }
 
-    /// One side's settled SDES keys. The rollover counter is not kept: a fresh SRTP context
-    /// starts at ROC 0 (docs/RESTART.md says what that means for long calls).
+    /// One side's settled SDES keys, and where their streams stood at the relay's last report.
     public struct SRTPKeys: Codable, Sendable, Equatable {
         public var suite: String
         public var remoteKey: [UInt8]
         public var localKey: [UInt8]
         public var unencryptedSRTCP: Bool
         public var remoteWindowSizeHint: Int?
+        /// What the side's party sends (unprotected with `remoteKey`) and what the SBC sends it
+        /// (protected with `localKey`). Absent in records of builds before they were kept, and
+        /// before the first report: the contexts then start afresh (rollover counter 0).
+        public var inbound: [SRTPPosition]?
+        public var outbound: [SRTPPosition]?
+    }
+
+    /// One SSRC's SRTP position (`SRTPStreamPosition`): the highest SRTP index (rollover
+    /// counter << 16 | sequence number) and SRTCP index seen or sent.
+    public struct SRTPPosition: Codable, Sendable, Equatable {
+        public var ssrc: UInt32
+        public var rtp: UInt64?
+        public var rtcp: UInt32?
     }
 
     /// One attempt of the call, for its CDR.

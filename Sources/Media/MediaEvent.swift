@@ -26,11 +26,17 @@ public enum MediaEvent: Sendable {
     /// however many packets carried it (docs/MEDIA.md, "DTMF"). `length` is its duration. The
     /// event code may be a digit of a card number: log it at debug level only.
     case telephoneEvent(MediaSessionID, side: MediaSide, TelephoneEventReport, length: Duration)
+    /// Where the SRTP streams of one side of stream `stream` (its m= index) stand, for the
+    /// restart snapshot: sent when a stream first appears and then every few thousand packets
+    /// (``SRTPStreamPosition`` says why), so a few events per call per hour. `keys`: the
+    /// `hashValue` of the `SDESStreamKeys` they were reported under (meaningful in this process
+    /// only, never stored), so a report racing a re-key is not taken for the new keys.
+    case srtpPositions(MediaSessionID, stream: Int, side: MediaSide, SRTPLegPositions, keys: Int)
 
     public var sessionID: MediaSessionID {
         switch self {
         case .latched(let id, _, _), .timeout(let id, _, _, _), .failed(let id, _, _), .closed(let id, _),
-             .unreachable(let id, _, _), .telephoneEvent(let id, _, _, _):
+             .unreachable(let id, _, _), .telephoneEvent(let id, _, _, _), .srtpPositions(let id, _, _, _, _):
             return id
         }
     }

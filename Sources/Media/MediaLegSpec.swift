@@ -22,6 +22,9 @@ public struct MediaLegSpec: Sendable, Equatable {
     /// (the relay unprotects what it receives with it), `local` the SBC's own key for this side
     /// (the relay protects what it sends). nil: plain RTP. A key never crosses to the other side.
     public var srtp: SDESStreamKeys?
+    /// Where `srtp`'s streams stood in a previous process (restart recovery): applied only when
+    /// the relay builds contexts for these keys; a leg that keeps its contexts ignores it.
+    public var srtpResume: SRTPLegPositions?
     /// RFC 4733 telephone-events of this side: detected, relayed, suppressed or injected. The
     /// default leaves them alone.
     public var dtmf = MediaLegDTMF()

@@ -26,6 +26,12 @@ final class RelayCommandGate: Sendable {
         var keys: SDESStreamKeys
     }
 
+    /// Contexts to build: the keys, and where their streams stood in a previous process.
+    private struct Build: Sendable {
+        var leg: LegKeys
+        var resume: SRTPLegPositions?
+    }
+
     private struct State: ~Copyable {
         /// Commands handed to the setup thread and not yet posted.
         var inFlight = 0
@@ -33,7 +39,7 @@ final class RelayCommandGate: Sendable {
         var keys: [MediaSessionID: [LegKeys]] = [:]
 
         /// Records `command`'s keys and returns those that differ from the previous command's.
-        mutating func keysToBuild(for command: MediaCommand) -> [LegKeys] {
+        mutating func keysToBuild(for command: MediaCommand) -> [Build] {
             switch command {
             case .destroy(let id):
                 if !keys.isEmpty { keys[id] = nil }
@@ -41,11 +47,12 @@ final class RelayCommandGate: Sendable {
             case .telephoneEvent:
                 return []
             case .apply(let spec):
-                var wanted: [LegKeys] = []
+                var wanted: [Build] = []
                 for stream in spec.streams {
                     for side in MediaSide.allCases {
                         if let legKeys = stream.relaySRTP(side) {
-                            wanted.append(LegKeys(stream: stream.index, side: side, keys: legKeys))
+                            wanted.append(Build(leg: LegKeys(stream: stream.index, side: side, keys: legKeys),
+                                                resume: stream[side].srtpResume))
                         }
                     }
                 }
@@ -53,8 +60,8 @@ final class RelayCommandGate: Sendable {
                     if !keys.isEmpty { keys[spec.id] = nil }
                     return []
                 }
-                let previous = keys.updateValue(wanted, forKey: spec.id) ?? []
-                return wanted.filter { !previous.contains($0) }
+                let previous = keys.updateValue(wanted.map(\.leg), forKey: spec.id) ?? []
+                return wanted.filter { !previous.contains($0.leg) }
             }
         }
     }
@@ -77,8 +84,8 @@ final class RelayCommandGate: Sendable {
             }
             state.inFlight += 1
             let queued = setup.enqueue { [self] in
-                let prepared = needed.map { RelayCommand.PreparedSRTP(stream: $0.stream, side: $0.side,
-                                                                      srtp: RelayLegSRTP(keys: $0.keys)) }
+                let prepared = needed.map { RelayCommand.PreparedSRTP(
+                    stream: $0.leg.stream, side: $0.leg.side, srtp: RelayLegSRTP(keys: $0.leg.keys, resume: $0.resume)) }
                 deliver(RelayCommand(command: command, srtp: prepared))
             }
             if !queued {

@@ -1,3 +1,4 @@
+import Media
 import SDP
 import SRTP
 
@@ -19,18 +20,42 @@ struct RelayLegSRTP: Sendable {
     /// Why the contexts could not be built. The side stays secure without contexts: everything
     /// from it and to it is dropped, never relayed in the clear.
     let failure: SRTPSetupError?
+    /// The contexts' ``SRTPContext/progressMark`` sum when their positions were last reported
+    /// to signalling (`RelayWorker.reportSRTPPositions`).
+    var reportedMark: UInt64 = 0
 
-    init(keys: SDESStreamKeys) {
+    /// `resume`: where these keys' streams stood in a previous process (restart recovery).
+    init(keys: SDESStreamKeys, resume: SRTPLegPositions? = nil) {
         self.keys = keys
         do throws(SRTPSetupError) {
             let inbound = try SRTPContext(keys: keys, direction: .inbound)
-            outbound = try SRTPContext(keys: keys, direction: .outbound)
+            let outbound = try SRTPContext(keys: keys, direction: .outbound)
+            for position in resume?.inbound ?? [] {
+                inbound.resume(ssrc: position.ssrc, rtpIndex: position.rtpIndex, rtcpIndex: position.rtcpIndex)
+            }
+            for position in resume?.outbound ?? [] {
+                outbound.resume(ssrc: position.ssrc, rtpIndex: position.rtpIndex, rtcpIndex: position.rtcpIndex)
+            }
             self.inbound = inbound
+            self.outbound = outbound
             failure = nil
         } catch {
             inbound = nil
             outbound = nil
             failure = error
         }
+        reportedMark = progressMark
+    }
+
+    /// Grows whenever a stream of either context moved on enough to be worth reporting again.
+    var progressMark: UInt64 { (inbound?.progressMark ?? 0) &+ (outbound?.progressMark ?? 0) }
+
+    /// Both contexts' stream positions. Allocates: for reports only.
+    var positions: SRTPLegPositions {
+        func positions(_ context: SRTPContext?) -> [SRTPStreamPosition] {
+            context?.streamPositions().map { SRTPStreamPosition(ssrc: $0.ssrc, rtpIndex: $0.rtpIndex,
+                                                                rtcpIndex: $0.rtcpIndex) } ?? []
+        }
+        return SRTPLegPositions(inbound: positions(inbound), outbound: positions(outbound))
     }
 }

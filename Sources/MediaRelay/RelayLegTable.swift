@@ -91,6 +91,11 @@ struct RelayLegTable {
         return old
     }
 
+    /// Records that leg `index`'s SRTP positions were reported at `mark`.
+    mutating func noteSRTPReported(_ mark: UInt64, leg index: Int32) {
+        srtp[Int(index)]?.reportedMark = mark
+    }
+
     @inline(__always)
     func leg(_ index: Int32) -> UnsafeMutablePointer<RelayLeg> {
         legs + Int(index)

@@ -10,7 +10,7 @@ extension RelayWorker {
     /// contexts, so every SSRC's rollover counter and replay window survive a re-INVITE that
     /// keeps the keys; other keys swap in the contexts the setup thread prepared with the
     /// command, and the old ones go to `retiredSRTP` to be freed off the worker.
-    func setSRTP(leg legIndex: Int32, keys: SDESStreamKeys?, stream: Int, prepared: RelayCommand,
+    func setSRTP(leg legIndex: Int32, spec: MediaLegSpec, keys: SDESStreamKeys?, stream: Int, prepared: RelayCommand,
                  session: RelaySession) {
         guard legs.srtp[Int(legIndex)]?.keys != keys else { return }
         let side = legs.leg(legIndex).pointee.side
@@ -24,7 +24,7 @@ extension RelayWorker {
                 session.logger.warning("media SRTP contexts built on the media worker", metadata: [
                     "side": "\(side)", "stream": "\(stream)",
                 ])
-                next = RelayLegSRTP(keys: keys)
+                next = RelayLegSRTP(keys: keys, resume: spec.srtpResume)
             }
         }
         if let old = legs.setSRTP(next, leg: legIndex) {
@@ -40,6 +40,31 @@ extension RelayWorker {
             session.logger.debug("media SRTP keys set", metadata: [
                 "side": "\(side)", "stream": "\(stream)", "suite": "\(keys.map { "\($0.suite)" } ?? "plain")",
             ])
+        }
+    }
+
+    // MARK: - Positions for restarts
+
+    /// Nanoseconds between scans for positions to report: one pass over the sessions a second,
+    /// while a position needs reporting only every few thousand packets.
+    static let srtpPositionScanInterval: UInt64 = 1_000_000_000
+
+    /// Reports the SRTP positions of every side whose streams moved on by a reporting step (or
+    /// appeared) since the last report, so signalling keeps them in the call's restart snapshot
+    /// (docs/RESTART.md). From the tick, never the packet path.
+    func reportSRTPPositions() {
+        for case let session? in sessions {
+            for stream in session.streams {
+                for side in MediaSide.allCases {
+                    let index = 2 * stream.slot + Int32(side.rawValue)
+                    guard let srtp = legs.srtp[Int(index)] else { continue }
+                    let mark = srtp.progressMark
+                    guard mark != srtp.reportedMark else { continue }
+                    legs.noteSRTPReported(mark, leg: index)
+                    events(.srtpPositions(session.id, stream: stream.spec.index, side: side, srtp.positions,
+                                          keys: srtp.keys.hashValue))
+                }
+            }
         }
     }
 

@@ -115,8 +115,8 @@ extension RelayWorker {
         refreshDestinations(of: 2 * slot)
         refreshDestinations(of: 2 * slot + 1)
         for side in MediaSide.allCases {
-            setSRTP(leg: 2 * slot + Int32(side.rawValue), keys: spec.relaySRTP(side), stream: spec.index,
-                    prepared: prepared, session: session)
+            setSRTP(leg: 2 * slot + Int32(side.rawValue), spec: spec[side], keys: spec.relaySRTP(side),
+                    stream: spec.index, prepared: prepared, session: session)
         }
     }
 
@@ -191,8 +191,8 @@ extension RelayWorker {
                     failure = failure ?? error
                 }
                 // Same keys keep the contexts (and rollover counters); others swap in whole.
-                setSRTP(leg: legIndex, keys: streamSpec.relaySRTP(side), stream: streamSpec.index,
-                        prepared: prepared, session: session)
+                setSRTP(leg: legIndex, spec: streamSpec[side], keys: streamSpec.relaySRTP(side),
+                        stream: streamSpec.index, prepared: prepared, session: session)
             }
             session.streams[position].spec = streamSpec
         }

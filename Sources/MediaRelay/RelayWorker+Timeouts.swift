@@ -34,6 +34,10 @@ extension RelayWorker {
             }
         }
         expireTelephoneEvents(now: nowNanoseconds)
+        if nowNanoseconds &- lastSRTPPositionScan >= Self.srtpPositionScanInterval {
+            lastSRTPPositionScan = nowNanoseconds
+            reportSRTPPositions()
+        }
         tickNumber &+= 1
         if !unreachableSessions.isEmpty {
             reportUnreachable()

@@ -64,6 +64,8 @@ final class RelayWorker: @unchecked Sendable {
     var unreachableSessions: [Int32] = []
     /// SRTP state the commands being handled replaced or freed, handed to `setup` afterwards.
     var retiredSRTP: [RelayLegSRTP] = []
+    /// CLOCK_MONOTONIC of the last scan for SRTP positions to report (RelayWorker+SRTP.swift).
+    var lastSRTPPositionScan: UInt64 = 0
     /// RFC 4733 events being injected, one entry per receiving leg (RelayWorker+DTMF.swift).
     var injections: [RelayInjection] = []
     /// CLOCK_MONOTONIC when the next injected packet is due; `.max` when none is.

@@ -12,6 +12,7 @@ extension SignallingServer {
     /// never changed had no state series at all (issue 14); once a second costs nothing.
     func publishCallGauges() {
         metrics.setActiveCalls(b2bua.activeCalls)
+        if establishedCalls != nil { metrics.setRecoverableCalls(b2bua.persistedCalls) }
         for trunk in configuration.trunks {
             metrics.setTrunkActiveCalls(trunk: trunk.name, count: b2bua.availability.activeCalls(on: trunk.name))
             if let health = b2bua.trunkHealth(named: trunk.name) {

@@ -33,24 +33,31 @@ extension SignallingServer {
             logger.error("established calls not read", metadata: ["error": "\(error)"])
             return
         }
-        guard !rows.isEmpty else { return }
+        guard !rows.isEmpty else {
+            metrics.setRestoredCalls(restored: 0, tornDown: 0, dropped: 0)
+            return
+        }
         let offset = wallClockOffset
         let decoder = JSONDecoder()
         var records: [EstablishedCallRecord] = []
+        var unreadable = 0
         for row in rows {
             guard let record = try? decoder.decode(EstablishedCallRecord.self, from: Data(row.record)) else {
                 // Never log the row: it holds SRTP keys.
                 logger.error("established call snapshot unreadable, dropped", metadata: ["key": "\(row.key)"])
                 store.remove(key: row.key)
+                unreadable += 1
                 continue
             }
             records.append(record.rebased(by: -offset))
         }
         let (outbound, report) = b2bua.restore(records, grace: configuration.recovery.grace, now: now)
         metrics.setActiveCalls(b2bua.activeCalls)
+        metrics.setRestoredCalls(restored: report.restored, tornDown: report.torndown,
+                                 dropped: report.dropped + unreadable)
         logger.notice("restart recovery", metadata: [
             "stored": "\(rows.count)", "restored": "\(report.restored)", "torn_down": "\(report.torndown)",
-            "dropped": "\(report.dropped)", "grace_s": "\(configuration.recovery.grace.components.seconds)",
+            "dropped": "\(report.dropped + unreadable)", "grace_s": "\(configuration.recovery.grace.components.seconds)",
         ])
         emit(outbound)
     }

@@ -246,6 +246,56 @@ public final class SRTPContext: @unchecked Sendable {
         streams.rtp(slot).pointee.setRolloverCounter(rolloverCounter)
     }
 
+    // MARK: Positions across a restart
+
+    /// How far a stream's indices may have moved past a stored position before the position
+    /// stops being useful, as the granularity of ``progressMark``: a stream is reported again
+    /// after this many SRTP packets (2^12, about 80 s of 20 ms audio) or 2^4 SRTCP packets.
+    /// RFC 3711's index estimate is right while the true sequence number is within 2^15 of the
+    /// stored one, which leaves room for the packets of the restart itself.
+    static let rtpMarkShift: UInt64 = 12
+    static let rtcpMarkShift: UInt64 = 4
+
+    /// Added to a stored outbound SRTCP index on ``resume(ssrc:rtpIndex:rtcpIndex:)``: the SRTCP
+    /// index is the SBC's own counter, so packets protected after the last report would be sent
+    /// again under indices the peer has seen (and refuses as replays). 1,024 covers the 2^4 of
+    /// the report granularity and hours of RTCP sent during the gap.
+    public static let outboundRTCPResumeMargin: UInt32 = 1_024
+
+    /// A number that grows when any stream of this context moves on by the granularity above
+    /// (or a stream appears): the relay reports the positions again only when it changed.
+    public var progressMark: UInt64 {
+        var mark: UInt64 = 0
+        for slot in 0..<Int(streams.count) {
+            mark &+= 1 &+ streams.rtp(slot).pointee.highest >> Self.rtpMarkShift
+                &+ streams.rtcp(slot).pointee.highest >> Self.rtcpMarkShift
+        }
+        return mark
+    }
+
+    /// Each stream's highest SRTP packet index (rollover counter and sequence number) and
+    /// highest SRTCP index; nil where none was seen. Allocates: for reports, not the packet path.
+    public func streamPositions() -> [(ssrc: UInt32, rtpIndex: UInt64?, rtcpIndex: UInt32?)] {
+        (0..<Int(streams.count)).map { slot in
+            let rtp = streams.rtp(slot).pointee
+            let rtcp = streams.rtcp(slot).pointee
+            return (streams.ssrc(slot), rtp.isEmpty ? nil : rtp.highest,
+                    rtcp.isEmpty ? nil : UInt32(truncatingIfNeeded: rtcp.highest))
+        }
+    }
+
+    /// Puts back a stream as a previous process under the same key left it (docs/RESTART.md),
+    /// before any packet: the rollover counter carries on, so a call past a sequence-number wrap
+    /// still decrypts, and the SBC's own SRTCP index moves on past what the peer has seen.
+    public func resume(ssrc: UInt32, rtpIndex: UInt64?, rtcpIndex: UInt32?) {
+        let slot = streams.find(ssrc) ?? streams.insert(ssrc)
+        if let rtpIndex { streams.rtp(slot).pointee.resume(at: rtpIndex & 0xFFFF_FFFF_FFFF) }
+        if let rtcpIndex {
+            let margin = direction == .outbound ? Self.outboundRTCPResumeMargin : 0
+            streams.rtcp(slot).pointee.resume(at: UInt64(min(rtcpIndex & 0x7FFF_FFFF, 0x7FFF_FFFE - margin) + margin))
+        }
+    }
+
     // MARK: Shared steps
 
     /// The checks every operation starts with; returns the packet's first byte.

@@ -90,6 +90,15 @@ struct SRTPReplayWindow {
         bits.update(repeating: 0, count: Int(size / 64))
     }
 
+    /// Starts the window at `index`, as the stream stood when a previous process last reported
+    /// it (docs/RESTART.md): later indices are fresh, nothing at or below it is known, so an
+    /// index of the last `size` before it would be taken once more.
+    mutating func resume(at index: UInt64) {
+        isEmpty = false
+        highest = index
+        bits.update(repeating: 0, count: Int(size / 64))
+    }
+
     @inline(__always)
     private func word(_ index: UInt64) -> Int { Int(truncatingIfNeeded: (index & mask) >> 6) }
 

@@ -104,6 +104,9 @@ struct SRTPStreamTable: ~Copyable {
         return slot
     }
 
+    /// The SSRC of the stream in `slot` (below ``count``).
+    func ssrc(_ slot: Int) -> UInt32 { head(slot).pointee.ssrc }
+
     @inline(__always)
     private func head(_ slot: Int) -> UnsafeMutablePointer<SRTPStream> {
         (slots + Int(slotBytes) * slot).assumingMemoryBound(to: SRTPStream.self)

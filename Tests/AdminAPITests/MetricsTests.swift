@@ -26,6 +26,19 @@ import Testing
         #expect(text.contains("# TYPE sbc_calls_total counter"))
     }
 
+    @Test func restartSeries() {
+        let metrics = SBCMetrics()
+        metrics.setRestoredCalls(restored: 3, tornDown: 1, dropped: 2)
+        metrics.setRecoverableCalls(3)
+        metrics.setRecoverableCalls(2)
+        let text = metrics.render()
+        #expect(text.contains(#"sbc_restored_calls{outcome="restored"} 3"#))
+        #expect(text.contains(#"sbc_restored_calls{outcome="torn_down"} 1"#))
+        #expect(text.contains(#"sbc_restored_calls{outcome="dropped"} 2"#))
+        #expect(text.contains("sbc_recoverable_calls 2"))
+        #expect(text.contains("# TYPE sbc_restored_calls gauge"))
+    }
+
     @Test func safeFromManyThreads() async {
         let metrics = SBCMetrics()
         await withTaskGroup(of: Void.self) { group in

@@ -219,6 +219,37 @@ import Testing
         #expect(srtp.remote.keyAndSalt == Array(1...30) && srtp.local.keyAndSalt == Array(31...60))
         #expect(srtp.remoteWindowSizeHint == 128)
         #expect(spec.streams.first?.b.srtp == nil)
+        #expect(spec.streams.first?.a.srtpResume == nil, "a record without positions starts the contexts afresh")
+    }
+
+    /// The relay's position reports reach the snapshot, and a restored call hands them back to
+    /// the relay with its keys, so rollover counters carry on past a restart.
+    @Test func srtpPositionsReachTheSnapshotAndComeBack() throws {
+        var (record, _, _) = try Self.snapshot()
+        record.streams[0].srtpA = EstablishedCallRecord.SRTPKeys(
+            suite: "AEAD_AES_128_GCM", remoteKey: Array(1...28), localKey: Array(31...58), unencryptedSRTCP: false,
+            remoteWindowSizeHint: nil, inbound: [.init(ssrc: 7, rtp: 3 << 16 | 5, rtcp: 40)],
+            outbound: [.init(ssrc: 9, rtp: 2 << 16 | 9000, rtcp: nil)])
+        var (harness, _, _) = try Self.restored([record])
+        let spec = try #require(MediaAnchorTests.applied(harness.b2bua.takeMediaInstructions()).last)
+        let side = try #require(spec.streams.first?.a)
+        let keys = try #require(side.srtp)
+        #expect(side.srtpResume == SRTPLegPositions(
+            inbound: [SRTPStreamPosition(ssrc: 7, rtpIndex: 3 << 16 | 5, rtcpIndex: 40)],
+            outbound: [SRTPStreamPosition(ssrc: 9, rtpIndex: 2 << 16 | 9000, rtcpIndex: nil)]))
+        _ = harness.b2bua.takeEstablishedCallWrites()
+
+        let moved = SRTPLegPositions(inbound: [SRTPStreamPosition(ssrc: 7, rtpIndex: 4 << 16 | 1, rtcpIndex: 52)],
+                                     outbound: [SRTPStreamPosition(ssrc: 9, rtpIndex: 3 << 16 | 2, rtcpIndex: 3)])
+        _ = harness.b2bua.mediaEvent(.srtpPositions(spec.id, stream: 0, side: .a, moved, keys: keys.hashValue &+ 1),
+                                     now: harness.now)
+        #expect(harness.b2bua.takeEstablishedCallWrites().isEmpty, "a report about other keys is dropped")
+        _ = harness.b2bua.mediaEvent(.srtpPositions(spec.id, stream: 0, side: .a, moved, keys: keys.hashValue),
+                                     now: harness.now)
+        let saved = try #require(Self.saved(harness.b2bua.takeEstablishedCallWrites()).first)
+        #expect(saved.streams[0].srtpA?.inbound == [.init(ssrc: 7, rtp: 4 << 16 | 1, rtcp: 52)])
+        #expect(saved.streams[0].srtpA?.outbound == [.init(ssrc: 9, rtp: 3 << 16 | 2, rtcp: 3)])
+        #expect(saved.streams[0].srtpA?.remoteKey == Array(1...28))
     }
 
     @Test func rebasingMovesEveryInstant() throws {

@@ -76,7 +76,9 @@ import Glibc
     }
 
     @Test func establishedCallsSurviveKillDashNineAndEndNormallyOnBothLegs() async throws {
-        try await withLab("restart-survival") { lab in
+        var options = LabOptions()
+        options.admin = true   // sbc_restored_calls, sbc_recoverable_calls
+        try await withLab("restart-survival", options: options) { lab in
             // A short grace, so the vanished call is cleaned up while the others still talk.
             let config = try String(contentsOf: lab.configURL, encoding: .utf8)
             try (config + "\nrecovery: {enabled: true, grace_s: 1}\n").write(to: lab.configURL, atomically: true,
@@ -144,6 +146,12 @@ import Glibc
                 #expect(toPlatform >= 50, "carrier RTP reaches the platform after the restart (\(toPlatform) of 100)")
             }
             #expect(vanished.count(vanished.atCarrier, after: restartedAt, from: vanished.relayB) == 0)
+            let admin = AdminClient(base: URL(string: "http://\(lab.block.admin.ip):\(lab.block.admin.port)/")!,
+                                    token: LabConfig.adminToken)
+            let metrics = (try? await admin.text("metrics"))?.body ?? "(GET /metrics failed)"
+            #expect(metrics.contains(#"sbc_restored_calls{outcome="restored"} 4"#), "\(metrics)")
+            #expect(metrics.contains(#"sbc_restored_calls{outcome="dropped"} 0"#))
+            #expect(metrics.contains("sbc_recoverable_calls 4"), "all four snapshots stored again")
 
             // The talking calls keep their media up until the platform hangs up (BYE after 12 s).
             await Self.play(calls, carrier: carrierRTP, for: .seconds(25)) {

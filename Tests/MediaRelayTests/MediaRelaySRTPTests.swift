@@ -7,7 +7,7 @@ import SDP
 import SRTP
 
 /// SRTP termination on real loopback sockets: the relay on 127.0.62.1, parties on 127.0.62.2-4,
-/// a stranger on 127.0.62.9; each test owns a block of ten ports in 47600-47699 (relay ports
+/// a stranger on 127.0.62.9; each test owns a block of ten ports in 47590-47699 (relay ports
 /// base...base+3, parties base+4...base+9), used by no other test.
 @Suite("MediaRelay SRTP")
 struct MediaRelaySRTPTests {
@@ -305,6 +305,60 @@ struct MediaRelaySRTPTests {
         let stats = try #require(session.destroy())
         #expect(stats.a.srtpAuthFailures == 0, "no packet failed: no context was rebuilt")
         #expect(stats.a.srtpReplays == 1)
+    }
+
+    @Test("positions are reported after the wrap; a relay rebuilt with them (a restarted SBC) carries on, one without cannot")
+    func restartResumesFromReportedPositions() throws {
+        let base: UInt16 = 47590
+        var positions: SRTPLegPositions?
+        let a = try SRTPTestParty(Self.partyA, base + 4, suite: .aesCM128HMACSHA1_80, seed: 13)
+        let b = try TestPeer(Self.partyB, base + 6)
+        do {
+            let recorder = EventRecorder()
+            let relay = try RelayTest.relay(recorder)
+            defer { relay.stopAndJoin() }
+            relay.submit(.apply(Self.spec(id: 4759, base: base, a: a.media, aKeys: a.keys, b: b.media)), worker: 0)
+            _ = RelayTest.waitCounters(relay) { $0.sessions == 1 }
+            let wrap: [UInt16] = [65533, 65534, 65535, 0, 1, 2]
+            for sequence in wrap { try a.send(try a.protect(RelayTest.rtp(sequence: sequence, ssrc: 0xA8)), to: base) }
+            #expect(b.receive(count: 6).count == 6)
+            for sequence in wrap { try b.send(RelayTest.rtp(sequence: sequence, ssrc: 0xB8), to: Self.relayHost, base + 2) }
+            #expect(try a.peer.receive(count: 6).map { try a.unprotect($0.bytes) }.count == 6)
+            // The scan runs once a second; the report after the wrap carries both directions.
+            positions = recorder.wait(timeout: .seconds(3)) { event -> SRTPLegPositions? in
+                guard case .srtpPositions(_, 0, .a, let positions, a.keys.hashValue) = event,
+                      positions.inbound.first?.rtpIndex == 1 << 16 | 2,
+                      positions.outbound.first?.rtpIndex == 1 << 16 | 2 else { return nil }
+                return positions
+            }?.0
+        }
+        let reported = try #require(positions, "side a's positions reported after the wrap")
+        #expect(reported.inbound.map(\.ssrc) == [0xA8] && reported.outbound.map(\.ssrc) == [0xB8])
+        #expect(reported.inbound.first?.rolloverCounter == 1)
+
+        // Rebuilt without the positions: the party's next packet fails (ROC 0 against its 1).
+        for resume in [nil, reported] {
+            let recorder = EventRecorder()
+            let relay = try RelayTest.relay(recorder)
+            defer { relay.stopAndJoin() }
+            var spec = Self.spec(id: 4759, base: base, a: a.media, aKeys: a.keys, b: b.media)
+            spec.streams[0].a.srtpResume = resume
+            relay.submit(.apply(spec), worker: 0)
+            _ = RelayTest.waitCounters(relay) { $0.sessions == 1 }
+            let next = RelayTest.rtp(sequence: resume == nil ? 10 : 20, ssrc: 0xA8)
+            try a.send(try a.protect(next), to: base)
+            if resume == nil {
+                #expect(b.receive(count: 1, timeout: .milliseconds(300)).isEmpty)
+                #expect(RelayTest.waitCounters(relay) { $0.srtpAuthFailures == 1 }.srtpAuthFailures == 1)
+                continue
+            }
+            #expect(b.receive(count: 1).map(\.bytes) == [next], "the inbound rollover counter carried on")
+            let back = RelayTest.rtp(sequence: 20, ssrc: 0xB8)
+            try b.send(back, to: Self.relayHost, base + 2)
+            #expect(try a.peer.receive(count: 1).map { try a.unprotect($0.bytes) } == [back],
+                    "the outbound one too: the party, which kept its state, reads it")
+            #expect(RelayTest.waitCounters(relay) { _ in true }.srtpAuthFailures == 0)
+        }
     }
 
     @Test("new keys swap in new contexts; keys removed turn the side back to plain")

@@ -210,6 +210,77 @@ import Testing
         }
     }
 
+    // MARK: Resuming after a restart
+
+    /// A call past a sequence-number wrap, both ends' contexts rebuilt from the reported
+    /// positions (as a restarted SBC does): packets authenticate again in both directions, and
+    /// the SBC's SRTCP index moves on past what the peer has seen. Without the positions the
+    /// first packet after the restart fails (rollover counter 0 against the peer's 1).
+    @Test(arguments: [SRTPCryptoSuite.aesCM128HMACSHA1_80, .aeadAES128GCM])
+    func resumedContextsCarryOnAfterTheWrap(suite: SRTPCryptoSuite) throws {
+        var (sender, receiver) = try TestPackets.pair(suite)
+        #expect(sender.progressMark == 0 && sender.streamPositions().isEmpty)
+        for sequence: UInt16 in [65534, 65535, 0, 1] {
+            let packet = PacketBuffer(TestPackets.rtp(sequence: sequence))
+            try packet.protectRTP(sender)
+            try packet.unprotectRTP(receiver)
+        }
+        for _ in 0..<3 {
+            let report = PacketBuffer(TestPackets.rtcp())
+            try report.protectRTCP(sender)
+            try report.unprotectRTCP(receiver)
+        }
+        let markBefore = sender.progressMark
+        #expect(markBefore > 0, "a stream appearing moves the mark")
+        let sent = try #require(sender.streamPositions().first)
+        #expect(sent.ssrc == 0xCAFE_BABE && sent.rtpIndex == 1 << 16 | 1 && sent.rtcpIndex == 3)
+        let received = try #require(receiver.streamPositions().first)
+        #expect(received.rtpIndex == 1 << 16 | 1 && received.rtcpIndex == 3)
+
+        // The peer (here the receiver) carries on; the SBC's side restarts.
+        let restartedPlain = try TestPackets.pair(suite).sender
+        let lost = PacketBuffer(TestPackets.rtp(sequence: 40))
+        try lost.protectRTP(restartedPlain)
+        #expect(throws: SRTPPacketError.authenticationFailed, "a fresh context protects under rollover counter 0") {
+            try lost.unprotectRTP(receiver)
+        }
+        sender = try TestPackets.pair(suite).sender
+        sender.resume(ssrc: sent.ssrc, rtpIndex: sent.rtpIndex, rtcpIndex: sent.rtcpIndex)
+        #expect(sender.rolloverCounter(ssrc: 0xCAFE_BABE) == 1)
+        let next = PacketBuffer(TestPackets.rtp(sequence: 50))
+        try next.protectRTP(sender)
+        try next.unprotectRTP(receiver)
+        #expect(next.bytes == TestPackets.rtp(sequence: 50))
+        let report = PacketBuffer(TestPackets.rtcp())
+        try report.protectRTCP(sender)
+        try report.unprotectRTCP(receiver)
+        #expect(receiver.streamPositions().first?.rtcpIndex == 3 + SRTPContext.outboundRTCPResumeMargin + 1,
+                "the SBC's SRTCP index jumps past what it may have sent since the report")
+
+        // The other way: the SBC's inbound context restarts, the peer keeps sending.
+        receiver = try TestPackets.pair(suite).receiver
+        receiver.resume(ssrc: received.ssrc, rtpIndex: received.rtpIndex, rtcpIndex: received.rtcpIndex)
+        let later = PacketBuffer(TestPackets.rtp(sequence: 60))
+        try later.protectRTP(sender)
+        let protected = later.bytes
+        try later.unprotectRTP(receiver)
+        #expect(receiver.rolloverCounter(ssrc: 0xCAFE_BABE) == 1)
+        #expect(throws: SRTPPacketError.replayed) { try PacketBuffer(protected).unprotectRTP(receiver) }
+    }
+
+    @Test func progressMarkMovesByReportingSteps() throws {
+        let (sender, _) = try TestPackets.pair(.aesCM128HMACSHA1_80)
+        let first = PacketBuffer(TestPackets.rtp(sequence: 100))
+        try first.protectRTP(sender)
+        let mark = sender.progressMark
+        for sequence: UInt16 in 101..<4096 {
+            try PacketBuffer(TestPackets.rtp(sequence: sequence)).protectRTP(sender)
+        }
+        #expect(sender.progressMark == mark, "no new report within one step of 4,096 packets")
+        try PacketBuffer(TestPackets.rtp(sequence: 4096)).protectRTP(sender)
+        #expect(sender.progressMark == mark + 1)
+    }
+
     @Test func lifetimeIsEnforcedForSRTPAndSRTCPApart() throws {
         let suite = SRTPCryptoSuite.aesCM128HMACSHA1_80
         let (sender, receiver) = try TestPackets.pair(suite, key: TestPackets.key(suite, lifetime: .packets(2)))
