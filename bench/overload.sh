@@ -76,34 +76,16 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-cat > "$WORK/sbc.yaml" <<EOF
-node: {name: bench-overload, state_dir: $WORK/state}
-zones:
-  - {name: platform, bind: $SBC_IP, udp_port: 5060}
-  - {name: carrier, bind: $SBC_IP, udp_port: 5080}
-trunks:
-  - {name: platform, zone: platform, address: $PLATFORM_IP, port: 5060, health: {probe: false}}
-  - name: carrier-a
-    zone: carrier
-    address: $CARRIER_A
-    port: 5060
-    health: {probe_interval_s: 1, probe_timeout_ms: 800, down_after: 3, up_after: 2, recovery_hold_s: 10}
-  - name: carrier-b
-    zone: carrier
-    address: $CARRIER_B
-    port: 5060
-    health: {probe_interval_s: 1, probe_timeout_ms: 800, down_after: 3, up_after: 2, recovery_hold_s: 10}
-trunk_groups:
-  - {name: pstn-out, members: [carrier-a, carrier-b], failover_on: [503, timeout, transport]}
-routes:
-  - {name: out, from_trunk: platform, trunk_group: pstn-out}
-  - {name: in, from_zone: carrier, trunk: platform}
+{
+    bench_two_carrier_config bench-overload "$WORK/state" "$SBC_IP" "$PLATFORM_IP" "$CARRIER_A" "$CARRIER_B" 10
+    cat <<EOF
 overload: {max_cps: $MAX_CPS, retry_after_s: 1}
 admin: {listen: "$ADMIN", tokens: [{name: bench, env: OVERLOAD_BENCH_TOKEN, scopes: [metrics:read]}]}
 media: {enabled: false}
 shutdown: {drain_s: 1}
 logging: {level: notice, format: json}
 EOF
+} > "$WORK/sbc.yaml"
 
 time_left() { echo $((BENCH_TIMEOUT - (SECONDS - START_TIME))); }
 rss_mb() { awk '$1 == "VmRSS:" { printf "%d", $2 / 1024 }' "/proc/$SBC_PID/status" 2>/dev/null || echo 0; }
@@ -138,11 +120,7 @@ for peer in "$CARRIER_A" "$CARRIER_B"; do
 done
 "$SBC_BINARY" run --config "$WORK/sbc.yaml" >"$WORK/sbc.out" 2>"$WORK/sbc.log" &
 SBC_PID=$!
-for _ in $(seq 1 40); do
-    kill -0 "$SBC_PID" 2>/dev/null || { tail -20 "$WORK/sbc.log" >&2; die "sbc exited during startup"; }
-    curl -s --max-time 1 "http://$ADMIN/metrics" >/dev/null 2>&1 && break
-    sleep 0.25
-done
+bench_wait_admin "$SBC_PID" "$ADMIN" "$WORK/sbc.log"
 sleep 2   # first probes answered
 
 # run_sipp TAG RATE SECONDS: one bounded SIPp UAC run at RATE calls/s for SECONDS (in the background;

@@ -75,50 +75,14 @@ command -v curl >/dev/null || die "curl not found"
 START_TIME=$SECONDS
 bench_sbc_binary
 
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/swiftsbc-soak.XXXXXX")"
-mkdir -p "$WORK/state"
-PEER_PIDS=""; UAC_PIDS=""; SBC_PID=""; WATCHDOG=""
-cleanup() {
-    local pid
-    trap - INT TERM
-    for pid in $UAC_PIDS; do stop_pid "$pid" 3; done
-    stop_pid "$SBC_PID" 10
-    for pid in $PEER_PIDS; do stop_pid "$pid" 3; done
-    stop_pid "$WATCHDOG" 1
-    if [ -n "${KEEP_WORKDIR:-}" ]; then echo "(work dir kept: $WORK)"; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-trap 'echo "soak.sh: interrupted (signal or BENCH_TIMEOUT=${BENCH_TIMEOUT}s reached)" >&2; exit 130' INT TERM
-# Watchdog: SIGTERM to this script after BENCH_TIMEOUT (the main loop sleeps 1 s at a time, so
-# the trap runs within a second); its EXIT trap stops everything the run started.
-MAIN_PID=$$
-( trap 'kill "$sp" 2>/dev/null; exit 0' TERM; sleep "$BENCH_TIMEOUT" & sp=$!; wait "$sp" && kill -TERM "$MAIN_PID" 2>/dev/null ) &
-WATCHDOG=$!
+bench_start_run soak   # WORK, the traps that stop what it starts, the BENCH_TIMEOUT watchdog
 
-cat > "$WORK/sbc.yaml" <<EOF
-node: {name: bench-soak, state_dir: $WORK/state}
-zones:
-  - {name: platform, bind: $SBC_IP, udp_port: 5060}
-  - {name: carrier, bind: $SBC_IP, udp_port: 5080}
-trunks:
-  - {name: platform, zone: platform, address: $PLATFORM_IP, port: 5060, health: {probe: false}}
-  - name: carrier-a
-    zone: carrier
-    address: $CARRIER_A
-    port: 5060
-    passive_failures: 0          # FAIL_PCT of 503s are per-call failovers, not a reason to mark A down
-    health: {probe_interval_s: 1, probe_timeout_ms: 800, down_after: 3, up_after: 2, recovery_hold_s: 5}
-  - name: carrier-b
-    zone: carrier
-    address: $CARRIER_B
-    port: 5060
-    passive_failures: 0
-    health: {probe_interval_s: 1, probe_timeout_ms: 800, down_after: 3, up_after: 2, recovery_hold_s: 5}
-trunk_groups:
-  - {name: pstn-out, members: [carrier-a, carrier-b], failover_on: [503, timeout, transport]}
-routes:
-  - {name: out, from_trunk: platform, trunk_group: pstn-out}
-  - {name: in, from_zone: carrier, trunk: platform}
+# passive_failures 0 on the carriers: FAIL_PCT of 503s are per-call failovers, not a reason to
+# mark A down.
+{
+    bench_two_carrier_config bench-soak "$WORK/state" "$SBC_IP" "$PLATFORM_IP" "$CARRIER_A" "$CARRIER_B" 5 \
+        "passive_failures: 0"
+    cat <<EOF
 media:
   port_min: $SBC_PORT_MIN
   port_max: $SBC_PORT_MAX
@@ -129,6 +93,7 @@ admin: {listen: "$ADMIN", tokens: [{name: bench, env: SOAK_BENCH_TOKEN, scopes: 
 shutdown: {drain_s: 1}
 logging: {level: notice, format: json}
 EOF
+} > "$WORK/sbc.yaml"
 "$SBC_BINARY" check-config "$WORK/sbc.yaml" >/dev/null || die "sbc check-config refused the soak config ($WORK/sbc.yaml)"
 
 # The scenarios with this run's figures in: carrier A's 503 share, the RTP calls' plays.
@@ -158,11 +123,7 @@ PEER_PIDS="$PEER_PIDS $!"
 PEER_PIDS="$PEER_PIDS $!"
 "$SBC_BINARY" run --config "$WORK/sbc.yaml" >"$WORK/sbc.out" 2>"$WORK/sbc.log" &
 SBC_PID=$!
-for _ in $(seq 1 40); do
-    alive || { tail -20 "$WORK/sbc.log" >&2; die "sbc exited during startup"; }
-    curl -s --max-time 1 "http://$ADMIN/metrics" >/dev/null 2>&1 && break
-    sleep 0.25
-done
+bench_wait_admin "$SBC_PID" "$ADMIN" "$WORK/sbc.log"
 sleep 3   # carriers probed up
 FDS_IDLE_BEFORE=$(fds); RSS_IDLE_BEFORE=$(rss_mb)
 ls -l "/proc/$SBC_PID/fd" > "$WORK/fds-idle-before.txt" 2>&1 || true

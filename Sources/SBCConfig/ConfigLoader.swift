@@ -77,6 +77,7 @@ public enum ConfigLoader {
         }
         // Lint only a configuration that loads: on a broken one its warnings would be noise.
         TrunkGroupConsistency(config: configuration, problems: problems).run()
+        MediaPortCapacity(config: configuration, problems: problems).run()
         return LoadedConfiguration(configuration: configuration, warnings: problems.sortedWarnings())
     }
 

@@ -21,11 +21,22 @@ public struct MediaSettings: Sendable, Equatable {
     /// untouched and media flows end to end, which leaks addresses and disables media timeouts.
     public var enabled: Bool
 
-    /// Lowest RTP port (key `port_min`, default 40000, even, 1024-65534).
+    /// Lowest RTP port (key `port_min`, default 10000, even, 1024-65534).
+    ///
+    /// Why 10000-32767 by default: it is the widest range that stays clear of both the
+    /// well-known service ports (SIP 5060/5061, the lab's 5080/5081, the admin API's 8080,
+    /// PostgreSQL's 5432) and Linux's ephemeral range (`net.ipv4.ip_local_port_range`, 32768-60999
+    /// unless tuned). The ephemeral range matters twice: a relay port that an outgoing connection
+    /// or DNS query happens to hold fails its bind, and the allocator quarantines that pair for
+    /// good; and every relay socket bound inside it is a port the host's own connections can no
+    /// longer use. 22,768 ports are 5,692 audio calls (``audioCallCapacity``), against 250 with
+    /// the old 40000-40999; a node sized for more (a 10,000-call node needs 40,000 ports) first
+    /// moves the ephemeral range out of the way (docs/MEDIA.md, "Port range and capacity").
     public var portMin: Int
 
-    /// Highest port of the range (key `port_max`, default 40999, above `port_min`). Each relayed
-    /// stream takes two RTP/RTCP pairs (one per side), so a 2-stream-per-call budget is
+    /// Highest port of the range (key `port_max`, default 32767, above `port_min`): the last port
+    /// below Linux's default ephemeral range (see ``portMin``). Each relayed stream takes two
+    /// RTP/RTCP pairs (one per side), so a 2-stream-per-call budget is
     /// (port_max - port_min + 1) / 4 audio calls.
     public var portMax: Int
 
@@ -45,13 +56,20 @@ public struct MediaSettings: Sendable, Equatable {
     /// A released port pair is not handed out again for this long (key `port_reuse_delay_s`,
     /// default 10, 1-600): late packets of an ended call must not reach the next call on the port,
     /// and the worker that held it must have closed its sockets before another binds them.
+    ///
+    /// Why it stays 10 s with the wider range: a carrier that missed the BYE keeps sending from the
+    /// same IP, which `signalled` latching would accept on the next call. The delay costs
+    /// ports only when the range is nearly full: pairs are handed out oldest-released first, so
+    /// normally a pair rests far longer than this. Near full, the pairs cooling are the setup rate
+    /// times the delay (100 calls/s x 10 s = 1,000 calls' ports), which the check-config capacity
+    /// warning counts (``MediaPortCapacity``).
     public var portReuseDelay: Duration
 
     /// Latching policy (key `latching`, `signalled` or `any`, default `signalled`).
     public var latching: LatchPolicy
 
-    public static let defaultPortMin = 40000
-    public static let defaultPortMax = 40999
+    public static let defaultPortMin = 10000
+    public static let defaultPortMax = 32767
     public static let defaultTimeout: Duration = .seconds(4)
     public static let defaultPortReuseDelay: Duration = .seconds(10)
 
@@ -67,6 +85,13 @@ public struct MediaSettings: Sendable, Equatable {
         self.holdTimeout = holdTimeout
         self.portReuseDelay = portReuseDelay
         self.latching = latching
+    }
+
+    /// Audio calls the range carries at once when no pair is cooling: every call takes two
+    /// RTP/RTCP pairs, one per side (an odd `port_min` is rounded up, as the allocator does).
+    public var audioCallCapacity: Int {
+        let low = portMin + (portMin & 1)
+        return max(0, (portMax - low + 1) / 2) / 2
     }
 
     /// Worker count to start on a machine with `cores` CPUs.

@@ -59,7 +59,8 @@ public struct SBCConfiguration: Sendable, Equatable {
     public var alerts: AlertSettings
 
     /// The RTP/RTCP relay: port range, workers, media timeouts, latching (section `media`,
-    /// optional; default enabled on ports 40000-40999 with a 4 s timeout).
+    /// optional; default enabled on ports 10000-32767, below Linux's ephemeral range, with a 4 s
+    /// timeout).
     public var media: MediaSettings
 
     /// SIP over TLS as a whole: handshake timeout and certificate expiry alerts (section `tls`,

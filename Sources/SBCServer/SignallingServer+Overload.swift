@@ -35,6 +35,16 @@ extension SignallingServer {
             return policy
         }
         let media = configuration.media.enabled ? configuration.media.portMax - configuration.media.portMin + 1 : 0
+        if media + reservedDescriptors > files {
+            // Every relay port is a socket: past the limit, binds fail and calls get 503 (media
+            // ports exhausted) with ports still free in the range (bench/concurrent.sh found it).
+            let calls = max(0, files - reservedDescriptors) / MediaPortCapacity.portsPerCall
+            logger.warning("open file limit below the media port range: fewer calls than the range allows", metadata: [
+                "open_files": "\(files)", "media_ports": "\(media)",
+                "range_calls": "\(configuration.media.audioCallCapacity)", "descriptor_calls": "\(calls)",
+                "fix": "raise LimitNOFILE (systemd) or ulimit -n to at least \(media + reservedDescriptors)",
+            ])
+        }
         let share = max(16, (files - media - reservedDescriptors) / 2)
         if share < policy.maxConnections {
             logger.warning("TCP/TLS connections capped below sip.max_connections to keep descriptors for media and SIP", metadata: [

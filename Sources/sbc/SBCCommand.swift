@@ -56,7 +56,8 @@ struct CheckConfig: ParsableCommand {
         commandName: "check-config",
         abstract: "Validate a configuration file; every problem is reported with its key path and line. "
             + "TLS certificate, key and CA files are read and checked too (warnings for certificates near expiry); "
-            + "trunk group members that differ in codecs, SRTP, TLS, 100rel, early media or DTMF are warnings."
+            + "trunk group members that differ in codecs, SRTP, TLS, 100rel, early media or DTMF are warnings, "
+            + "and so is a media port range too small for the trunks' max_calls and overload.max_cps."
     )
 
     @Argument(help: "Path of the YAML configuration.")
@@ -74,7 +75,8 @@ struct CheckConfig: ParsableCommand {
             throw ExitCode(1)
         }
         let settings = loaded.configuration
-        // Warnings (trunk group members that differ) never change the exit status.
+        // Warnings (trunk group members that differ, a media port range too small for the call
+        // limits) never change the exit status.
         for warning in loaded.warnings { FileHandle.standardError.write(Data("\(warning)\n".utf8)) }
         guard !skipFiles else {
             print("\(file): OK (\(settings.summary); files not read)")

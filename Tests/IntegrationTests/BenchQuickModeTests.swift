@@ -198,4 +198,26 @@ struct BenchQuickModeTests {
             #expect(summary[figure].flatMap { Double($0) } != nil, "\(figure) is a number: \(summary)\n\(context)")
         }
     }
+
+    @Test("bench/concurrent.sh QUICK=1: 100 calls held with media, 5 with RTP: RSS per call, setup rate, relay CPU, descriptors")
+    func concurrentQuickMode() async throws {
+        // Block 89: a developer's own bench/concurrent.sh run (block 88) does not collide with the suite.
+        let (output, context) = try await Self.runQuick("concurrent.sh", block: 89, benchTimeout: 100, timeout: .seconds(130))
+
+        let setup = try #require(Self.results(output, "concurrent-setup: ").first, "a setup line\n\(context)")
+        #expect(setup["established"] == "100" && setup["failed"] == "0", "every call set up: \(setup)\n\(context)")
+        #expect((setup["setup_rate"].flatMap { Int($0) } ?? 0) > 0, "setup rate measured: \(setup)\n\(context)")
+        let hold = try #require(Self.results(output, "concurrent-hold: ").first, "a hold line\n\(context)")
+        #expect(hold["calls"] == "100" && hold["calls_end"] == "100", "the calls stay up through the hold: \(hold)\n\(context)")
+        #expect((hold["relayed_pps"].flatMap { Int($0) } ?? 0) > 0, "the RTP calls' packets cross the relay: \(hold)\n\(context)")
+        for figure in ["relay_cpu_pct", "signalling_cpu_pct", "sbc_cpu_pct"] {
+            #expect(hold[figure].flatMap { Double($0) } != nil, "\(figure) is a number: \(hold)\n\(context)")
+        }
+        let memory = try #require(Self.results(output, "concurrent-memory: ").first, "a memory line\n\(context)")
+        #expect((memory["rss_per_call_kib"].flatMap { Double($0) } ?? 0) > 0, "RSS per call measured: \(memory)\n\(context)")
+        #expect(memory["fds_per_call"] == "4.0", "four relay sockets a call: \(memory)\n\(context)")
+        let summary = try #require(Self.results(output, "concurrent-summary: ").first, "a summary line\n\(context)")
+        #expect(summary["sbc_alive"] == "1" && summary["ended"] == "100" && summary["calls_after"] == "0",
+                "every call ended and none is left in the SBC: \(summary)\n\(context)")
+    }
 }

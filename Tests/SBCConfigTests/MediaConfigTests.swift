@@ -10,12 +10,13 @@ struct MediaConfigTests {
         TestSupport.minimal + "\nmedia:\n" + body
     }
 
-    @Test("defaults: on, ports 40000-40999, 4 s timeout, hold off, 10 s reuse delay, signalled latching")
+    @Test("defaults: on, ports 10000-32767 (5,692 audio calls), 4 s timeout, hold off, 10 s reuse delay, signalled latching")
     func defaults() throws {
         let config = try #require(TestSupport.load(TestSupport.minimal))
         #expect(config.media == MediaSettings())
         #expect(config.media.enabled)
-        #expect(config.media.portMin == 40000 && config.media.portMax == 40999)
+        #expect(config.media.portMin == 10000 && config.media.portMax == 32767)
+        #expect(config.media.audioCallCapacity == 5692)
         #expect(config.media.timeout == .seconds(4))
         #expect(config.media.holdTimeout == nil)
         #expect(config.media.portReuseDelay == .seconds(10))
@@ -66,7 +67,7 @@ struct MediaConfigTests {
     @Test("media problems name the key and the line", arguments: [
         ("  port_min: 40001", "media.port_min", "must be even"),
         ("  port_min: 80", "media.port_min", "must be an integer 1024-65535, got 80"),
-        ("  port_max: 40002", "media.port_max", "leaves fewer than 4 ports (40000-40002)"),
+        ("  port_max: 10002", "media.port_max", "leaves fewer than 4 ports (10000-10002)"),
         ("  workers: 0", "media.workers", "must be an integer 1-64, got 0"),
         ("  timeout_s: -1", "media.timeout_s", "must be an integer 0-3600 (seconds), got -1"),
         ("  hold_timeout_s: 100000", "media.hold_timeout_s", "must be an integer 0-86400 (seconds)"),
@@ -98,8 +99,8 @@ struct MediaConfigTests {
 
     @Test("a SIP port inside the media range is refused")
     func sipPortInMediaRange() {
-        let yaml = TestSupport.minimal.replacingOccurrences(of: "udp_port: 5060", with: "udp_port: 40010")
+        let yaml = TestSupport.minimal.replacingOccurrences(of: "udp_port: 5060", with: "udp_port: 10010")
         TestSupport.expectSingleProblem(yaml, keyPath: "zones[0].udp_port", line: 4,
-                                        containing: "40010 is inside the media port range 40000-40999")
+                                        containing: "10010 is inside the media port range 10000-32767")
     }
 }

@@ -146,7 +146,7 @@ struct ShippedConfigTests {
         #expect(config.zone(named: "carrier")?.effectiveMediaAddress == "10.30.0.6")
         #expect(config.zone(named: "carrier")?.effectiveAdvertisedMediaAddress == "203.0.113.11")
         #expect(config.zone(named: "platform")?.effectiveAdvertisedMediaAddress == "10.20.0.5")
-        #expect(config.media == MediaSettings(portMin: 40000, portMax: 49999, workers: 3, timeout: .seconds(4),
+        #expect(config.media == MediaSettings(portMin: 10000, portMax: 32767, workers: 3, timeout: .seconds(4),
                                               holdTimeout: .seconds(600), portReuseDelay: .seconds(10)))
         // Group members agree on codecs (no check-config warning): carrier-a lists carrier-b's.
         var carrierA = TrunkSettings(name: "carrier-a", zone: "carrier", address: "198.51.100.20", callIDPolicy: .new,
@@ -182,7 +182,7 @@ struct ShippedConfigTests {
         #expect(config.security.unknownSource == .drop)
         #expect(config.security.unknownSourceStatus == nil)
         #expect(config.security.rateLimit == RateLimitSettings())
-        #expect(config.overload == OverloadSettings(maxCallsPerSecond: 900))
+        #expect(config.overload == OverloadSettings(maxCallsPerSecond: 250))
         #expect(config.sip.messageDeadline == .seconds(10))
         #expect(config.shutdown.drain == .seconds(300))
         #expect(config.logging == LoggingSettings(level: .info, format: .json))
