@@ -239,13 +239,10 @@ public struct B2BUA {
     /// Records `received`/`rport` in the top Via (RFC 3261 18.2.1, RFC 3581) so that every
     /// response the SBC builds from this request carries them.
     static func stampTopVia(_ request: inout SIPMessage, source: SIPEndpoint) {
-        guard let index = request.headers.firstIndex(where: { $0.name == .via }),
-              var vias = SIPVia.parseList(request.headers[index].value), var top = vias.first
-        else { return }
-        if top.host != source.host { top.parameters.set("received", to: source.host) }
-        if case .some(.none) = top.rport { top.parameters.set("rport", to: String(source.port)) }
-        vias[0] = top
-        request.headers[index].value = vias.map(\.description).joined(separator: ", ")
+        request.updateTopVia { top in
+            if top.host != source.host { top.parameters.set("received", to: source.host) }
+            if case .some(.none) = top.rport { top.parameters.set("rport", to: String(source.port)) }
+        }
     }
 
     mutating func rejectMalformed(_ error: SIPParseError, from source: SIPEndpoint) {

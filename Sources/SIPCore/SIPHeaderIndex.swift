@@ -11,6 +11,17 @@ final class SIPHeaderIndex: Sendable {
     let contacts: [SIPNameAddress]
     let recordRoutes: [SIPNameAddress]
 
+    /// Whether `name` is one of the headers held here, whose change must drop the index.
+    static func holds(_ name: SIPHeaderName) -> Bool {
+        name == .via || name == .from || name == .to || name == .cseq || name == .contact || name == .recordRoute
+    }
+
+    /// The same index with the top Via replaced (a Via rewritten in place, its others as they were).
+    func replacingTopVia(_ via: SIPVia) -> SIPHeaderIndex {
+        SIPHeaderIndex(vias: [via] + vias.dropFirst(), from: from, to: to, cseq: cseq, contacts: contacts,
+                       recordRoutes: recordRoutes)
+    }
+
     init(vias: [SIPVia], from: SIPNameAddress, to: SIPNameAddress, cseq: SIPCSeq, contacts: [SIPNameAddress],
          recordRoutes: [SIPNameAddress])
     {

@@ -10,18 +10,36 @@ public struct SIPMessage: Sendable, Equatable {
     }
 
     public var startLine: StartLine
+    /// Any change through this view drops the typed-header cache; the named mutators below
+    /// (`set`, `add`, `prepend`, `remove`) keep it when the header they touch is not one it holds.
     public var headers: [SIPHeaderField] {
-        didSet { index = nil }
+        get { fields }
+        set {
+            fields = newValue
+            index = nil
+        }
+        _modify {
+            index = nil
+            yield &fields
+        }
     }
+    private var fields: [SIPHeaderField]
     public var body: [UInt8]
-    /// Typed headers from parsing; nil once `headers` changed.
+    /// Typed headers from parsing; nil once one of them may have changed.
     var index: SIPHeaderIndex?
 
     public init(startLine: StartLine, headers: [SIPHeaderField] = [], body: [UInt8] = []) {
         self.startLine = startLine
-        self.headers = headers
+        fields = headers
         self.body = body
         index = nil
+    }
+
+    /// Why keep the cache through other edits: the B2BUA rewrites Max-Forwards, Content-Length,
+    /// Server and the like on messages whose To, From and Via it then reads again; re-parsing
+    /// those name-addresses was about a tenth of the signalling cost per call (issue 15).
+    private mutating func changing(_ name: SIPHeaderName) {
+        if index != nil, SIPHeaderIndex.holds(name) { index = nil }
     }
 
     public static func == (lhs: SIPMessage, rhs: SIPMessage) -> Bool {
@@ -93,32 +111,50 @@ public struct SIPMessage: Sendable, Equatable {
     /// Replaces every occurrence of `name` with one field at the position of the first, or
     /// appends it when absent.
     public mutating func set(_ name: SIPHeaderName, _ value: String) {
-        if let index = headers.firstIndex(where: { $0.name == name }) {
-            headers[index].value = value
+        changing(name)
+        if let position = fields.firstIndex(where: { $0.name == name }) {
+            fields[position].value = value
+            guard fields[(position + 1)...].contains(where: { $0.name == name }) else { return }
             var seen = false
-            headers.removeAll { field in
+            fields.removeAll { field in
                 guard field.name == name else { return false }
                 defer { seen = true }
                 return seen
             }
         } else {
-            headers.append(SIPHeaderField(name, value))
+            fields.append(SIPHeaderField(name, value))
         }
     }
 
     public mutating func add(_ name: SIPHeaderName, _ value: String) {
-        headers.append(SIPHeaderField(name, value))
+        changing(name)
+        fields.append(SIPHeaderField(name, value))
     }
 
     /// Inserts before the first field called `name` (or at the top): Via and Record-Route are
     /// pushed this way.
     public mutating func prepend(_ name: SIPHeaderName, _ value: String) {
-        let index = headers.firstIndex { $0.name == name } ?? 0
-        headers.insert(SIPHeaderField(name, value), at: index)
+        changing(name)
+        let position = fields.firstIndex { $0.name == name } ?? 0
+        fields.insert(SIPHeaderField(name, value), at: position)
+    }
+
+    /// Rewrites the top Via in place (`received`/`rport` on arrival, RFC 3261 18.2.1, RFC 3581)
+    /// and keeps the typed-header cache, with the new top Via in it: every request is stamped
+    /// before the transaction layer and the B2BUA read its Via, To and From.
+    public mutating func updateTopVia(_ update: (inout SIPVia) -> Void) {
+        guard let position = fields.firstIndex(where: { $0.name == .via }),
+              var vias = SIPVia.parseList(fields[position].value), !vias.isEmpty
+        else { return }
+        update(&vias[0])
+        fields[position].value = vias.map(\.description).joined(separator: ", ")
+        index = index?.replacingTopVia(vias[0])
     }
 
     public mutating func remove(_ name: SIPHeaderName) {
-        headers.removeAll { $0.name == name }
+        guard fields.contains(where: { $0.name == name }) else { return }
+        changing(name)
+        fields.removeAll { $0.name == name }
     }
 
     /// Sets the body and the matching Content-Length/Content-Type.
@@ -138,6 +174,14 @@ public struct SIPMessage: Sendable, Equatable {
     public var topVia: SIPVia? {
         if let index { return index.vias.first }
         return firstValue(.via).flatMap { SIPVia.parseList($0)?.first }
+    }
+    /// The top Via's branch: what a client transaction is keyed by. On a message the SBC built
+    /// (no parser cache) a plain `;branch=` is read without parsing the whole Via, which was
+    /// the most frequent re-parse per call; anything less plain takes the full parse.
+    public var topViaBranch: String? {
+        if let index { return index.vias.first?.branch }
+        guard let value = firstValue(.via) else { return nil }
+        return SIPVia.plainBranch(in: value) ?? SIPVia.parseList(value)?.first?.branch
     }
     public var contacts: [SIPNameAddress] {
         index?.contacts ?? values(.contact).flatMap { SIPNameAddress.parseList($0) ?? [] }

@@ -18,6 +18,31 @@ public struct SIPVia: Sendable, Hashable, CustomStringConvertible {
     public static let magicCookie = "z9hG4bK"
 
     public var branch: String? { parameters[parameter: "branch"] ?? nil }
+
+    /// The branch of the first Via in `value` when it is written plainly (`;branch=` in any
+    /// case, then nothing but token characters up to `;` or the end, and no quote or comma
+    /// before it); nil otherwise,
+    /// for the caller to parse properly. Never wrong where it answers: a quote or a comma before
+    /// the match ends the scan.
+    static func plainBranch(in value: String) -> String? {
+        let pattern = Array(";branch=".utf8)
+        var utf8 = value.utf8[...]
+        var matched = 0
+        while let byte = utf8.popFirst() {
+            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: ",") { return nil }
+            let lower = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
+            if lower == pattern[matched] {
+                matched += 1
+                if matched == pattern.count { break }
+            } else {
+                matched = lower == pattern[0] ? 1 : 0
+            }
+        }
+        guard matched == pattern.count else { return nil }
+        let end = utf8.firstIndex { $0 == UInt8(ascii: ";") } ?? utf8.endIndex
+        guard end > utf8.startIndex, utf8[..<end].allSatisfy(SIPGrammar.isToken) else { return nil }
+        return String(Substring(utf8[..<end]))
+    }
     public var received: String? { parameters[parameter: "received"] ?? nil }
     /// `.some(nil)` when the client asked for rport without a value (RFC 3581).
     public var rport: String?? { parameters[parameter: "rport"] }

@@ -124,7 +124,7 @@ public struct TransactionKey: Sendable, Hashable, CustomStringConvertible {
     /// enforces it), so both sides agree. sent-by is not compared: the branch is ours, and the
     /// Via may come back rewritten with received/rport.
     public static func client(for message: SIPMessage) -> TransactionKey? {
-        guard let branch = message.topVia?.branch, let cseq = message.cseq else { return nil }
+        guard let branch = message.topViaBranch, let cseq = message.cseq else { return nil }
         return TransactionKey(role: .client, method: message.method ?? cseq.method, branch: branch, sentBy: "")
     }
 }
