@@ -31,7 +31,7 @@
 # BENCH_TIMEOUT (whole run; default 2 x CALLS / RATE + HOLD_SECONDS + 120 s), SBC_BINARY (default:
 # a release build), KEEP_WORKDIR=1, QUICK=1.
 #
-# Machine-readable lines:
+# Machine-readable lines (their format; the values shown are illustrative, bench/README.md has measured ones):
 #   concurrent-setup: media=1 calls=10000 requested=10000 limited_by=none nofile=65536 established=10000 failed=0 setup_s=21.5 setup_rate=465 setup_cpu_us_per_call=1100
 #   concurrent-hold: seconds=20.1 calls=10000 calls_end=10000 rtp_calls=100 relayed_pps=6600 relay_cpu_pct=15.5 signalling_cpu_pct=0.6 sbc_cpu_pct=16.1 other_cpu_pct=0.0
 #   concurrent-memory: rss_idle_mb=47.8 rss_mb=350.0 rss_hold_end_mb=350.0 rss_per_call_kib=31.0 rss_target_kib=10 fds_idle=35 fds=40035 fds_per_call=4.0
