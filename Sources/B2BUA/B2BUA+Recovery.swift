@@ -19,19 +19,40 @@ extension B2BUA {
     /// not grow is refused by the peer (RFC 3261 12.2.1.1).
     public static let recoveredCSeqMargin: UInt32 = 100
 
-    /// Turns snapshots on: from now on every established call's changes become writes.
-    public mutating func enableCallRecovery() {
+    /// The first snapshot of a call waits this long after its answer (`sbc run` uses it).
+    ///
+    /// Why: a call that ends within it never costs a write and a delete on the state thread. At
+    /// high call rates with short calls (bench/cps.sh holds none) that pair was about a fifth
+    /// of the SBC's CPU per call; a call answered less than this before a crash is not restored
+    /// (its parties' own timers end it), which docs/RESTART.md lists under what is lost.
+    public static let firstSnapshotDelay: Duration = .seconds(1)
+
+    /// Turns snapshots on: from now on every established call's changes become writes, the first
+    /// once the call has been up for `firstWriteDelay`.
+    public mutating func enableCallRecovery(firstWriteDelay: Duration = .zero) {
         recovery.enabled = true
+        recovery.firstWriteDelay = firstWriteDelay
     }
 
     /// Snapshots to write (and rows to delete) since the last call, oldest change first per call.
-    public mutating func takeEstablishedCallWrites() -> [EstablishedCallWrite] {
-        guard recovery.enabled, !recovery.dirty.isEmpty || !recovery.orphans.isEmpty else { return [] }
+    /// `now` applies the first-write delay (nil: none): a call it holds back waits in a queue in
+    /// answer order, costing nothing until it falls due (``nextEstablishedCallWrite``).
+    public mutating func takeEstablishedCallWrites(now: Duration? = nil) -> [EstablishedCallWrite] {
+        guard recovery.enabled else { return [] }
+        if let now { recovery.releaseDueFirstWrites(now: now) }
+        guard !recovery.dirty.isEmpty || !recovery.orphans.isEmpty else { return [] }
         var writes = recovery.orphans.map { EstablishedCallWrite.remove(key: $0) }
         recovery.orphans.removeAll()
         for handle in recovery.dirty {
             if let call = calls[handle], case .failingOver = call.phase {
                 continue  // The old leg's snapshot stands until the new leg answers.
+            }
+            if let now, let call = calls[handle], recovery.persisted[handle] == nil,
+               case .established = call.phase, let answeredAt = call.answeredAt,
+               now < answeredAt + recovery.firstWriteDelay
+            {
+                recovery.holdFirstWrite(handle, due: answeredAt + recovery.firstWriteDelay)
+                continue
             }
             if let call = calls[handle], let record = establishedRecord(of: call) {
                 guard recovery.persisted[handle] != record else { continue }
@@ -45,6 +66,9 @@ extension B2BUA {
         recovery.dirty.removeAll(keepingCapacity: true)
         return writes
     }
+
+    /// When a first snapshot held back by the delay falls due; nil when none is.
+    public var nextEstablishedCallWrite: Duration? { recovery.nextFirstWrite }
 
     /// Calls whose snapshot is stored now (for metrics and tests).
     public var persistedCalls: Int { recovery.persisted.count }

@@ -16,6 +16,35 @@ struct CallRecovery: Sendable {
     var latched: [CallHandle: [LegSide: MediaAddress]] = [:]
     /// Rows of records that could not be restored, to delete.
     var orphans: [String] = []
+    /// How long a newly answered call waits for its first snapshot (`enableCallRecovery`).
+    var firstWriteDelay: Duration = .zero
+    /// Calls whose first snapshot waits for the delay, in answer order (so in due order), from
+    /// `heldHead` on; `held` says which calls are in it.
+    private var heldQueue: [(due: Duration, handle: CallHandle)] = []
+    private var heldHead = 0
+    private var held: Set<CallHandle> = []
+
+    /// When the earliest held-back first snapshot falls due.
+    var nextFirstWrite: Duration? { heldHead < heldQueue.count ? heldQueue[heldHead].due : nil }
+
+    mutating func holdFirstWrite(_ handle: CallHandle, due: Duration) {
+        if held.insert(handle).inserted { heldQueue.append((due, handle)) }
+    }
+
+    /// Calls whose first snapshot is due go back to `dirty`, to be written now (or, ended
+    /// meanwhile, to be forgotten).
+    mutating func releaseDueFirstWrites(now: Duration) {
+        while heldHead < heldQueue.count, heldQueue[heldHead].due <= now {
+            let handle = heldQueue[heldHead].handle
+            held.remove(handle)
+            dirty.insert(handle)
+            heldHead += 1
+        }
+        if heldHead > 1024, heldHead * 2 > heldQueue.count {
+            heldQueue.removeFirst(heldHead)
+            heldHead = 0
+        }
+    }
 }
 
 /// A change to the stored snapshots of established calls, for the driver to write.

@@ -25,7 +25,7 @@ extension SignallingServer {
     /// before the loop runs: the relay ports of restored calls are reserved before any new call.
     func restoreEstablishedCalls() {
         guard let store = establishedCalls else { return }
-        b2bua.enableCallRecovery()
+        b2bua.enableCallRecovery(firstWriteDelay: B2BUA.firstSnapshotDelay)
         let rows: [EstablishedCallRow]
         do {
             rows = try store.load()
@@ -65,7 +65,8 @@ extension SignallingServer {
     /// Hands the B2BUA's snapshot changes to the store's writer thread (from `emit`).
     func persistEstablishedCalls() {
         guard let store = establishedCalls else { return }
-        let writes = b2bua.takeEstablishedCallWrites()
+        let writes = b2bua.takeEstablishedCallWrites(now: now)
+        scheduleHeldSnapshots()
         guard !writes.isEmpty else { return }
         let offset = wallClockOffset
         for write in writes {
@@ -75,6 +76,17 @@ extension SignallingServer {
             case .remove(let key):
                 store.remove(key: key)
             }
+        }
+    }
+
+    /// A first snapshot held back by `B2BUA.firstSnapshotDelay` is written when it falls due
+    /// even if nothing else happens meanwhile: one timer for the earliest.
+    private func scheduleHeldSnapshots() {
+        guard let due = b2bua.nextEstablishedCallWrite, snapshotTimerDue.map({ due < $0 }) ?? true else { return }
+        snapshotTimerDue = due
+        _ = loop.schedule(after: max(.zero, due - now)) { [unowned self] in
+            self.snapshotTimerDue = nil
+            self.persistEstablishedCalls()
         }
     }
 

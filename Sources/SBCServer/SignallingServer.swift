@@ -66,6 +66,8 @@ public final class SignallingServer {
     /// Our certificates and every peer certificate seen, against the alert thresholds.
     var certificateExpiry: CertificateExpiryMonitor
     var certificateTimer: TimerHandle?
+    /// When the timer for held-back first call snapshots fires (SignallingServer+Recovery.swift).
+    var snapshotTimerDue: Duration?
     /// Media-path probes' RTP checks in progress, by probe (SignallingServer+MediaProbes.swift).
     var mediaProbeSessions: [UInt64: MediaProbeSession] = [:]
 

@@ -117,6 +117,31 @@ import Testing
         #expect(harness.b2bua.persistedCalls == 0)
     }
 
+    /// With the first-write delay (as `sbc run` sets it) a call that ends within it never costs
+    /// a write; one that lasts is written once the delay is over, even if nothing else happened.
+    @Test func firstSnapshotWaitsForTheDelay() throws {
+        var short = try B2BUAHarness(media: MediaAnchorTests.media)
+        short.b2bua.enableCallRecovery(firstWriteDelay: .seconds(1))
+        let (_, _, aTag) = try MediaAnchorTests.establish(&short)
+        #expect(short.b2bua.takeEstablishedCallWrites(now: short.now).isEmpty, "held back after the answer")
+        let due = try #require(short.b2bua.nextEstablishedCallWrite)
+        #expect(due > short.now && due <= short.now + .seconds(1))
+        let out = short.receive(B2BUAHarness.platformRequest("BYE", toTag: aTag, cseq: 2, branch: "z9hG4bKbye"))
+        #expect(short.b2bua.takeEstablishedCallWrites(now: short.now).isEmpty, "ended before its first write: no row")
+        _ = out
+        #expect(short.b2bua.takeEstablishedCallWrites(now: due).isEmpty, "and none when it would have been due")
+        #expect(short.b2bua.nextEstablishedCallWrite == nil && short.b2bua.persistedCalls == 0)
+
+        var long = try B2BUAHarness(media: MediaAnchorTests.media)
+        long.b2bua.enableCallRecovery(firstWriteDelay: .seconds(1))
+        _ = try MediaAnchorTests.establish(&long)
+        #expect(long.b2bua.takeEstablishedCallWrites(now: long.now).isEmpty)
+        let at = try #require(long.b2bua.nextEstablishedCallWrite)
+        let writes = long.b2bua.takeEstablishedCallWrites(now: at)
+        #expect(Self.saved(writes).count == 1 && long.b2bua.persistedCalls == 1)
+        #expect(long.b2bua.nextEstablishedCallWrite == nil)
+    }
+
     @Test func withoutRecoveryNothingIsTracked() throws {
         var harness = try B2BUAHarness(media: MediaAnchorTests.media)
         _ = try MediaAnchorTests.establish(&harness)
