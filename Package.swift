@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // C shims and system libraries.
@@ -65,8 +66,12 @@ let package = Package(
         .target(name: "MediaRelay", dependencies: [
             "Media", "SDP", "SRTP", "SBCSystem", "CSBCLinux", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: crossModuleOptimization),
-        // SQLite persistence (CDRs) on its own writer thread; see docs/CDR.md.
-        .target(name: "SBCStore", dependencies: ["CSBCSQLite", .product(name: "Logging", package: "swift-log")]),
+        // CDRs, audit and operator state on writer threads of their own: the node's SQLite file or
+        // a PostgreSQL database shared by a cluster (docs/STATE.md, docs/CLUSTER.md).
+        .target(name: "SBCStore", dependencies: [
+            "CSBCSQLite", .product(name: "Logging", package: "swift-log"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+        ]),
         // Admin REST API and metrics, on Hummingbird's own threads.
         .target(name: "AdminAPI", dependencies: [
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -118,7 +123,7 @@ let package = Package(
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Yams", package: "Yams"),
         ]),
-        .testTarget(name: "SBCServerTests", dependencies: ["SBCServer"]),
+        .testTarget(name: "SBCServerTests", dependencies: ["SBCServer", "SBCStore"]),
         .testTarget(name: "SBCStoreTests", dependencies: ["SBCStore"]),
         .testTarget(name: "IntegrationTests", dependencies: ["SBCConfig"], resources: [.copy("Scenarios")]),
     ]

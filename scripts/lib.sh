@@ -14,6 +14,8 @@ SBC_TEST_APT_PACKAGES=(baresip-core tshark sipsak stunnel4 kamailio kamailio-tls
 SBC_TEST_APT_PACKAGES+=(chromium)
 # svmap and svwar (HardeningEndToEndTests: scanners find no version and no users).
 SBC_TEST_APT_PACKAGES+=(sipvicious)
+# ClusterEndToEndTests: its own PostgreSQL instance behind Kamailio's dispatcher (docs/CLUSTER.md).
+SBC_TEST_APT_PACKAGES+=(postgresql)
 
 sbc_log() { printf '==> %s\n' "$*" >&2; }
 

@@ -20,6 +20,8 @@ public protocol AdminBackend: Sendable {
     /// Audit records (state changes and operator actions), oldest first, at or after `since`.
     func audit(since: Double?, limit: Int) async throws(AdminError) -> [AuditRecord]
     /// Every watched TLS certificate with its time to expiry.
+    /// This node, or every node of its cluster, with its calls and its view of each trunk.
+    func nodes() async -> [NodeStatus]
     func certificates() async -> [CertificateStatus]
     /// Re-reads the TLS certificates, keys and CA files; established connections are kept. An
     /// unusable file is `.invalid` and leaves the previous certificates in place.

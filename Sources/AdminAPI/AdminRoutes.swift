@@ -106,6 +106,10 @@ struct AdminRoutes: Sendable {
                 throw APIError(error)
             }
         }
+        router.get("/api/v1/nodes") { request, _ in
+            _ = try authorize(request, scope: "status:read")
+            return AdminJSON.response(status: .ok, value: await backend.nodes())
+        }
         router.get("/api/v1/tls/certificates") { request, _ in
             _ = try authorize(request, scope: "tls:read")
             return AdminJSON.response(status: .ok, value: await backend.certificates())

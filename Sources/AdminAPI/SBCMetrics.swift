@@ -79,6 +79,8 @@ public final class SBCMetrics: Sendable {
     private let tlsSeries = LockedState<TLSSeries>(TLSSeries())
     /// The relay's cumulative totals at the last `setMedia`, so counters advance by the difference.
     private let lastMedia = LockedState<MediaTotals>(MediaTotals())
+    /// Each store's counters as last published (SBCMetrics+Store.swift), by store.
+    let lastStore = LockedState<[String: StoreTotals]>([:])
 
     /// The relay's cumulative totals, as last published.
     public struct MediaTotals: Sendable {

@@ -51,6 +51,7 @@ extension B2BUA {
             call.attempt?.early.ringing = true
             var ringing = SIPResponseBuilder.response(to: request, statusCode: 180, toTag: call[origin].localTag)
             ringing.add(.contact, call[origin].localContact)
+            Self.echoRecordRoute(of: request, into: &ringing)
             settings.identify(&ringing, as: .server)
             provisionalToCaller(ringing, call: call, key: pending.serverKey, now: now)
         case .none:

@@ -396,8 +396,22 @@ extension B2BUA {
         if contact, status < 300, request.method == .invite || request.method == .update || status >= 200 {
             out.add(.contact, leg.localContact)
         }
+        Self.echoRecordRoute(of: request, into: &out)
         settings.identify(&out, as: .server)
         return out
+    }
+
+    /// RFC 3261 12.1.1: the responses that create a dialog (101-299 to an initial INVITE) carry
+    /// the request's Record-Route values, unchanged and in order, so the caller's proxies (a load
+    /// balancer in front of several SBC nodes, docs/CLUSTER.md) stay on the path of its in-dialog
+    /// requests. Our own side of the route set is not affected: the SBC does not record-route.
+    static func echoRecordRoute(of request: SIPMessage, into response: inout SIPMessage) {
+        guard request.method == .invite, request.to?.tag == nil, let status = response.statusCode,
+              (101..<300).contains(status)
+        else { return }
+        for field in request.headers where field.name == .recordRoute {
+            response.add(.recordRoute, field.value)
+        }
     }
 
     /// ACK for a 2xx on `side`: a new transaction-less request with the INVITE's CSeq number

@@ -20,7 +20,8 @@ import Yams
 public enum ConfigLoader {
     /// The top-level sections, for unknown-key detection and suggestions.
     static let sections = ["node", "sip", "zones", "trunks", "trunk_groups", "routes", "routing", "profiles",
-                           "security", "overload", "shutdown", "recovery", "logging", "admin", "alerts", "media", "tls"]
+                           "security", "overload", "shutdown", "recovery", "logging", "admin", "alerts", "media", "tls",
+                           "store"]
 
     /// Reads and validates the configuration file at `path`; problems name `path` as their source.
     /// Warnings are dropped: `sbc check-config` and `sbc run` use ``loadReporting(path:)``.
@@ -112,6 +113,7 @@ public enum ConfigLoader {
         configuration.alerts = AlertSettings.read(reader.value("alerts"), at: "alerts", problems: problems)
         configuration.tls = TLSSettings.read(reader.value("tls"), at: "tls", problems: problems)
         configuration.media = MediaSettings.read(reader.value("media"), at: "media", problems: problems)
+        configuration.store = StoreSettings.read(reader.value("store"), at: "store", problems: problems)
         return configuration
     }
 

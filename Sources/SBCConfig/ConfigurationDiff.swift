@@ -44,6 +44,7 @@ public struct ConfigurationDiff: Sendable {
         changes += Self.sectionChanges("alerts", running.alerts, loaded.alerts)
         changes += Self.sectionChanges("media", running.media, loaded.media)
         changes += Self.sectionChanges("tls", running.tls, loaded.tls)
+        changes += Self.sectionChanges("store", running.store, loaded.store)
         changes += Self.unclassifiedChanges(running, loaded)
         self.changes = changes
 
@@ -54,6 +55,7 @@ public struct ConfigurationDiff: Sendable {
         effective.logging = running.logging
         effective.media = running.media
         effective.tls = running.tls
+        effective.store = running.store
         effective.admin.enabled = running.admin.enabled
         effective.admin.listenAddress = running.admin.listenAddress
         for index in effective.trunks.indices {
@@ -145,7 +147,7 @@ public struct ConfigurationDiff: Sendable {
     /// The properties of ``SBCConfiguration`` compared above, by name.
     static let classified: Set<String> = [
         "node", "sip", "zones", "trunks", "trunkGroups", "routes", "routing", "profiles", "security", "shutdown",
-        "logging", "admin", "alerts", "media", "tls",
+        "logging", "admin", "alerts", "media", "tls", "store",
     ]
 
     /// Sections added to the configuration after this classifier: reported as needing a restart

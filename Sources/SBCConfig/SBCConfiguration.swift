@@ -48,6 +48,10 @@ public struct SBCConfiguration: Sendable, Equatable {
     /// Established calls that survive a restart (section `recovery`, optional; docs/RESTART.md).
     public var recovery = RecoverySettings()
 
+    /// Where CDRs, the audit log and operator state live: the node's SQLite file or a PostgreSQL
+    /// database shared by a cluster (section `store`, optional; docs/CLUSTER.md).
+    public var store = StoreSettings()
+
     /// Log level and format (section `logging`, optional).
     public var logging: LoggingSettings
 

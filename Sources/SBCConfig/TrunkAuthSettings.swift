@@ -10,37 +10,8 @@ import Yams
 /// file readable by the SBC, trailing newline stripped), resolved when the SBC starts
 /// (``TrunkCredentialResolver``). It never appears in logs, CDRs, the admin API or `description`.
 public struct TrunkAuthSettings: Sendable, Equatable {
-    /// Where the password comes from.
-    public enum PasswordSource: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible,
-        CustomReflectable
-    {
-        /// Key `password`: the password itself, in the configuration file.
-        case inline(String)
-        /// Key `password_env`: the name of an environment variable.
-        case environment(String)
-        /// Key `password_file`: the path of a file holding the password.
-        case file(String)
-
-        /// The key it was given with (for messages): never the password.
-        public var key: String {
-            switch self {
-            case .inline: "password"
-            case .environment: "password_env"
-            case .file: "password_file"
-            }
-        }
-
-        public var description: String {
-            switch self {
-            case .inline: "password <redacted>"
-            case .environment(let name): "password_env \(name)"
-            case .file(let path): "password_file \(path)"
-            }
-        }
-
-        public var debugDescription: String { description }
-        public var customMirror: Mirror { Mirror(self, children: ["source": description]) }
-    }
+    /// Where the password comes from (`password`, `password_env` or `password_file`).
+    public typealias PasswordSource = SecretSource
 
     /// The account name (key `username`, required).
     public var username: String
@@ -68,26 +39,8 @@ public struct TrunkAuthSettings: Sendable, Equatable {
                     reader.problems.report(reader.path("username"), "must be a non-empty single line")
                 }
             }
-            var sources: [PasswordSource] = []
-            if let text = reader.string("password") { sources.append(.inline(text)) }
-            if let name = reader.string("password_env") {
-                if name.isEmpty || !name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) {
-                    reader.problems.report(reader.path("password_env"),
-                                           "must be an environment variable name (letters, digits, '_')")
-                }
-                sources.append(.environment(name))
-            }
-            if let path = reader.string("password_file") {
-                if path.isEmpty { reader.problems.report(reader.path("password_file"), "must be a file path") }
-                sources.append(.file(path))
-            }
             let realm = reader.string("realm")
-            guard sources.count == 1, let source = sources.first else {
-                let what = sources.isEmpty ? "needs one of" : "takes only one of"
-                reader.problems.report(reader.path(sources.isEmpty ? "password" : sources[1].key),
-                                       "\(what) password_env, password_file or password (the password's source)")
-                return nil
-            }
+            guard let source = SecretSource.read(reader, what: "the password's source") else { return nil }
             return TrunkAuthSettings(username: username, password: source, realm: realm)
         } ?? nil
     }

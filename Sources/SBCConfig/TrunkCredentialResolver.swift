@@ -30,32 +30,17 @@ public enum TrunkCredentialResolver {
         for (index, trunk) in configuration.trunks.enumerated() {
             guard let auth = trunk.auth else { continue }
             let path = "trunks[\(index)].auth"
-            let password: String?
-            switch auth.password {
-            case .inline(let text):
-                password = text
+            if case .inline = auth.password {
                 result.warnings.append("\(path).password: trunk \(trunk.name)'s password is written in the "
                     + "configuration file; prefer password_env or password_file")
-            case .environment(let name):
-                password = environment(name).flatMap { $0.isEmpty ? nil : $0 }
-                if password == nil {
-                    result.problems.append("\(path).password_env: environment variable \(name) is not set or empty "
-                        + "(trunk \(trunk.name))")
-                }
-            case .file(let file):
-                switch readFile(file) {
-                case .success(let text):
-                    var text = text
-                    while text.hasSuffix("\n") || text.hasSuffix("\r") { text.removeLast() }
-                    password = text.isEmpty ? nil : text
-                    if password == nil {
-                        result.problems.append("\(path).password_file: \(file) is empty (trunk \(trunk.name))")
-                    }
-                case .failure(let error):
-                    password = nil
-                    result.problems.append("\(path).password_file: \(file): "
-                        + "\(error.problems.first?.message ?? "cannot read") (trunk \(trunk.name))")
-                }
+            }
+            let password: String?
+            switch auth.password.resolve(environment: environment, readFile: readFile) {
+            case .success(let text):
+                password = text
+            case .failure(let error):
+                password = nil
+                result.problems.append("\(path).\(error) (trunk \(trunk.name))")
             }
             if let password {
                 result.credentials[trunk.name] = TrunkAuthSettings(username: auth.username, password: .inline(password),

@@ -43,6 +43,7 @@ final class AdminBridge: AdminBackend, @unchecked Sendable {
         try await onLoop { $0.groupCommand(group: group, force: false, reason: reason, actor: actor) }.get()
     }
 
+    func nodes() async -> [NodeStatus] { await onLoop { $0.nodeStatuses() } }
     func certificates() async -> [CertificateStatus] { await onLoop { $0.certificateStatuses() } }
 
     func reloadTLS(reason: String, actor: String) async throws(AdminError) -> [CertificateStatus] {

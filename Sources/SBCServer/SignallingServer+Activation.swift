@@ -16,15 +16,35 @@ extension SignallingServer {
             logger.error("group activations unreadable, starting from configuration order", metadata: ["error": "\(error)"])
             return
         }
+        adoptActivations(records, fromCluster: false)
+    }
+
+    /// Takes each group's activation history and queued swap from `records` (every stored
+    /// version). From the cluster (docs/CLUSTER.md) only a group whose stored versions differ from
+    /// this node's (another node activated, rolled back or cancelled) is rebuilt; its queued swap
+    /// then drains against this node's own calls.
+    func adoptActivations(_ records: [ActivationRecord], fromCluster: Bool) {
         for (group, versions) in Dictionary(grouping: records, by: \.group) {
             guard let settings = configuration.trunkGroup(named: group) else { continue }
             let queued = versions.last { $0.state == .queued }.map {
                 QueuedActivation(version: ActivationMapping.version($0), draining: $0.draining ?? "",
                                  threshold: $0.threshold ?? 0)
             }
-            b2bua.restoreActivation(TrunkGroupActivation(
-                group: settings, restoring: versions.filter { $0.state == .applied }.map(ActivationMapping.version),
-                queued: queued, highestVersion: versions.map(\.version).max() ?? 0))
+            let applied = versions.filter { $0.state == .applied }.map(ActivationMapping.version)
+            let highest = versions.map(\.version).max() ?? 0
+            if fromCluster, let local = b2bua.activation(of: group), local.highestVersion == highest,
+               local.history.map(\.version) == applied.map(\.version), local.queued?.version.version == queued?.version.version
+            {
+                continue
+            }
+            b2bua.restoreActivation(TrunkGroupActivation(group: settings, restoring: applied, queued: queued,
+                                                         highestVersion: highest))
+            if fromCluster {
+                logger.notice("group activation taken from the cluster", metadata: [
+                    "group": "\(group)", "version": "\(b2bua.activation(of: group)?.current.version ?? 0)",
+                    "queued": "\(queued?.version.version.description ?? "-")",
+                ])
+            }
         }
         for group in configuration.trunkGroups {
             metrics.setActivationVersion(group: group.name, version: b2bua.activation(of: group.name)?.current.version ?? 0)
@@ -65,6 +85,9 @@ extension SignallingServer {
     func activationCommand(_ command: ActivationCommand, group: String, reason: String, actor: String)
         -> Result<ActivationStatus, ActivationRefusal>
     {
+        if let refusal = refusalWhileStoreAway() {
+            return .failure(ActivationRefusal(status: 503, error: "unavailable", detail: refusal))
+        }
         let wall = WallClockAnchor(monotonicNow: now).wallNow
         let change: ActivationChange
         do {

@@ -1,7 +1,9 @@
+import Foundation
 import AdminAPI
 import B2BUA
 import Routing
 import SBCConfig
+import SBCStore
 
 /// What the admin API asks of the signalling loop. Runs on the loop thread only (see
 /// `AdminBridge`), so it reads and changes call state without locks.
@@ -38,24 +40,30 @@ extension SignallingServer {
     }
 
     func operatorCommand(_ command: TrunkCommand, reason: String, actor: String) -> Result<TrunkStatus, AdminError> {
+        if let refusal = refusalWhileStoreAway() { return .failure(.unavailable(refusal)) }
         let trunk: String
+        let locked: Bool
         do {
             switch command {
             case .lock(let name):
-                trunk = name
+                (trunk, locked) = (name, true)
                 try b2bua.lock(trunk: name, reason: reason, actor: actor, now: now)
             case .unlock(let name):
-                trunk = name
+                (trunk, locked) = (name, false)
                 try b2bua.unlock(trunk: name, reason: reason, actor: actor, now: now)
             }
         } catch {
             return .failure(.notFound("no trunk named \(Self.name(of: error))"))
         }
+        // The decision as intent, for the other nodes of a cluster (SignallingServer+Cluster.swift).
+        operationalState.save(TrunkLockRecord(trunk: trunk, locked: locked, actor: actor, reason: reason,
+                                              updatedAt: Date().timeIntervalSince1970))
         emit([])
         return trunkStatus(named: trunk).map { .success($0) } ?? .failure(.notFound("no trunk named \(trunk)"))
     }
 
     func groupCommand(group: String, force: Bool, reason: String, actor: String) -> Result<GroupStatus, AdminError> {
+        if let refusal = refusalWhileStoreAway() { return .failure(.unavailable(refusal)) }
         do {
             if force {
                 try b2bua.forceFailover(group: group, reason: reason, actor: actor, now: now)
@@ -65,6 +73,8 @@ extension SignallingServer {
         } catch {
             return .failure(.notFound("no trunk group named \(Self.name(of: error))"))
         }
+        // Restored at start-up, and the intent other nodes of a cluster apply.
+        operationalState.save(GroupStateRecord(group: group, forcedFailover: force, actor: actor, reason: reason))
         emit([])
         guard let settings = configuration.trunkGroup(named: group) else { return .failure(.notFound(group)) }
         return .success(GroupStatus(

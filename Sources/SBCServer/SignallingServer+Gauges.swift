@@ -12,6 +12,8 @@ extension SignallingServer {
     /// never changed had no state series at all (issue 14); once a second costs nothing.
     func publishCallGauges() {
         metrics.setActiveCalls(b2bua.activeCalls)
+        callCount.value.withLock { $0 = b2bua.activeCalls }
+        publishStoreGauges()
         if establishedCalls != nil { metrics.setRecoverableCalls(b2bua.persistedCalls) }
         for trunk in configuration.trunks {
             metrics.setTrunkActiveCalls(trunk: trunk.name, count: b2bua.availability.activeCalls(on: trunk.name))
@@ -20,5 +22,27 @@ extension SignallingServer {
             }
         }
         _ = loop.schedule(after: Self.callGaugeInterval) { [unowned self] in self.publishCallGauges() }
+    }
+
+    /// The store writers' counters into /metrics; a database that becomes unreachable or comes
+    /// back, and writes lost to a full buffer, also go to the alert webhook (once per change).
+    private func publishStoreGauges() {
+        let stores = [
+            ("cdr", StoreTotals(written: callRecords.written, dropped: callRecords.dropped, failed: callRecords.failed,
+                                backlog: callRecords.backlog, reachable: callRecords.reachable)),
+            ("state", StoreTotals(written: operationalState.written, dropped: operationalState.dropped,
+                                  failed: operationalState.failed, backlog: operationalState.backlog,
+                                  reachable: operationalState.reachable)),
+        ]
+        for (name, totals) in stores {
+            metrics.setStore(name, totals)
+            let before = lastStoreTotals[name] ?? StoreTotals(written: 0, dropped: 0, failed: 0, backlog: 0, reachable: true)
+            lastStoreTotals[name] = totals
+            guard totals.reachable != before.reachable || totals.dropped > before.dropped else { continue }
+            alerts?.notify([
+                "kind": "store", "store": name, "reachable": "\(totals.reachable)", "backlog": "\(totals.backlog)",
+                "dropped_total": "\(totals.dropped)", "database": operationalState.path, "node": configuration.node.name,
+            ])
+        }
     }
 }

@@ -30,7 +30,7 @@ public final class SignallingServer {
     private let transport: SIPTransportLayer
     var b2bua: B2BUA
     /// CDRs, written by the store's own thread: the loop only enqueues.
-    private let callRecords: CallRecordStore
+    let callRecords: CallRecordStore
     /// Trunk states, group states and the audit log (own writer thread), restored at start-up.
     let operationalState: OperationalStore
     /// Snapshots of established calls for a restart (SignallingServer+Recovery.swift); nil when
@@ -70,6 +70,14 @@ public final class SignallingServer {
     var snapshotTimerDue: Duration?
     /// Media-path probes' RTP checks in progress, by probe (SignallingServer+MediaProbes.swift).
     var mediaProbeSessions: [UInt64: MediaProbeSession] = [:]
+    /// The cluster's shared store: operator decisions of other nodes, heartbeats; nil with SQLite
+    /// (SignallingServer+Cluster.swift).
+    private(set) var clusterListener: ClusterStateListener?
+    /// Which of the cluster's decisions are applied already (SignallingServer+Cluster.swift).
+    var clusterDecisions = ClusterDecisionTracker()
+    let callCount = CallCountGauge()
+    /// The store writers' counters as last published (SignallingServer+Gauges.swift).
+    var lastStoreTotals: [String: StoreTotals] = [:]
 
     public init(configuration: SBCConfiguration, logger: Logger) throws {
         self.configuration = configuration
@@ -78,10 +86,22 @@ public final class SignallingServer {
         // with SIGTERM unblocked would take the default action instead of the loop's signalfd.
         try EventLoop.blockSignals([SIGTERM, SIGINT, SIGHUP])
         let cdrPath = CallRecordStore.defaultPath(stateDirectory: configuration.node.stateDirectory)
-        callRecords = try CallRecordStore(path: cdrPath, logger: logger)
-        operationalState = try OperationalStore(path: cdrPath, logger: logger)
+        let node = configuration.node.name
+        let buffer = configuration.store.buffer
+        var postgres: (PostgresEndpoint, PostgresStoreSettings)?
+        switch configuration.store.backend {
+        case .sqlite:
+            callRecords = try CallRecordStore(path: cdrPath, logger: logger, capacity: buffer, node: node)
+            operationalState = try OperationalStore(path: cdrPath, logger: logger, capacity: buffer, node: node)
+        case .postgres(let settings):
+            let endpoint = try Self.postgresEndpoint(settings)
+            callRecords = try CallRecordStore(postgres: endpoint, node: node, logger: logger, capacity: buffer)
+            operationalState = try OperationalStore(postgres: endpoint, node: node, logger: logger, capacity: buffer)
+            postgres = (endpoint, settings)
+        }
+        // Restart snapshots stay in the node's own file: they belong to the process holding the calls.
         establishedCalls = try Self.openEstablishedCalls(configuration, path: cdrPath, logger: logger)
-        logger.notice("state database open", metadata: ["path": "\(cdrPath)"])
+        logger.notice("state database open", metadata: ["path": "\(cdrPath)", "store": "\(operationalState.path)"])
         alerts = configuration.alerts.webhookURL.map {
             AlertNotifier(url: $0, timeout: configuration.alerts.timeout, maxAttempts: configuration.alerts.maxAttempts,
                           backoff: configuration.alerts.backoff, logger: logger)
@@ -152,12 +172,16 @@ public final class SignallingServer {
             restoredTrunks[record.trunk] = TrunkStateMapping.snapshot(record, clock: clock)
         }
         restoredGroups = try operationalState.loadGroupStates().filter(\.forcedFailover)
+        if let (endpoint, settings) = postgres {
+            clusterListener = makeClusterListener(endpoint: endpoint, settings: settings)
+        }
         if configuration.admin.enabled {
-            let idempotency = try IdempotencyStore(path: cdrPath)
+            let idempotency = try postgres.map { endpoint, _ in IdempotencyStore(postgres: endpoint, logger: logger) }
+                ?? IdempotencyStore(path: cdrPath)
             adminServer = AdminServer(
                 listen: configuration.admin.listenAddress, tokens: Self.adminTokens(configuration.admin, logger: logger),
                 backend: AdminBridge(server: self, loop: loop, state: operationalState),
-                idempotency: SQLiteIdempotencyCache(store: idempotency), metrics: metrics, logger: logger)
+                idempotency: StoredIdempotencyCache(store: idempotency), metrics: metrics, logger: logger)
         }
     }
 
@@ -182,6 +206,15 @@ public final class SignallingServer {
         restoreValidations()
         restoreActivations()
         emit(b2bua.startHealthMonitoring(now: now, snapshots: restoredTrunks))
+        if clusterListener != nil {
+            // Every trunk's row in this node's view from the start, not only after a first change.
+            let clock = WallClockAnchor(monotonicNow: now)
+            for trunk in configuration.trunks {
+                guard let health = b2bua.trunkHealth(named: trunk.name) else { continue }
+                operationalState.save(TrunkStateMapping.record(health.snapshot(now: now), trunk: trunk.name, clock: clock))
+            }
+            clusterListener?.start()
+        }
         restoreEstablishedCalls()
         emit(b2bua.startRegistrations(now: now))
         watchOwnCertificates()
@@ -197,6 +230,7 @@ public final class SignallingServer {
         publishCallGauges()
         try loop.run()
         mediaRelay?.stopAndJoin()
+        clusterListener?.stop()
         b2bua.flushMediaStatistics(now: now)
         adminServer?.shutdown()
         alerts?.shutdown()
@@ -346,7 +380,6 @@ public final class SignallingServer {
                     "at": "\(clock.wall(change.at))", "node": configuration.node.name,
                 ])
             case .group(let name, let forced, let actor, let reason, let at):
-                operationalState.save(GroupStateRecord(group: name, forcedFailover: forced, actor: actor, reason: reason))
                 operationalState.append(AuditEntry(
                     at: clock.wall(at), subject: name, kind: "group", fromState: forced ? "normal" : "forced_failover",
                     toState: forced ? "forced_failover" : "normal", cause: forced ? "operator_failover" : "failback_approved",

@@ -23,9 +23,12 @@ public struct AuditEntry: Sendable, Equatable, Codable {
     public var detail: String?
     /// Operator who acted; nil for automatic transitions.
     public var actor: String?
+    /// The node that made the change (`node.name`); set by the store when nil at append.
+    public var node: String?
 
     public init(id: Int64? = nil, at: Double, subject: String, kind: String, fromState: String? = nil,
-                toState: String? = nil, cause: String, detail: String? = nil, actor: String? = nil) {
+                toState: String? = nil, cause: String, detail: String? = nil, actor: String? = nil,
+                node: String? = nil) {
         self.id = id
         self.at = at
         self.subject = subject
@@ -35,5 +38,6 @@ public struct AuditEntry: Sendable, Equatable, Codable {
         self.cause = cause
         self.detail = detail
         self.actor = actor
+        self.node = node
     }
 }

@@ -10,8 +10,8 @@ enum CallRecordSchema {
     static let insertCall = """
         INSERT INTO calls (call_id, leg_b_call_id, from_uri, to_uri, ingress_trunk, route, started_at,
                            answered_at, ended_at, duration_s, disposition, final_status, final_trunk, ended_by,
-                           recovered)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+                           recovered, node)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
         """
 
     static let insertAttempt = """
@@ -75,4 +75,63 @@ enum CallRecordSchema {
 
     /// A row when the file has had migration 3 (read-only readers do not migrate).
     static let mediaTableExists = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'call_media'"
+
+    // MARK: - Parameters, shared by both back ends
+
+    /// Parameters 1...16 of `insertCall`.
+    static func bindCall<Parameters: StoreParameters>(_ record: CallRecord, node: String?, to statement: Parameters)
+        throws(Parameters.Failure)
+    {
+        try statement.bind(record.callID, at: 1)
+        try statement.bind(record.legBCallID, at: 2)
+        try statement.bind(record.fromURI, at: 3)
+        try statement.bind(record.toURI, at: 4)
+        try statement.bind(record.ingressTrunk, at: 5)
+        try statement.bind(record.route, at: 6)
+        try statement.bind(record.startedAt, at: 7)
+        try statement.bind(record.answeredAt, at: 8)
+        try statement.bind(record.endedAt, at: 9)
+        try statement.bind(record.durationSeconds, at: 10)
+        try statement.bind(record.disposition, at: 11)
+        try statement.bind(record.finalStatus, at: 12)
+        try statement.bind(record.finalTrunk, at: 13)
+        try statement.bind(record.endedBy, at: 14)
+        try statement.bind(record.recovered ? 1 : 0, at: 15)
+        try statement.bind(node, at: 16)
+    }
+
+    /// Parameters 1...10 of `insertAttempt`; `number` counts from 1.
+    static func bindAttempt<Parameters: StoreParameters>(_ attempt: CallAttempt, number: Int, call rowID: Int64,
+                                                         to statement: Parameters) throws(Parameters.Failure) {
+        try statement.bind(rowID, at: 1)
+        try statement.bind(number, at: 2)
+        try statement.bind(attempt.trunk, at: 3)
+        try statement.bind(attempt.startedAt, at: 4)
+        try statement.bind(attempt.responseCode, at: 5)
+        try statement.bind(attempt.reason, at: 6)
+        try statement.bind(attempt.responseTimeMs, at: 7)
+        try statement.bind(attempt.outcome, at: 8)
+        try statement.bind(attempt.endedAt, at: 9)
+        try statement.bind(attempt.overflow ? 1 : 0, at: 10)
+    }
+
+    /// Parameters 1...14 of `insertMedia`.
+    static func bindMedia<Parameters: StoreParameters>(_ leg: CallMediaLeg, call rowID: Int64, to statement: Parameters)
+        throws(Parameters.Failure)
+    {
+        try statement.bind(rowID, at: 1)
+        try statement.bind(leg.side, at: 2)
+        try statement.bind(leg.trunk, at: 3)
+        try statement.bind(leg.packetsReceived, at: 4)
+        try statement.bind(leg.bytesReceived, at: 5)
+        try statement.bind(leg.packetsForwarded, at: 6)
+        try statement.bind(leg.packetsDropped, at: 7)
+        try statement.bind(leg.rtcpPackets, at: 8)
+        try statement.bind(leg.packetsLost, at: 9)
+        try statement.bind(leg.jitterMs, at: 10)
+        try statement.bind(leg.latchedSource, at: 11)
+        try statement.bind(leg.srtpAuthFailures, at: 12)
+        try statement.bind(leg.srtpReplays, at: 13)
+        try statement.bind(leg.srtpErrors, at: 14)
+    }
 }

@@ -22,6 +22,7 @@ public final class CallRecordStore: Sendable {
         stateDirectory.hasSuffix("/") ? stateDirectory + "cdr.sqlite" : stateDirectory + "/cdr.sqlite"
     }
 
+    /// The SQLite file, or the PostgreSQL database's URL (without a password).
     public let path: String
     private let writer: StoreWriterThread<CallRecord>
     private var queue: StoreQueue<CallRecord> { writer.queue }
@@ -29,11 +30,26 @@ public final class CallRecordStore: Sendable {
     /// Opens (creating directories and the file as needed) and migrates the database on the
     /// caller's thread, so a bad path or schema fails here, loudly, at startup; then starts the
     /// writer thread.
-    public init(path: String, logger: Logger, capacity: Int = CallRecordStore.defaultCapacity) throws(SQLiteError) {
+    ///
+    /// - Parameter node: this node's name, written into every CDR (`calls.node`).
+    public init(path: String, logger: Logger, capacity: Int = CallRecordStore.defaultCapacity,
+                node: String? = nil) throws(SQLiteError) {
         self.path = path
         writer = try StoreWriterThread(path: path, name: "sbc-store", label: "CDR", metadataKey: "cdr_db",
                                        capacity: capacity, logger: logger) { database throws(SQLiteError) in
-            try CallRecordWriter(database: database)
+            try CallRecordWriter(database: database, node: node)
+        }
+    }
+
+    /// Writes the CDRs of node `node` to a PostgreSQL database shared by a cluster: migrates it on
+    /// the caller's thread (so an unreachable or newer database fails at start-up), then starts
+    /// the writer thread, which holds CDRs through later outages (`StoreError.unreachable`).
+    public init(postgres endpoint: PostgresEndpoint, node: String, logger: Logger,
+                capacity: Int = CallRecordStore.defaultCapacity) throws(StoreError) {
+        path = endpoint.description
+        writer = try StoreWriterThread(postgres: endpoint, name: "sbc-store", label: "CDR", metadataKey: "cdr_db",
+                                       capacity: capacity, logger: logger) { session in
+            PostgresCallRecordWriter(session: session, node: node)
         }
     }
 
@@ -66,6 +82,8 @@ public final class CallRecordStore: Sendable {
     public var failed: Int { queue.counters.failed }
     /// Records accepted but not yet written.
     public var backlog: Int { queue.counters.backlog }
+    /// False while the writer holds CDRs for a database it cannot reach.
+    public var reachable: Bool { queue.counters.reachable }
 
     /// Test hook: stall the writer (as a hung disk would) so the bound can be exercised.
     /// `flush()` waits forever while suspended; `close()` resumes the writer and drains.

@@ -2,7 +2,8 @@ import Foundation
 
 /// Applies batches of established-call snapshot writes on the writer thread: upsert or delete
 /// one row per item, one transaction per batch. Confined to the writer thread.
-final class EstablishedCallWriter: StoreBatchWriter {
+final class EstablishedCallWriter: SQLiteBatchWriter {
+    typealias Element = EstablishedCallWriteItem
     static let upsert = """
         INSERT INTO established_calls (call_key, record, updated_at) VALUES (?1, ?2, ?3)
         ON CONFLICT(call_key) DO UPDATE SET record = excluded.record, updated_at = excluded.updated_at

@@ -12,11 +12,18 @@ public struct GroupStateRecord: Sendable, Equatable, Codable {
     public var actor: String?
     /// Why, as the operator gave it.
     public var reason: String?
+    /// Read back only: the node whose API took the decision, and when it was saved (Unix
+    /// seconds). Together they tell a cluster's nodes one decision from the next.
+    public var node: String?
+    public var updatedAt: Double?
 
-    public init(group: String, forcedFailover: Bool, actor: String? = nil, reason: String? = nil) {
+    public init(group: String, forcedFailover: Bool, actor: String? = nil, reason: String? = nil, node: String? = nil,
+                updatedAt: Double? = nil) {
         self.group = group
         self.forcedFailover = forcedFailover
         self.actor = actor
         self.reason = reason
+        self.node = node
+        self.updatedAt = updatedAt
     }
 }

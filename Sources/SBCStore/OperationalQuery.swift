@@ -15,18 +15,7 @@ public enum OperationalQuery {
         let rows = try database.prepare(OperationalSchema.selectTrunks)
         defer { rows.finalize() }
         var records: [TrunkStateRecord] = []
-        while try rows.step() {
-            records.append(TrunkStateRecord(
-                trunk: rows.string(at: 0),
-                state: rows.string(at: 1),
-                cause: rows.optionalString(at: 2),
-                detail: rows.optionalString(at: 3),
-                since: rows.double(at: 4),
-                lockedBy: rows.optionalString(at: 5),
-                lockReason: rows.optionalString(at: 6),
-                quarantineUntil: rows.optionalDouble(at: 7),
-                awaitingApproval: rows.int(at: 8) != 0))
-        }
+        while try rows.step() { records.append(OperationalSchema.trunkState(rows)) }
         return records
     }
 
@@ -37,13 +26,7 @@ public enum OperationalQuery {
         let rows = try database.prepare(OperationalSchema.selectGroups)
         defer { rows.finalize() }
         var records: [GroupStateRecord] = []
-        while try rows.step() {
-            records.append(GroupStateRecord(
-                group: rows.string(at: 0),
-                forcedFailover: rows.int(at: 1) != 0,
-                actor: rows.optionalString(at: 2),
-                reason: rows.optionalString(at: 3)))
-        }
+        while try rows.step() { records.append(OperationalSchema.groupState(rows)) }
         return records
     }
 
@@ -64,18 +47,7 @@ public enum OperationalQuery {
         try rows.bind(since ?? -Double.infinity, at: 1)
         try rows.bind(limit, at: 2)
         var entries: [AuditEntry] = []
-        while try rows.step() {
-            entries.append(AuditEntry(
-                id: rows.int64(at: 0),
-                at: rows.double(at: 1),
-                subject: rows.string(at: 2),
-                kind: rows.string(at: 3),
-                fromState: rows.optionalString(at: 4),
-                toState: rows.optionalString(at: 5),
-                cause: rows.string(at: 6),
-                detail: rows.optionalString(at: 7),
-                actor: rows.optionalString(at: 8)))
-        }
+        while try rows.step() { entries.append(OperationalSchema.auditEntry(rows)) }
         return entries
     }
 }

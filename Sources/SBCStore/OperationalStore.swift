@@ -19,7 +19,9 @@ public final class OperationalStore: Sendable {
     /// only matters when the disk hangs, and then dropping beats growing memory without end.
     public static let defaultCapacity = 10_000
 
+    /// The SQLite file, or the PostgreSQL database's URL (without a password).
     public let path: String
+    private let reads: StoreReads
     private let writer: StoreWriterThread<OperationalWrite>
     private var queue: StoreQueue<OperationalWrite> { writer.queue }
 
@@ -27,12 +29,29 @@ public final class OperationalStore: Sendable {
     /// the caller's thread, so a bad path or schema fails at start-up; then starts ONE writer
     /// thread for state and audit writes, like `CallRecordStore`: callers on the signalling
     /// thread never wait for disk.
-    public init(path: String, logger: Logger, capacity: Int = OperationalStore.defaultCapacity) throws(SQLiteError) {
+    ///
+    /// - Parameter node: this node's name, written into audit lines and operator decisions.
+    public init(path: String, logger: Logger, capacity: Int = OperationalStore.defaultCapacity,
+                node: String? = nil) throws(SQLiteError) {
         self.path = path
+        reads = .sqlite(path: path)
         writer = try StoreWriterThread(path: path, name: "sbc-state", label: "state", metadataKey: "state_db",
                                        capacity: capacity, logger: logger) { database throws(SQLiteError) in
-            try OperationalWriter(database: database)
+            try OperationalWriter(database: database, node: node)
         }
+    }
+
+    /// The state of node `node` in a PostgreSQL database shared by a cluster: trunk states are
+    /// this node's own rows, operator decisions and the audit log are shared. Migrates on the
+    /// caller's thread, like `CallRecordStore.init(postgres:node:logger:capacity:)`.
+    public init(postgres endpoint: PostgresEndpoint, node: String, logger: Logger,
+                capacity: Int = OperationalStore.defaultCapacity) throws(StoreError) {
+        path = endpoint.description
+        writer = try StoreWriterThread(postgres: endpoint, name: "sbc-state", label: "state", metadataKey: "state_db",
+                                       capacity: capacity, logger: logger) { session in
+            PostgresOperationalWriter(session: session, node: node)
+        }
+        reads = .postgres(PostgresReader(session: PostgresSession(endpoint: endpoint, logger: logger)), node: node)
     }
 
     deinit { close() }
@@ -48,6 +67,11 @@ public final class OperationalStore: Sendable {
     /// Queues an upsert of the group's row and returns at once.
     public func save(_ record: GroupStateRecord) {
         queue.enqueue(.group(record, updatedAt: Self.now()))
+    }
+
+    /// Queues an operator's lock or unlock of a trunk as cluster-wide intent and returns at once.
+    public func save(_ record: TrunkLockRecord) {
+        queue.enqueue(.trunkLock(record))
     }
 
     /// Queues an audit entry and returns at once; the database assigns its `id`.
@@ -77,14 +101,35 @@ public final class OperationalStore: Sendable {
 
     /// The newest validation run of `trunk` with its per-DID results; nil when never validated.
     /// Sees only committed writes: `flush()` first to read your own.
-    public func latestValidation(trunk: String) throws(SQLiteError) -> ValidationRunRecord? {
-        try ValidationSchema.latest(trunk: trunk, path: path)
+    public func latestValidation(trunk: String) throws(StoreError) -> ValidationRunRecord? {
+        switch reads {
+        case .sqlite(let path):
+            return try StoreReads.local { () throws(SQLiteError) in try ValidationSchema.latest(trunk: trunk, path: path) }
+        case .postgres(let reader, _):
+            return try reader.read { session throws(StoreError) in
+                let trunkParameter = PostgresParameters()
+                trunkParameter.bind(trunk, at: 1)
+                guard var run = try PostgresSchema.rows(session, ValidationSchema.selectLatest, trunkParameter,
+                                                        decode: ValidationSchema.run).first
+                else { return nil }
+                let runParameter = PostgresParameters()
+                runParameter.bind(run.run, at: 1)
+                run.results = try PostgresSchema.rows(session, ValidationSchema.selectResults, runParameter,
+                                                      decode: ValidationSchema.result)
+                return run
+            }
+        }
     }
 
     /// The newest finished validation run of every trunk (without results), to restore what
     /// `require_validation` is judged against.
-    public func latestFinishedValidations() throws(SQLiteError) -> [ValidationRunRecord] {
-        try ValidationSchema.latestFinished(path: path)
+    public func latestFinishedValidations() throws(StoreError) -> [ValidationRunRecord] {
+        switch reads {
+        case .sqlite(let path):
+            return try StoreReads.local { () throws(SQLiteError) in try ValidationSchema.latestFinished(path: path) }
+        case .postgres(let reader, _):
+            return try reader.rows(ValidationSchema.selectLatestFinished, decode: ValidationSchema.run)
+        }
     }
 
     /// Blocks until every write queued before this call has been committed (or has failed).
@@ -102,26 +147,54 @@ public final class OperationalStore: Sendable {
 
     // MARK: - Reads (synchronous; start-up and admin thread)
 
-    /// Every trunk's last saved state, by trunk name: what to restore at start-up.
-    public func loadTrunkStates() throws(SQLiteError) -> [TrunkStateRecord] {
-        try OperationalQuery.trunkStates(path: path)
+    /// Every trunk's last saved state (this node's view), by trunk name: what to restore at start-up.
+    public func loadTrunkStates() throws(StoreError) -> [TrunkStateRecord] {
+        switch reads {
+        case .sqlite(let path):
+            return try StoreReads.local { () throws(SQLiteError) in try OperationalQuery.trunkStates(path: path) }
+        case .postgres(let reader, let node):
+            let parameters = PostgresParameters()
+            parameters.bind(node, at: 1)
+            return try reader.rows(OperationalSchema.selectNodeTrunk, parameters, decode: OperationalSchema.trunkState)
+        }
     }
 
     /// Every group's last saved operator state, by group name.
-    public func loadGroupStates() throws(SQLiteError) -> [GroupStateRecord] {
-        try OperationalQuery.groupStates(path: path)
+    public func loadGroupStates() throws(StoreError) -> [GroupStateRecord] {
+        switch reads {
+        case .sqlite(let path):
+            return try StoreReads.local { () throws(SQLiteError) in try OperationalQuery.groupStates(path: path) }
+        case .postgres(let reader, _):
+            return try reader.rows(OperationalSchema.selectGroups, decode: OperationalSchema.groupState)
+        }
     }
 
     /// Every stored activation version of every group, by group then version: what to restore
     /// at start-up (history and queued swaps).
-    public func loadActivations() throws(SQLiteError) -> [ActivationRecord] {
-        try ActivationSchema.all(path: path)
+    public func loadActivations() throws(StoreError) -> [ActivationRecord] {
+        switch reads {
+        case .sqlite(let path):
+            return try StoreReads.local { () throws(SQLiteError) in try ActivationSchema.all(path: path) }
+        case .postgres(let reader, _):
+            return try reader.rows(ActivationSchema.select, decode: ActivationSchema.record)
+        }
     }
 
     /// Audit entries strictly after `since` (nil: from the first), oldest first, at most
     /// `limit`. Sees only committed entries: `flush()` first to read your own writes.
-    public func audit(since: Double?, limit: Int) throws(SQLiteError) -> [AuditEntry] {
-        try OperationalQuery.audit(path: path, since: since, limit: limit)
+    public func audit(since: Double?, limit: Int) throws(StoreError) -> [AuditEntry] {
+        switch reads {
+        case .sqlite(let path):
+            return try StoreReads.local { () throws(SQLiteError) in
+                try OperationalQuery.audit(path: path, since: since, limit: limit)
+            }
+        case .postgres(let reader, _):
+            guard limit > 0 else { return [] }
+            let parameters = PostgresParameters()
+            parameters.bind(since ?? -Double.infinity, at: 1)
+            parameters.bind(limit, at: 2)
+            return try reader.rows(OperationalSchema.selectAudit, parameters, decode: OperationalSchema.auditEntry)
+        }
     }
 
     // MARK: - Counters
@@ -134,6 +207,8 @@ public final class OperationalStore: Sendable {
     public var failed: Int { queue.counters.failed }
     /// Writes accepted but not yet committed.
     public var backlog: Int { queue.counters.backlog }
+    /// False while the writer holds writes for a database it cannot reach.
+    public var reachable: Bool { queue.counters.reachable }
 
     /// Test hook: stall the writer as a hung disk would.
     func suspendWriter() { queue.setSuspended(true) }

@@ -8,8 +8,10 @@ enum OperationalWrite: Sendable {
     /// Upsert of a trunk's row; `updatedAt` is when `save` was called, not when the row was
     /// written, so a backlog does not skew it.
     case trunk(TrunkStateRecord, updatedAt: Double)
-    /// Upsert of a group's row.
+    /// Upsert of a group's row (an operator's decision).
     case group(GroupStateRecord, updatedAt: Double)
+    /// Upsert of a trunk's cluster-wide lock row (an operator's decision).
+    case trunkLock(TrunkLockRecord)
     /// Insert of an audit line.
     case audit(AuditEntry)
     /// Upsert of one version of a group's activation.
@@ -20,4 +22,14 @@ enum OperationalWrite: Sendable {
     case validationResult(ValidationResultRecord)
     /// Runs a stopped process left `running` become `interrupted` (at start-up).
     case interruptValidationRuns
+}
+
+extension OperationalWrite {
+    /// An operator decision the other nodes of a cluster must learn about (NOTIFY on commit).
+    var isOperatorDecision: Bool {
+        switch self {
+        case .group, .trunkLock, .activation: true
+        default: false
+        }
+    }
 }

@@ -180,5 +180,44 @@ enum StateSchema {
         );
         ALTER TABLE calls ADD COLUMN recovered INTEGER NOT NULL DEFAULT 0;
         """,
+        // 10: scale-out (docs/CLUSTER.md). The node that wrote each CDR, audit line and group
+        // decision; cluster-wide trunk locks (operator intent, which every node applies); each
+        // node's own view of each trunk (health is probed per node); the nodes' heartbeats. The
+        // same schema on both back ends: a single node simply has one node in it.
+        """
+        ALTER TABLE calls ADD COLUMN node TEXT;
+        ALTER TABLE audit_log ADD COLUMN node TEXT;
+        ALTER TABLE group_state ADD COLUMN node TEXT;
+        CREATE TABLE trunk_locks (
+            trunk TEXT PRIMARY KEY,
+            locked INTEGER NOT NULL,
+            actor TEXT,
+            reason TEXT,
+            node TEXT,
+            updated_at REAL NOT NULL
+        );
+        CREATE TABLE node_trunk_state (
+            node TEXT NOT NULL,
+            trunk TEXT NOT NULL,
+            state TEXT NOT NULL,
+            cause TEXT,
+            detail TEXT,
+            since REAL NOT NULL,
+            locked_by TEXT,
+            lock_reason TEXT,
+            quarantine_until REAL,
+            awaiting_approval INTEGER NOT NULL DEFAULT 0,
+            updated_at REAL NOT NULL,
+            PRIMARY KEY (node, trunk)
+        );
+        CREATE TABLE cluster_nodes (
+            node TEXT PRIMARY KEY,
+            started_at REAL NOT NULL,
+            heartbeat_at REAL NOT NULL,
+            active_calls INTEGER NOT NULL,
+            admin TEXT,
+            version TEXT
+        );
+        """,
     ]
 }

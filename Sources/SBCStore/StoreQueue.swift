@@ -1,3 +1,5 @@
+import Glibc
+
 /// The hand-off between a store's callers (`CallRecordStore.record(_:)`,
 /// `OperationalStore.save(_:)`, ...) and its writer thread (`StoreWriterThread`).
 ///
@@ -32,6 +34,7 @@ final class StoreQueue<Element: Sendable>: @unchecked Sendable {
     private var suspended = false
     private var stopping = false
     private var exited = false
+    private var reachable = true
 
     init(capacity: Int) {
         precondition(capacity > 0, "capacity must be positive")
@@ -46,10 +49,14 @@ final class StoreQueue<Element: Sendable>: @unchecked Sendable {
         var dropped: Int
         /// Accepted but not yet written or failed.
         var backlog: Int
+        /// False while the writer holds a batch for a database it cannot reach.
+        var reachable: Bool
     }
 
     var counters: Counters {
-        lock.withLock { Counters(written: written, failed: failed, dropped: dropped, backlog: accepted - completed) }
+        lock.withLock {
+            Counters(written: written, failed: failed, dropped: dropped, backlog: accepted - completed, reachable: reachable)
+        }
     }
 
     // MARK: - Producer side (any thread, never blocks on I/O)
@@ -115,6 +122,26 @@ final class StoreQueue<Element: Sendable>: @unchecked Sendable {
     }
 
     // MARK: - Consumer side (the writer thread only)
+
+    /// Whether a stop was asked for (the writer gives up retrying after a while).
+    var isStopping: Bool { lock.withLock { stopping } }
+
+    func setReachable(_ value: Bool) {
+        lock.withLock { reachable = value }
+    }
+
+    /// Sleeps about `duration` between retries, waking early when a stop is asked for.
+    func pause(for duration: Duration) {
+        let slice: Duration = .milliseconds(50)
+        var left = duration
+        while left > .zero, !isStopping {
+            let step = min(slice, left)
+            let (seconds, attoseconds) = step.components
+            var request = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
+            _ = nanosleep(&request, nil)
+            left -= step
+        }
+    }
 
     /// Waits for items and swaps the pending chunks into `batch` (which must be empty; its
     /// buffer becomes the new chunk list). Returns false when stopping and nothing is left.

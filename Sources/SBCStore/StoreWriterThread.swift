@@ -42,6 +42,24 @@ final class StoreWriterThread<Element: Sendable>: Sendable {
         try self.init(name: name, label: label, writer: try makeWriter(database), capacity: capacity, logger: logger)
     }
 
+    /// Opens a session to the cluster's PostgreSQL database and migrates it on the caller's
+    /// thread, so an unreachable or newer database fails at start-up, loudly; then starts the
+    /// writer thread on that session. Later outages are held through (`StoreError.unreachable`).
+    convenience init<Writer: StoreBatchWriter>(
+        postgres endpoint: PostgresEndpoint, name: String, label: String, metadataKey: String, capacity: Int,
+        logger: Logger, makeWriter: (PostgresSession) -> Writer
+    ) throws(StoreError) where Writer.Element == Element {
+        let session = PostgresSession(endpoint: endpoint, logger: logger)
+        try PostgresSchema.migrate(session)
+        var logger = logger
+        logger[metadataKey: metadataKey] = "\(endpoint)"
+        do {
+            try self.init(name: name, label: label, writer: makeWriter(session), capacity: capacity, logger: logger)
+        } catch {
+            throw .sqlite(error)
+        }
+    }
+
     private static func makeBody<Writer: StoreBatchWriter>(name: String, label: String, writer: Writer,
                                                            queue: StoreQueue<Element>, logger: Logger) -> StoreWriterThreadBody
     where Writer.Element == Element {
@@ -65,6 +83,13 @@ final class StoreWriterThread<Element: Sendable>: Sendable {
 
     // MARK: - The thread
 
+    /// How long a stopping writer keeps retrying an unreachable database before it gives the
+    /// held writes up (counted as failed): a shutdown must end.
+    static var stopPatience: Duration { .seconds(5) }
+    /// Retry interval while the database is unreachable: the first retry comes quickly (a
+    /// restarting server is back in a second), later ones at most once a second.
+    static func retryDelay(attempt: Int) -> Duration { .milliseconds(min(1_000, 100 << min(attempt, 4))) }
+
     private static func run<Writer: StoreBatchWriter>(writer: Writer, queue: StoreQueue<Element>, label: String,
                                                       logger: Logger) where Writer.Element == Element {
         var batch: [[Element]] = []
@@ -73,10 +98,10 @@ final class StoreWriterThread<Element: Sendable>: Sendable {
         while queue.nextBatch(into: &batch) {
             let count = batch.reduce(0) { $0 + $1.count }
             let succeeded: Bool
-            do throws(SQLiteError) {
-                try writer.write(batch)
+            switch writeHolding(batch, count: count, writer: writer, queue: queue, label: label, logger: logger) {
+            case nil:
                 succeeded = true
-            } catch {
+            case let error?:
                 succeeded = false
                 // Log the first failure of a streak only: a full disk fails every batch.
                 if failingSince == nil {
@@ -101,6 +126,45 @@ final class StoreWriterThread<Element: Sendable>: Sendable {
         }
         writer.close()
         queue.markExited()
+    }
+
+    /// Writes `batch`, holding it through an outage: while the database is unreachable the same
+    /// batch is retried (new writes queue behind it, up to the queue's capacity) until it commits,
+    /// is refused, or a stop has waited `stopPatience`. Returns nil once committed.
+    private static func writeHolding<Writer: StoreBatchWriter>(
+        _ batch: [[Element]], count: Int, writer: Writer, queue: StoreQueue<Element>, label: String, logger: Logger
+    ) -> StoreError? where Writer.Element == Element {
+        var attempt = 0
+        var stoppingSince: ContinuousClock.Instant?
+        while true {
+            do throws(StoreError) {
+                try writer.write(batch)
+                if attempt > 0 {
+                    queue.setReachable(true)
+                    logger.notice("\(label) store reachable again, held writes flushed", metadata: [
+                        "retries": "\(attempt)", "backlog": "\(queue.counters.backlog)",
+                    ])
+                }
+                return nil
+            } catch .unreachable(let reason) {
+                if attempt == 0 {
+                    queue.setReachable(false)
+                    logger.error("\(label) store unreachable, holding writes", metadata: [
+                        "error": "\(reason)", "records": "\(count)", "backlog": "\(queue.counters.backlog)",
+                    ])
+                }
+                if queue.isStopping {
+                    let since = stoppingSince ?? .now
+                    stoppingSince = since
+                    if since.duration(to: .now) >= stopPatience { return StoreError.unreachable(reason) }
+                }
+                queue.pause(for: retryDelay(attempt: attempt))
+                attempt += 1
+            } catch {
+                if attempt > 0 { queue.setReachable(true) }
+                return error
+            }
+        }
     }
 
     /// Names the calling thread via /proc (Glibc does not import `pthread_setname_np`); best

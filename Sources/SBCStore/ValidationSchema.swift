@@ -17,7 +17,7 @@ enum ValidationSchema {
     static let runColumns = "run_id, trunk, state, passed, dids, actor, reason, started_at, finished_at"
 
     /// The newest run of a trunk (`?1`).
-    static let selectLatest = "SELECT \(runColumns) FROM validation_runs WHERE trunk = ?1 ORDER BY started_at DESC, rowid DESC LIMIT 1"
+    static let selectLatest = "SELECT \(runColumns) FROM validation_runs WHERE trunk = ?1 ORDER BY started_at DESC, run_id DESC LIMIT 1"
 
     /// The newest finished run of every trunk: what `require_validation` is judged against.
     static let selectLatestFinished = """
@@ -33,7 +33,9 @@ enum ValidationSchema {
     /// Runs left `running` by a process that stopped: marked interrupted at start-up.
     static let interruptRunning = "UPDATE validation_runs SET state = 'interrupted' WHERE state = 'running'"
 
-    static func bind(_ record: ValidationRunRecord, to statement: SQLiteStatement) throws(SQLiteError) {
+    static func bind<Parameters: StoreParameters>(_ record: ValidationRunRecord, to statement: Parameters)
+        throws(Parameters.Failure)
+    {
         try statement.bind(record.run, at: 1)
         try statement.bind(record.trunk, at: 2)
         try statement.bind(record.state.rawValue, at: 3)
@@ -45,7 +47,9 @@ enum ValidationSchema {
         try statement.bind(record.finishedAt, at: 9)
     }
 
-    static func bind(_ record: ValidationResultRecord, to statement: SQLiteStatement) throws(SQLiteError) {
+    static func bind<Parameters: StoreParameters>(_ record: ValidationResultRecord, to statement: Parameters)
+        throws(Parameters.Failure)
+    {
         try statement.bind(record.run, at: 1)
         try statement.bind(record.did, at: 2)
         try statement.bind(record.status, at: 3)
@@ -80,7 +84,7 @@ enum ValidationSchema {
         return runs
     }
 
-    private static func run(_ rows: SQLiteStatement) -> ValidationRunRecord {
+    static func run(_ rows: some StoreRow) -> ValidationRunRecord {
         ValidationRunRecord(
             run: rows.string(at: 0), trunk: rows.string(at: 1),
             state: ValidationRunRecord.State(rawValue: rows.string(at: 2)) ?? .interrupted,
@@ -93,13 +97,15 @@ enum ValidationSchema {
         defer { rows.finalize() }
         try rows.bind(run, at: 1)
         var results: [ValidationResultRecord] = []
-        while try rows.step() {
-            results.append(ValidationResultRecord(
-                run: rows.string(at: 0), did: rows.string(at: 1), status: rows.optionalInt(at: 2),
-                reason: rows.optionalString(at: 3) ?? "", firstResponseMs: rows.optionalDouble(at: 4),
-                verdict: rows.string(at: 5), startedAt: rows.double(at: 6), endedAt: rows.double(at: 7)))
-        }
+        while try rows.step() { results.append(result(rows)) }
         return results
+    }
+
+    static func result(_ rows: some StoreRow) -> ValidationResultRecord {
+        ValidationResultRecord(
+            run: rows.string(at: 0), did: rows.string(at: 1), status: rows.optionalInt(at: 2),
+            reason: rows.optionalString(at: 3) ?? "", firstResponseMs: rows.optionalDouble(at: 4),
+            verdict: rows.string(at: 5), startedAt: rows.double(at: 6), endedAt: rows.double(at: 7))
     }
 }
 

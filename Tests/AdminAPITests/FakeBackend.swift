@@ -96,6 +96,10 @@ actor FakeBackend: AdminBackend {
     }
 
     func certificates() -> [CertificateStatus] { certificateList }
+    func nodes() -> [NodeStatus] {
+        [NodeStatus(name: "sbc-test", current: true, alive: true, heartbeatAt: nil, activeCalls: 0, admin: nil,
+                    version: "test", trunks: [])]
+    }
 
     func reloadTLS(reason: String, actor: String) throws(AdminError) -> [CertificateStatus] {
         if let reloadError { throw reloadError }

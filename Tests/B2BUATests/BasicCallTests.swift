@@ -48,6 +48,28 @@ import Testing
         #expect(!headerText.contains("proxy.platform.example"))
     }
 
+    @Test("the caller's Record-Route comes back in the responses that create the dialog (RFC 3261 12.1.1), not in others")
+    func recordRouteIsEchoedToTheCaller() throws {
+        var harness = try B2BUAHarness()
+        let rr = "Record-Route: <sip:lb1.platform.example;lr>\nRecord-Route: <sip:lb2.platform.example;lr;x=1>\n"
+        let first = harness.receive(B2BUAHarness.invite(extra: rr))
+        #expect(try #require(first.responses(100, to: Self.platform).first).values(.recordRoute).isEmpty)
+        let invite = try #require(first.requests(.invite, to: Self.carrier).first)
+        #expect(!invite.contains(.recordRoute), "the platform's proxies stay hidden from the carrier")
+        let ringing = harness.receive(B2BUAHarness.response(180, "Ringing", to: invite), from: B2BUAHarness.carrierA)
+        let expected = ["<sip:proxy.platform.example;lr>", "<sip:lb1.platform.example;lr>", "<sip:lb2.platform.example;lr;x=1>"]
+        #expect(try #require(ringing.responses(180, to: Self.platform).first).values(.recordRoute) == expected)
+        let answer = harness.receive(B2BUAHarness.response(200, "OK", to: invite, sdp: true), from: B2BUAHarness.carrierA)
+        let ok = try #require(answer.responses(200, to: Self.platform).first)
+        #expect(ok.values(.recordRoute) == expected)
+        let aTag = try #require(ok.to?.tag)
+        _ = harness.receive(B2BUAHarness.platformRequest("ACK", toTag: aTag, cseq: 1, branch: "z9hG4bKack1"))
+        // The SBC's own requests to the caller follow that route set (12.2.1.1).
+        let bye = harness.receive(B2BUAHarness.carrierBye(for: invite), from: B2BUAHarness.carrierA)
+        let platformBye = try #require(bye.map(\.message).first { $0.method == .bye })
+        #expect(platformBye.values(.route) == expected)
+    }
+
     @Test func fullCallWithByeFromCaller() throws {
         var harness = try B2BUAHarness()
         let (_, aTag) = try Self.establish(&harness)

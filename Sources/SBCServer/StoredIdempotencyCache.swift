@@ -1,10 +1,11 @@
 import AdminAPI
 import SBCStore
 
-/// Idempotency keys in the state database, so that a retried operator command is answered
-/// with its first response even across an SBC restart. Runs on the admin API's threads, where
-/// a synchronous SQLite call is acceptable; the signalling loop never touches it.
-struct SQLiteIdempotencyCache: IdempotencyCache {
+/// Idempotency keys in the state database (the node's SQLite file or the cluster's PostgreSQL),
+/// so that a retried operator command is answered with its first response even across an SBC
+/// restart or through another node. Runs on the admin API's threads, where a synchronous call
+/// is acceptable; the signalling loop never touches it.
+struct StoredIdempotencyCache: IdempotencyCache {
     let store: IdempotencyStore
 
     func lookup(key: String, token: String) async -> StoredResponse? {
