@@ -17,6 +17,10 @@ final class AdminBridge: AdminBackend, @unchecked Sendable {
         self.state = state
     }
 
+    /// How long a read waits for the writes queued before it: with the database away they are
+    /// held, and the read answers from what is committed rather than hang.
+    static let readFlushTimeout: Duration = .seconds(1)
+
     private func onLoop<T: Sendable>(_ body: @escaping @Sendable (SignallingServer) -> T) async -> T {
         let target = UncheckedServer(server: server)
         return await withCheckedContinuation { continuation in
@@ -103,7 +107,7 @@ final class AdminBridge: AdminBackend, @unchecked Sendable {
         guard await onLoop({ $0.configuration.trunks.contains { $0.name == trunk } }) else {
             throw .notFound("no trunk named \(trunk)")
         }
-        state.flush()
+        state.flush(timeout: Self.readFlushTimeout)
         let record: ValidationRunRecord?
         do {
             record = try state.latestValidation(trunk: trunk)
@@ -116,7 +120,7 @@ final class AdminBridge: AdminBackend, @unchecked Sendable {
 
     /// Read from the database on the admin thread: the audit trail is the persisted one.
     func audit(since: Double?, limit: Int) async throws(AdminError) -> [AuditRecord] {
-        state.flush()
+        state.flush(timeout: Self.readFlushTimeout)
         do {
             return try state.audit(since: since, limit: limit).map {
                 AuditRecord(at: $0.at, subject: $0.subject, kind: $0.kind, from: $0.fromState, to: $0.toState,

@@ -46,6 +46,12 @@ final class ConditionLock: @unchecked Sendable {
     func waitForWork() { pthread_cond_wait(work, mutex) }
     /// Call with the lock held.
     func waitForProgress() { pthread_cond_wait(progress, mutex) }
+    /// Call with the lock held: waits at most until `deadline` (CLOCK_REALTIME, the condition's
+    /// clock); false once it has passed.
+    func waitForProgress(until deadline: timespec) -> Bool {
+        var deadline = deadline
+        return pthread_cond_timedwait(progress, mutex, &deadline) != ETIMEDOUT
+    }
 
     func signalWork() { pthread_cond_signal(work) }
     func broadcastProgress() { pthread_cond_broadcast(progress) }

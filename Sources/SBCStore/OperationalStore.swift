@@ -132,10 +132,13 @@ public final class OperationalStore: Sendable {
         }
     }
 
-    /// Blocks until every write queued before this call has been committed (or has failed).
-    /// For tests and shutdown: never call it on the signalling thread.
-    public func flush() {
-        queue.waitUntilCompleted()
+    /// Blocks until every write queued before this call has been committed (or has failed), or
+    /// `timeout` has passed (while a PostgreSQL store is away the writes are held, and a reader
+    /// such as the admin API must not wait for its return). Returns whether they were.
+    /// For tests, shutdown and the admin thread: never call it on the signalling thread.
+    @discardableResult
+    public func flush(timeout: Duration? = nil) -> Bool {
+        queue.waitUntilCompleted(timeout: timeout)
     }
 
     /// Writes what is queued, stops the writer thread and closes its connection. Idempotent

@@ -85,13 +85,27 @@ final class StoreQueue<Element: Sendable>: @unchecked Sendable {
     }
 
     /// Blocks until every item accepted before the call is written (or failed), or the
-    /// writer has exited.
-    func waitUntilCompleted() {
-        lock.withLock {
+    /// writer has exited, or `timeout` (if any) has passed; returns whether they were.
+    @discardableResult
+    func waitUntilCompleted(timeout: Duration? = nil) -> Bool {
+        var deadline = timespec()
+        if let timeout {
+            clock_gettime(CLOCK_REALTIME, &deadline)
+            let (seconds, attoseconds) = timeout.components
+            let nanoseconds = deadline.tv_nsec + Int(attoseconds / 1_000_000_000)
+            deadline.tv_sec += Int(seconds) + nanoseconds / 1_000_000_000
+            deadline.tv_nsec = nanoseconds % 1_000_000_000
+        }
+        return lock.withLock {
             let target = accepted
             while completed < target, !exited {
-                lock.waitForProgress()
+                if timeout == nil {
+                    lock.waitForProgress()
+                } else if !lock.waitForProgress(until: deadline) {
+                    return completed >= target
+                }
             }
+            return true
         }
     }
 

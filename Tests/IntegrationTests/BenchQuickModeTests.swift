@@ -220,4 +220,33 @@ struct BenchQuickModeTests {
         #expect(summary["sbc_alive"] == "1" && summary["ended"] == "100" && summary["calls_after"] == "0",
                 "every call ended and none is left in the SBC: \(summary)\n\(context)")
     }
+
+    @Test("bench/cluster.sh QUICK=1: one and two SBC nodes behind Kamailio with PostgreSQL, a step each, CPU per call per node, Kamailio and PostgreSQL, the two/one ratio",
+          .enabled(if: PostgresInstance.isInstalled, Comment(rawValue: PostgresInstance.notInstalled)))
+    func clusterQuickMode() async throws {
+        // Block 81 (PostgreSQL on 127.0.0.1:5621): a developer's own bench/cluster.sh run (block 78) does not collide.
+        let (output, context) = try await Self.runQuick("cluster.sh", block: 81, benchTimeout: 100, timeout: .seconds(150))
+        #expect(!output.contains("cluster-skipped:"), "PostgreSQL is installed, so the bench runs\n\(context)")
+
+        let configs = Self.results(output, "cluster: config=")
+        #expect(configs.map { "\($0["config"] ?? "")/\($0["nodes"] ?? "")" } == ["one/1", "two/2"],
+                "one result line per configuration\n\(context)")
+        for config in configs {
+            #expect((config["completed"].flatMap { Int($0) } ?? 0) > 0, "calls completed: \(config)\n\(context)")
+            #expect((config["cdrs"].flatMap { Int($0) } ?? 0) > 0, "their CDRs are in PostgreSQL: \(config)\n\(context)")
+            #expect(config["best_rate"].flatMap { Int($0) } != nil, "\(config)\n\(context)")
+        }
+        let steps = Self.results(output, "cluster-step: ")
+        #expect(steps.map { $0["config"] ?? "" } == ["one", "two"], "one quick step per configuration\n\(context)")
+        for step in steps {
+            var figures = ["achieved", "fail_pct", "node1_us", "kamailio_us", "postgres_us", "total_us", "sipp_us", "all_us", "host_busy_pct"]
+            if step["config"] == "two" { figures.append("node2_us") }
+            for figure in figures {
+                #expect(step[figure].flatMap { Double($0) } != nil, "\(figure) is a number: \(step)\n\(context)")
+            }
+        }
+        let ratio = try #require(Self.results(output, "cluster-ratio: ").first, "a ratio line\n\(context)")
+        #expect(ratio["rate_ratio"] != nil && ratio["target"] == "1.7", "\(ratio)\n\(context)")
+        #expect((ratio["cores"].flatMap { Int($0) } ?? 0) > 0, "the core count is printed: \(ratio)\n\(context)")
+    }
 }

@@ -111,6 +111,20 @@ struct ShippedConfigTests {
         #expect(config.summary == "node \"lab-sbc\": 2 zones, 3 trunks, 1 trunk group, 3 routes, 1 profile")
     }
 
+    @Test("conf/cluster's two nodes (LAB.md, scale-out lab): own addresses and names, one shared PostgreSQL",
+          arguments: [("node1", "127.0.0.21"), ("node2", "127.0.0.22")])
+    func clusterNodes(node: String, address: String) throws {
+        let loaded = try ConfigLoader.loadReporting(path: TestSupport.path("conf/cluster/\(node).yaml"))
+        #expect(loaded.warnings.filter { !$0.message.contains("password is written") }.isEmpty)
+        let config = loaded.configuration
+        #expect(config.node.name == node)
+        #expect(config.zones.allSatisfy { $0.bind == address && $0.mediaAddress == address })
+        #expect(config.admin.listenAddress == "\(address):8080")
+        #expect(config.store.backend == .postgres(PostgresStoreSettings(
+            host: "127.0.0.1", port: 5432, user: "sbc", database: "sbc", password: .environment("SBC_STORE_PASSWORD"))))
+        #expect(config.trunks.contains { $0.address == "127.0.0.1" }, "the platform's calls arrive from Kamailio")
+    }
+
     @Test("conf/sbc.example.yaml loads with its production values")
     func exampleConfiguration() throws {
         let config = try ConfigLoader.load(path: TestSupport.path("conf/sbc.example.yaml"))

@@ -44,6 +44,9 @@ struct StoreWriterOutageTests {
         #expect(thread.queue.counters.reachable == false)
         #expect(thread.queue.counters.backlog == 40)
         #expect(thread.queue.counters.failed == 0, "an unreachable database loses nothing")
+        let waited = ContinuousClock.now
+        #expect(!thread.queue.waitUntilCompleted(timeout: .milliseconds(200)), "a bounded flush gives up")
+        #expect(waited.duration(to: .now) < .seconds(2))
         for item in 41...60 { thread.queue.enqueue(item) }  // 10 over the buffer of 50
         #expect(thread.queue.counters.dropped == 10)
 
