@@ -213,6 +213,13 @@ public final class SignallingServer {
                 guard let health = b2bua.trunkHealth(named: trunk.name) else { continue }
                 operationalState.save(TrunkStateMapping.record(health.snapshot(now: now), trunk: trunk.name, clock: clock))
             }
+            // The cluster's locks and forced failovers hold before the loop takes its first call;
+            // the listener keeps them current from then on.
+            do {
+                if let decisions = try operationalState.loadClusterDecisions() { applyClusterDecisions(decisions) }
+            } catch {
+                logger.error("cluster decisions unreadable at start-up", metadata: ["error": "\(error)"])
+            }
             clusterListener?.start()
         }
         restoreEstablishedCalls()

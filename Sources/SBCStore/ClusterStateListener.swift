@@ -91,7 +91,7 @@ public final class ClusterStateListener: @unchecked Sendable {
                 }
                 try beat()
                 if notified || lastReconcile.map({ $0.duration(to: .now) >= reconcile }) ?? true {
-                    deliver(try decisions())
+                    deliver(try PostgresSchema.decisions(session))
                     lastReconcile = .now
                 }
                 setReachable(true)
@@ -154,12 +154,5 @@ public final class ClusterStateListener: @unchecked Sendable {
             nodes[index].trunks = views.filter { $0.node == nodes[index].node }.map(\.trunk)
         }
         lock.withLock { cachedNodes = nodes }
-    }
-
-    private func decisions() throws(StoreError) -> ClusterDecisions {
-        ClusterDecisions(
-            trunkLocks: try PostgresSchema.rows(session, OperationalSchema.selectTrunkLocks, decode: OperationalSchema.trunkLock),
-            groups: try PostgresSchema.rows(session, OperationalSchema.selectGroups, decode: OperationalSchema.groupState),
-            activations: try PostgresSchema.rows(session, ActivationSchema.select, decode: ActivationSchema.record))
     }
 }

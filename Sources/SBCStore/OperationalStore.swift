@@ -183,6 +183,13 @@ public final class OperationalStore: Sendable {
         }
     }
 
+    /// The cluster's operator decisions as stored (PostgreSQL only; nil with SQLite, where the
+    /// node's own restored state is the whole truth): applied at start-up before the first call.
+    public func loadClusterDecisions() throws(StoreError) -> ClusterDecisions? {
+        guard case .postgres(let reader, _) = reads else { return nil }
+        return try reader.read { session throws(StoreError) in try PostgresSchema.decisions(session) }
+    }
+
     /// Audit entries strictly after `since` (nil: from the first), oldest first, at most
     /// `limit`. Sees only committed entries: `flush()` first to read your own writes.
     public func audit(since: Double?, limit: Int) throws(StoreError) -> [AuditEntry] {

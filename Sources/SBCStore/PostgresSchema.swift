@@ -48,4 +48,12 @@ enum PostgresSchema {
                              decode: (PostgresStoreRow) -> Record) throws(StoreError) -> [Record] {
         try session.query(SQLDialect.postgres(sql), parameters).map { decode(PostgresStoreRow($0)) }
     }
+
+    /// The operator decisions every node of a cluster applies, as stored now.
+    static func decisions(_ session: PostgresSession) throws(StoreError) -> ClusterDecisions {
+        ClusterDecisions(
+            trunkLocks: try rows(session, OperationalSchema.selectTrunkLocks, decode: OperationalSchema.trunkLock),
+            groups: try rows(session, OperationalSchema.selectGroups, decode: OperationalSchema.groupState),
+            activations: try rows(session, ActivationSchema.select, decode: ActivationSchema.record))
+    }
 }
