@@ -78,60 +78,60 @@ enum CallRecordSchema {
 
     // MARK: - Parameters, shared by both back ends
 
-    /// Parameters 1...16 of `insertCall`.
-    static func bindCall<Parameters: StoreParameters>(_ record: CallRecord, node: String?, to statement: Parameters)
-        throws(Parameters.Failure)
-    {
-        try statement.bind(record.callID, at: 1)
-        try statement.bind(record.legBCallID, at: 2)
-        try statement.bind(record.fromURI, at: 3)
-        try statement.bind(record.toURI, at: 4)
-        try statement.bind(record.ingressTrunk, at: 5)
-        try statement.bind(record.route, at: 6)
-        try statement.bind(record.startedAt, at: 7)
-        try statement.bind(record.answeredAt, at: 8)
-        try statement.bind(record.endedAt, at: 9)
-        try statement.bind(record.durationSeconds, at: 10)
-        try statement.bind(record.disposition, at: 11)
-        try statement.bind(record.finalStatus, at: 12)
-        try statement.bind(record.finalTrunk, at: 13)
-        try statement.bind(record.endedBy, at: 14)
-        try statement.bind(record.recovered ? 1 : 0, at: 15)
-        try statement.bind(node, at: 16)
+    /// Parameters 1...16 of `insertCall`, after `base` others (a multi-row insert's earlier rows).
+    static func bindCall<Parameters: StoreParameters>(_ record: CallRecord, node: String?, to statement: Parameters,
+                                                      after base: Int32 = 0) throws(Parameters.Failure) {
+        try statement.bind(record.callID, at: base + 1)
+        try statement.bind(record.legBCallID, at: base + 2)
+        try statement.bind(record.fromURI, at: base + 3)
+        try statement.bind(record.toURI, at: base + 4)
+        try statement.bind(record.ingressTrunk, at: base + 5)
+        try statement.bind(record.route, at: base + 6)
+        try statement.bind(record.startedAt, at: base + 7)
+        try statement.bind(record.answeredAt, at: base + 8)
+        try statement.bind(record.endedAt, at: base + 9)
+        try statement.bind(record.durationSeconds, at: base + 10)
+        try statement.bind(record.disposition, at: base + 11)
+        try statement.bind(record.finalStatus, at: base + 12)
+        try statement.bind(record.finalTrunk, at: base + 13)
+        try statement.bind(record.endedBy, at: base + 14)
+        try statement.bind(record.recovered ? 1 : 0, at: base + 15)
+        try statement.bind(node, at: base + 16)
     }
 
-    /// Parameters 1...10 of `insertAttempt`; `number` counts from 1.
+    /// Parameters 1...10 of `insertAttempt`, after `base` others; `number` counts from 1.
     static func bindAttempt<Parameters: StoreParameters>(_ attempt: CallAttempt, number: Int, call rowID: Int64,
-                                                         to statement: Parameters) throws(Parameters.Failure) {
-        try statement.bind(rowID, at: 1)
-        try statement.bind(number, at: 2)
-        try statement.bind(attempt.trunk, at: 3)
-        try statement.bind(attempt.startedAt, at: 4)
-        try statement.bind(attempt.responseCode, at: 5)
-        try statement.bind(attempt.reason, at: 6)
-        try statement.bind(attempt.responseTimeMs, at: 7)
-        try statement.bind(attempt.outcome, at: 8)
-        try statement.bind(attempt.endedAt, at: 9)
-        try statement.bind(attempt.overflow ? 1 : 0, at: 10)
-    }
-
-    /// Parameters 1...14 of `insertMedia`.
-    static func bindMedia<Parameters: StoreParameters>(_ leg: CallMediaLeg, call rowID: Int64, to statement: Parameters)
+                                                         to statement: Parameters, after base: Int32 = 0)
         throws(Parameters.Failure)
     {
-        try statement.bind(rowID, at: 1)
-        try statement.bind(leg.side, at: 2)
-        try statement.bind(leg.trunk, at: 3)
-        try statement.bind(leg.packetsReceived, at: 4)
-        try statement.bind(leg.bytesReceived, at: 5)
-        try statement.bind(leg.packetsForwarded, at: 6)
-        try statement.bind(leg.packetsDropped, at: 7)
-        try statement.bind(leg.rtcpPackets, at: 8)
-        try statement.bind(leg.packetsLost, at: 9)
-        try statement.bind(leg.jitterMs, at: 10)
-        try statement.bind(leg.latchedSource, at: 11)
-        try statement.bind(leg.srtpAuthFailures, at: 12)
-        try statement.bind(leg.srtpReplays, at: 13)
-        try statement.bind(leg.srtpErrors, at: 14)
+        try statement.bind(rowID, at: base + 1)
+        try statement.bind(number, at: base + 2)
+        try statement.bind(attempt.trunk, at: base + 3)
+        try statement.bind(attempt.startedAt, at: base + 4)
+        try statement.bind(attempt.responseCode, at: base + 5)
+        try statement.bind(attempt.reason, at: base + 6)
+        try statement.bind(attempt.responseTimeMs, at: base + 7)
+        try statement.bind(attempt.outcome, at: base + 8)
+        try statement.bind(attempt.endedAt, at: base + 9)
+        try statement.bind(attempt.overflow ? 1 : 0, at: base + 10)
+    }
+
+    /// Parameters 1...14 of `insertMedia`, after `base` others.
+    static func bindMedia<Parameters: StoreParameters>(_ leg: CallMediaLeg, call rowID: Int64, to statement: Parameters,
+                                                       after base: Int32 = 0) throws(Parameters.Failure) {
+        try statement.bind(rowID, at: base + 1)
+        try statement.bind(leg.side, at: base + 2)
+        try statement.bind(leg.trunk, at: base + 3)
+        try statement.bind(leg.packetsReceived, at: base + 4)
+        try statement.bind(leg.bytesReceived, at: base + 5)
+        try statement.bind(leg.packetsForwarded, at: base + 6)
+        try statement.bind(leg.packetsDropped, at: base + 7)
+        try statement.bind(leg.rtcpPackets, at: base + 8)
+        try statement.bind(leg.packetsLost, at: base + 9)
+        try statement.bind(leg.jitterMs, at: base + 10)
+        try statement.bind(leg.latchedSource, at: base + 11)
+        try statement.bind(leg.srtpAuthFailures, at: base + 12)
+        try statement.bind(leg.srtpReplays, at: base + 13)
+        try statement.bind(leg.srtpErrors, at: base + 14)
     }
 }

@@ -18,6 +18,21 @@ enum SQLDialect {
         return text
     }
 
+    /// A single-row `INSERT ... VALUES (?1, ..., ?k)` (SQLite text) as PostgreSQL's insert of
+    /// `rows` rows: `VALUES ($1, ..., $k), ($k+1, ..., $2k), ...`, with `leading` more columns
+    /// first in each row (an id chosen beforehand), so a batch costs one round trip per table.
+    static func multiRowInsert(_ sql: String, rows: Int, leading: [String] = []) -> String {
+        guard let values = sql.range(of: "VALUES", options: .backwards),
+              let open = sql.range(of: "(", range: sql.startIndex..<values.lowerBound)
+        else { preconditionFailure("not a single-row INSERT: \(sql)") }
+        let parameters = sql[values.upperBound...].filter { $0 == "?" }.count + leading.count
+        let head = sql[..<open.upperBound] + leading.map { $0 + ", " }.joined() + sql[open.upperBound..<values.lowerBound]
+        let tuples = (0..<rows).map { row in
+            "(" + (1...parameters).map { "$\(row * parameters + $0)" }.joined(separator: ", ") + ")"
+        }
+        return head + "VALUES " + tuples.joined(separator: ", ")
+    }
+
     /// The statements of a migration, one by one (the extended query protocol takes a single
     /// statement), without comments. The migrations hold no `;` inside literals or comments.
     static func statements(_ migration: String) -> [String] {

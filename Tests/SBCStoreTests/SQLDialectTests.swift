@@ -33,6 +33,23 @@ struct SQLDialectTests {
         #expect(SQLDialect.statements(StateSchema.migrations[8]).first?.hasPrefix("CREATE TABLE established_calls") == true)
     }
 
+    @Test("a single-row INSERT becomes a multi-row one, with leading columns and parameters numbered on")
+    func multiRow() {
+        #expect(SQLDialect.multiRowInsert("INSERT INTO t (a, b) VALUES (?1, ?2)", rows: 2)
+                == "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)")
+        let calls = SQLDialect.multiRowInsert(CallRecordSchema.insertCall, rows: 3, leading: ["id"])
+        #expect(calls.hasPrefix("INSERT INTO calls (id, call_id, leg_b_call_id,"))
+        #expect(calls.hasSuffix("($35, $36, $37, $38, $39, $40, $41, $42, $43, $44, $45, $46, $47, $48, $49, $50, $51)"))
+        // The rows' parameters, bound one row after another, land where the placeholders are.
+        let parameters = PostgresParameters()
+        for row in 0..<3 {
+            let base = Int32(row * 17)
+            parameters.bind(Int64(row), at: base + 1)
+            CallRecordSchema.bindCall(StoreFixtures.sampleRecord(row), node: "n", to: parameters, after: base + 1)
+        }
+        #expect(parameters.bindings.count == 51)
+    }
+
     @Test("statements bind the same parameters on both back ends, in order")
     func parametersInOrder() {
         let parameters = PostgresParameters()
