@@ -23,7 +23,9 @@ extension SBCMetrics {
     ///   because the buffer (`store.buffer`) was full, the loss an outage of the database costs;
     /// - `sbc_store_backlog{store}`: writes held, growing while the database is away;
     /// - `sbc_store_reachable{store}`: 0 while the writer holds a batch it cannot commit.
-    public func setStore(_ store: String, _ totals: StoreTotals) {
+    /// Returns the totals published before, so the caller can tell what changed.
+    @discardableResult
+    public func setStore(_ store: String, _ totals: StoreTotals) -> StoreTotals {
         let before = lastStore.withLock { last in
             defer { last[store] = totals }
             return last[store] ?? StoreTotals(written: 0, dropped: 0, failed: 0, backlog: 0, reachable: true)
@@ -42,5 +44,6 @@ extension SBCMetrics {
             namespace: "sbc", metricName: "store_reachable", unitName: "",
             helpText: "1 while the store's database takes writes, 0 while they are held for it"
         ), labels: [("store", store)]).set(Int64(totals.reachable ? 1 : 0))
+        return before
     }
 }

@@ -42,7 +42,7 @@ extension SignallingServer {
         guard let clusterListener else {
             let trunks = trunkStatuses().map { NodeTrunkView(name: $0.name, state: $0.state, cause: $0.cause, since: $0.since) }
             return [NodeStatus(name: name, current: true, alive: true, heartbeatAt: nil, activeCalls: b2bua.activeCalls,
-                               admin: configuration.admin.enabled ? "\(configuration.admin.listenAddress)" : nil,
+                               admin: adminAddress,
                                version: Self.product, trunks: trunks)]
         }
         let wallNow = Date().timeIntervalSince1970
@@ -52,6 +52,11 @@ extension SignallingServer {
                        heartbeatAt: node.heartbeatAt, activeCalls: node.activeCalls, admin: node.admin, version: node.version,
                        trunks: node.trunks.map { NodeTrunkView(name: $0.trunk, state: $0.state, cause: $0.cause, since: $0.since) })
         }
+    }
+
+    /// Where this node's admin API listens, as the nodes API shows it; nil when it is off.
+    private var adminAddress: String? {
+        configuration.admin.enabled ? "\(configuration.admin.listenAddress)" : nil
     }
 
     /// Operator changes need the shared store when there is one: a decision that other nodes
@@ -69,7 +74,7 @@ extension SignallingServer {
         let calls = callCount
         return ClusterStateListener(
             endpoint: endpoint, node: configuration.node.name,
-            admin: configuration.admin.enabled ? "\(configuration.admin.listenAddress)" : nil, version: Self.product,
+            admin: adminAddress, version: Self.product,
             reconcile: settings.reconcile, logger: logger,
             activeCalls: { calls.value.withLock { $0 } },
             deliver: { decisions in loop.execute { inbox.server?.applyClusterDecisions(decisions) } })

@@ -27,17 +27,10 @@ extension SignallingServer {
     /// The store writers' counters into /metrics; a database that becomes unreachable or comes
     /// back, and writes lost to a full buffer, also go to the alert webhook (once per change).
     private func publishStoreGauges() {
-        let stores = [
-            ("cdr", StoreTotals(written: callRecords.written, dropped: callRecords.dropped, failed: callRecords.failed,
-                                backlog: callRecords.backlog, reachable: callRecords.reachable)),
-            ("state", StoreTotals(written: operationalState.written, dropped: operationalState.dropped,
-                                  failed: operationalState.failed, backlog: operationalState.backlog,
-                                  reachable: operationalState.reachable)),
-        ]
-        for (name, totals) in stores {
-            metrics.setStore(name, totals)
-            let before = lastStoreTotals[name] ?? StoreTotals(written: 0, dropped: 0, failed: 0, backlog: 0, reachable: true)
-            lastStoreTotals[name] = totals
+        for (name, counters) in [("cdr", callRecords.counters), ("state", operationalState.counters)] {
+            let totals = StoreTotals(written: counters.written, dropped: counters.dropped, failed: counters.failed,
+                                     backlog: counters.backlog, reachable: counters.reachable)
+            let before = metrics.setStore(name, totals)
             guard totals.reachable != before.reachable || totals.dropped > before.dropped else { continue }
             alerts?.notify([
                 "kind": "store", "store": name, "reachable": "\(totals.reachable)", "backlog": "\(totals.backlog)",

@@ -76,8 +76,6 @@ public final class SignallingServer {
     /// Which of the cluster's decisions are applied already (SignallingServer+Cluster.swift).
     var clusterDecisions = ClusterDecisionTracker()
     let callCount = CallCountGauge()
-    /// The store writers' counters as last published (SignallingServer+Gauges.swift).
-    var lastStoreTotals: [String: StoreTotals] = [:]
 
     public init(configuration: SBCConfiguration, logger: Logger) throws {
         self.configuration = configuration

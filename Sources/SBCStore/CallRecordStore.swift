@@ -82,6 +82,8 @@ public final class CallRecordStore: Sendable {
     public var failed: Int { queue.counters.failed }
     /// Records accepted but not yet written.
     public var backlog: Int { queue.counters.backlog }
+    /// All of the above at one instant (one lock), for metrics.
+    public var counters: StoreCounters { queue.counters }
     /// False while the writer holds CDRs for a database it cannot reach.
     public var reachable: Bool { queue.counters.reachable }
 

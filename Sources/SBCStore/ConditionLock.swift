@@ -46,11 +46,25 @@ final class ConditionLock: @unchecked Sendable {
     func waitForWork() { pthread_cond_wait(work, mutex) }
     /// Call with the lock held.
     func waitForProgress() { pthread_cond_wait(progress, mutex) }
-    /// Call with the lock held: waits at most until `deadline` (CLOCK_REALTIME, the condition's
-    /// clock); false once it has passed.
-    func waitForProgress(until deadline: timespec) -> Bool {
+    /// Call with the lock held: waits at most until `deadline` (from `deadline(after:)`); false
+    /// once it has passed.
+    func waitForProgress(until deadline: timespec) -> Bool { wait(progress, until: deadline) }
+    /// Call with the lock held: as `waitForWork()`, at most until `deadline`.
+    func waitForWork(until deadline: timespec) -> Bool { wait(work, until: deadline) }
+
+    /// `duration` from now on the conditions' clock (CLOCK_REALTIME, pthread's default).
+    static func deadline(after duration: Duration) -> timespec {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        let (seconds, attoseconds) = duration.components
+        let nanoseconds = now.tv_nsec + Int(attoseconds / 1_000_000_000)
+        return timespec(tv_sec: now.tv_sec + Int(seconds) + nanoseconds / 1_000_000_000,
+                        tv_nsec: nanoseconds % 1_000_000_000)
+    }
+
+    private func wait(_ condition: UnsafeMutablePointer<pthread_cond_t>, until deadline: timespec) -> Bool {
         var deadline = deadline
-        return pthread_cond_timedwait(progress, mutex, &deadline) != ETIMEDOUT
+        return pthread_cond_timedwait(condition, mutex, &deadline) != ETIMEDOUT
     }
 
     func signalWork() { pthread_cond_signal(work) }

@@ -217,6 +217,8 @@ public final class OperationalStore: Sendable {
     public var failed: Int { queue.counters.failed }
     /// Writes accepted but not yet committed.
     public var backlog: Int { queue.counters.backlog }
+    /// All of the above at one instant (one lock), for metrics.
+    public var counters: StoreCounters { queue.counters }
     /// False while the writer holds writes for a database it cannot reach.
     public var reachable: Bool { queue.counters.reachable }
 

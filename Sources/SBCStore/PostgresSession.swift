@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import PostgresNIO
+import Synchronization
 
 /// One PostgreSQL connection used by one thread at a time (a store's writer thread, the cluster
 /// listener), in blocking style: the stores are built on threads that block in SQLite, and this
@@ -16,7 +17,8 @@ final class PostgresSession: @unchecked Sendable {
     let endpoint: PostgresEndpoint
     private let logger: Logger
     private var connection: PostgresConnection?
-    private static let connectionIDs = ManagedCounter()
+    /// Connection numbers for postgres-nio's log metadata.
+    private static let connectionIDs = Mutex(0)
 
     init(endpoint: PostgresEndpoint, logger: Logger) {
         self.endpoint = endpoint
@@ -57,7 +59,7 @@ final class PostgresSession: @unchecked Sendable {
             database: endpoint.database, tls: .disable)
         configuration.options.connectTimeout = .milliseconds(Int64(endpoint.timeout / .milliseconds(1)))
         let future = PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.next(),
-                                                configuration: configuration, id: Self.connectionIDs.next(),
+                                                configuration: configuration, id: Self.connectionIDs.withLock { $0 += 1; return $0 },
                                                 logger: logger)
         let opened = try wait(for: future, what: "connection to \(endpoint)")
         connection = opened
@@ -124,13 +126,6 @@ private final class FutureOutcome<Value: Sendable>: @unchecked Sendable {
         guard done.wait(timeout: .now() + .milliseconds(milliseconds)) == .success else { return nil }
         return lock.withLock { result }
     }
-}
-
-/// Connection numbers for postgres-nio's log metadata.
-private final class ManagedCounter: @unchecked Sendable {
-    private let lock = ConditionLock()
-    private var value = 0
-    func next() -> Int { lock.withLock { value += 1; return value } }
 }
 
 /// A PostgreSQL query's bindings filled through `StoreParameters`, in parameter order.

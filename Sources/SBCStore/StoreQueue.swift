@@ -1,5 +1,3 @@
-import Glibc
-
 /// The hand-off between a store's callers (`CallRecordStore.record(_:)`,
 /// `OperationalStore.save(_:)`, ...) and its writer thread (`StoreWriterThread`).
 ///
@@ -42,20 +40,10 @@ final class StoreQueue<Element: Sendable>: @unchecked Sendable {
         pending.reserveCapacity(64)
     }
 
-    /// Snapshot of the counters.
-    struct Counters: Sendable, Equatable {
-        var written: Int
-        var failed: Int
-        var dropped: Int
-        /// Accepted but not yet written or failed.
-        var backlog: Int
-        /// False while the writer holds a batch for a database it cannot reach.
-        var reachable: Bool
-    }
-
-    var counters: Counters {
+    var counters: StoreCounters {
         lock.withLock {
-            Counters(written: written, failed: failed, dropped: dropped, backlog: accepted - completed, reachable: reachable)
+            StoreCounters(written: written, failed: failed, dropped: dropped, backlog: accepted - completed,
+                          reachable: reachable)
         }
     }
 
@@ -88,22 +76,15 @@ final class StoreQueue<Element: Sendable>: @unchecked Sendable {
     /// writer has exited, or `timeout` (if any) has passed; returns whether they were.
     @discardableResult
     func waitUntilCompleted(timeout: Duration? = nil) -> Bool {
-        var deadline = timespec()
-        if let timeout {
-            clock_gettime(CLOCK_REALTIME, &deadline)
-            let (seconds, attoseconds) = timeout.components
-            let nanoseconds = deadline.tv_nsec + Int(attoseconds / 1_000_000_000)
-            deadline.tv_sec += Int(seconds) + nanoseconds / 1_000_000_000
-            deadline.tv_nsec = nanoseconds % 1_000_000_000
-        }
+        let deadline = timeout.map(ConditionLock.deadline(after:))
         return lock.withLock {
             let target = accepted
             while completed < target, !exited {
-                if timeout == nil {
+                guard let deadline else {
                     lock.waitForProgress()
-                } else if !lock.waitForProgress(until: deadline) {
-                    return completed >= target
+                    continue
                 }
+                if !lock.waitForProgress(until: deadline) { return completed >= target }
             }
             return true
         }
@@ -144,16 +125,12 @@ final class StoreQueue<Element: Sendable>: @unchecked Sendable {
         lock.withLock { reachable = value }
     }
 
-    /// Sleeps about `duration` between retries, waking early when a stop is asked for.
+    /// Sleeps `duration` between retries, waking early when a stop is asked for (`requestStop`
+    /// signals the work condition; `enqueue` does not, the writer is not marked waiting).
     func pause(for duration: Duration) {
-        let slice: Duration = .milliseconds(50)
-        var left = duration
-        while left > .zero, !isStopping {
-            let step = min(slice, left)
-            let (seconds, attoseconds) = step.components
-            var request = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
-            _ = nanosleep(&request, nil)
-            left -= step
+        let deadline = ConditionLock.deadline(after: duration)
+        lock.withLock {
+            while !stopping, lock.waitForWork(until: deadline) {}
         }
     }
 
@@ -197,4 +174,18 @@ final class StoreQueue<Element: Sendable>: @unchecked Sendable {
         lock.withLock { exited = true }
         lock.broadcastProgress()
     }
+}
+
+/// A store writer's counters, read together under its queue's lock.
+public struct StoreCounters: Sendable, Equatable {
+    /// Writes committed.
+    public var written: Int
+    /// Writes lost because their batch was refused (or held past a stop's patience).
+    public var failed: Int
+    /// Writes refused because the queue was full or the store closed.
+    public var dropped: Int
+    /// Accepted but not yet written or failed.
+    public var backlog: Int
+    /// False while the writer holds a batch for a database it cannot reach.
+    public var reachable: Bool
 }
