@@ -95,7 +95,7 @@ extension B2BUA {
         probeTimers.push(.send(trunk: name), at: now + settings.probeInterval)
         if pendingProbes[name] != nil { return }  // the previous one is still within its timeout
         var options = SIPMessage.request(.options, uri: Self.trunkTarget(user: nil, trunk: trunk, omittingDefaultPort: false))
-        options.add(.via, zone.via(branch: ids.branch(), transport: trunk.transport))
+        options.add(.via, zone.via(branch: ids.branch(), transport: trunk.transport).description)
         options.add(.maxForwards, "70")
         options.add(.from, "<sip:ping@\(zone.host)>;tag=\(ids.tag())")
         options.add(.to, "<sip:\(trunk.address)>")

@@ -156,7 +156,7 @@ extension B2BUA {
         if let inFlight = binding.key { handle(transactions.abandonClient(inFlight), now: now) }
         binding.cseq &+= 1
         var register = SIPMessage.request(.register, uri: binding.requestURI)
-        register.add(.via, zone.via(branch: ids.branch(), transport: binding.destination.transport))
+        register.add(.via, zone.via(branch: ids.branch(), transport: binding.destination.transport).description)
         register.add(.maxForwards, String(settings.maxForwards))
         register.add(.from, "<\(binding.aor)>;tag=\(binding.fromTag)")
         register.add(.to, "<\(binding.aor)>")

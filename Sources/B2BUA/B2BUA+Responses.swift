@@ -49,7 +49,7 @@ extension B2BUA {
         else { return }
         func request(_ method: SIPMethod, _ number: UInt32) -> SIPMessage {
             var message = SIPMessage.request(method, uri: target)
-            message.add(.via, zone.via(branch: ids.branch(), transport: source.transport))
+            message.add(.via, zone.via(branch: ids.branch(), transport: source.transport).description)
             message.add(.maxForwards, String(settings.maxForwards))
             message.add(.from, from)
             message.add(.to, to)

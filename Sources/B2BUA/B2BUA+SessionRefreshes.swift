@@ -21,7 +21,7 @@ extension B2BUA {
         var retried = pending.clientRequest
         call[target].localCSeq = max(call[target].localCSeq, retried.cseq?.number ?? 0) &+ 1
         retried.set(.cseq, "\(call[target].localCSeq) INVITE")
-        retried.set(.via, call[target].zone.via(branch: ids.branch(), transport: call[target].peer.transport))
+        retried.set(.via, call[target].zone.via(branch: ids.branch(), transport: call[target].peer.transport).description)
         retried.set(SIPMessage.sessionExpiresHeader, SessionExpires(seconds: minimum, refresher: sent.refresher).description)
         retried.set(SIPMessage.minSEHeader, String(minimum))
         guard let key = TransactionKey.client(for: retried) else { return false }

@@ -35,8 +35,11 @@ struct CallLeg: Sendable {
     /// RFC 3264 offer/answer on this dialog: the last SDP each end agreed to, for a new carrier
     /// leg that must be offered what the caller last agreed to.
     var negotiation = OfferAnswerNegotiator()
-    /// Last ACK sent on this leg, re-sent when the peer retransmits its 2xx.
-    var lastAck: SIPMessage?
+    /// Last ACK sent on this leg, re-sent when the peer retransmits its 2xx. Kept without typed
+    /// headers: it lives as long as the dialog, and is only ever re-sent.
+    var lastAck: SIPMessage? {
+        didSet { lastAck = lastAck?.compacted }
+    }
     /// The RFC 4028 session timer the SBC runs on this dialog; nil: none.
     var sessionTimer: SessionTimer?
 
@@ -50,17 +53,13 @@ struct CallLeg: Sendable {
             localCSeq &+= 1
             number = localCSeq
         }
-        var message = SIPMessage.request(method, uri: remoteTarget)
-        message.add(.via, zone.via(branch: branch, transport: peer.transport))
-        message.add(.maxForwards, String(maxForwards))
         var from = localAddress
         from.tag = localTag
-        message.add(.from, from.description)
         var to = remoteAddress
         to.tag = remoteTag
-        message.add(.to, to.description)
-        message.add(.callID, callID)
-        message.add(.cseq, "\(number) \(method)")
+        var message = SIPMessage.request(method, uri: remoteTarget, via: zone.via(branch: branch, transport: peer.transport),
+                                         maxForwards: maxForwards, from: from, to: to, callID: callID,
+                                         cseq: SIPCSeq(number: number, method: method))
         for route in routeSet { message.add(.route, route.description) }
         return message
     }

@@ -76,7 +76,9 @@ struct ZoneIdentity: Sendable {
         return "<sip:\(user)@\(host):\(port(for: transport))\(suffix)>"
     }
 
-    func via(branch: String, transport: TransportProtocol) -> String {
-        "SIP/2.0/\(transport.viaToken) \(host):\(port(for: transport));branch=\(branch);rport"
+    /// `SIP/2.0/UDP host:port;branch=...;rport` (RFC 3581: responses come back to the port we send from).
+    func via(branch: String, transport: TransportProtocol) -> SIPVia {
+        SIPVia(transport: transport.viaToken, host: host, port: port(for: transport),
+               parameters: [SIPParameter(name: "branch", value: branch), SIPParameter(name: "rport", value: nil)])
     }
 }

@@ -1,5 +1,5 @@
-/// Character classes of the RFC 3261 ABNF (section 25), as lookup tables so that the parser's
-/// inner loops are a single indexed load per byte.
+/// Character classes of the RFC 3261 ABNF (section 25), as bit sets so that the parser's inner
+/// loops are a shift and a mask per byte.
 enum SIPGrammar {
     static let space: UInt8 = 0x20
     static let tab: UInt8 = 0x09
@@ -18,25 +18,31 @@ enum SIPGrammar {
     static let question: UInt8 = 0x3F
     static let percent: UInt8 = 0x25
 
+    /// The character classes below are bit sets over ASCII, one bit per byte value in two words
+    /// (bytes 0-63, 64-127): a test is a shift and a mask, with no table to load, no lazy static
+    /// to check and no bounds check. The parser tests every byte of every message this way
+    /// (issue 15). `SIPGrammarTests` checks each set against its ABNF definition.
+    struct ByteClass {
+        let low: UInt64
+        let high: UInt64
+
+        @inline(__always) func contains(_ byte: UInt8) -> Bool {
+            byte < 64 ? (low >> UInt64(byte)) & 1 == 1 : byte < 128 && (high >> UInt64(byte &- 64)) & 1 == 1
+        }
+    }
+
     /// `token` = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~")
-    static let tokenTable: [Bool] = table { byte in
-        isAlphanumeric(byte) || "-.!%*_+`'~".utf8.contains(byte)
-    }
-
+    static let token = ByteClass(low: 0x03FF_6CA2_0000_0000, high: 0x47FF_FFFF_87FF_FFFE)
     /// Characters that may appear unescaped in a SIP URI outside of delimiters we split on:
-    /// unreserved / reserved / escaped, plus the `[` `]` of IPv6 references.
-    static let uriTable: [Bool] = table { byte in
-        isAlphanumeric(byte) || "-_.!~*'()%;/?:@&=+$,[]#".utf8.contains(byte)
-    }
+    /// unreserved / reserved / escaped (`-_.!~*'()%;/?:@&=+$,#`), plus the `[` `]` of IPv6 references.
+    static let uri = ByteClass(low: 0xAFFF_FFFA_0000_0000, high: 0x47FF_FFFE_AFFF_FFFF)
+    /// `word` of Call-ID: token characters plus the separators RFC 3261 allows there
+    /// (`()<>:\"/[]?{}`).
+    static let word = ByteClass(low: 0xD7FF_EFA6_0000_0000, high: 0x6FFF_FFFF_BFFF_FFFE)
 
-    /// `word` of Call-ID: token characters plus the separators RFC 3261 allows there.
-    static let wordTable: [Bool] = table { byte in
-        isAlphanumeric(byte) || "-.!%*_+`'~()<>:\\\"/[]?{}".utf8.contains(byte)
-    }
-
-    @inline(__always) static func isToken(_ byte: UInt8) -> Bool { byte < 128 && tokenTable[Int(byte)] }
-    @inline(__always) static func isURIChar(_ byte: UInt8) -> Bool { byte < 128 && uriTable[Int(byte)] }
-    @inline(__always) static func isWord(_ byte: UInt8) -> Bool { byte < 128 && wordTable[Int(byte)] }
+    @inline(__always) static func isToken(_ byte: UInt8) -> Bool { token.contains(byte) }
+    @inline(__always) static func isURIChar(_ byte: UInt8) -> Bool { uri.contains(byte) }
+    @inline(__always) static func isWord(_ byte: UInt8) -> Bool { word.contains(byte) }
     @inline(__always) static func isWhitespace(_ byte: UInt8) -> Bool { byte == space || byte == tab }
     @inline(__always) static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
 
@@ -61,9 +67,5 @@ enum SIPGrammar {
             value = sum
         }
         return value
-    }
-
-    private static func table(_ predicate: (UInt8) -> Bool) -> [Bool] {
-        (0..<128).map { predicate(UInt8($0)) }
     }
 }

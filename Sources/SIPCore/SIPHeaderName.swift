@@ -24,16 +24,17 @@ public struct SIPHeaderName: Sendable, Hashable, CustomStringConvertible {
 
     /// The parser's entry point: known names (long or compact, any case) are found by their
     /// packed lower-case bytes, without allocating or hashing a string; only unknown names take
-    /// the string path.
-    init(bytes: ArraySlice<UInt8>) {
-        if let packed = PackedName(bytes), let known = Self.wellKnown[packed] {
-            self = known
-        } else {
-            self.init(String(decoding: bytes, as: UTF8.self))
+    /// the string path. Also says whether the bytes are spelled as `displayName`, so that the
+    /// parser can keep that (static) string as the field's raw name instead of building one.
+    static func parsing(_ bytes: ArraySlice<UInt8>) -> (name: SIPHeaderName, spelledAsDisplayName: Bool) {
+        if let packed = PackedName(bytes), let known = Self.wellKnown[packed.folded] {
+            return (known.name, packed == known.display)
         }
+        return (SIPHeaderName(String(decoding: bytes, as: UTF8.self)), false)
     }
 
-    /// Up to 16 lower-cased bytes of a name in two words: a cheap dictionary key.
+    /// Up to 16 bytes of a name in two words: a cheap dictionary key once lower-cased (`folded`),
+    /// and a cheap spelling check as written.
     private struct PackedName: Hashable {
         var length: Int
         var low: UInt64 = 0
@@ -43,16 +44,38 @@ public struct SIPHeaderName: Sendable, Hashable, CustomStringConvertible {
             guard bytes.count <= 16 else { return nil }
             length = bytes.count
             for (offset, byte) in bytes.enumerated() {
-                let lower = UInt64(byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte)
-                if offset < 8 { low |= lower << (8 * offset) } else { high |= lower << (8 * (offset - 8)) }
+                guard byte < 0x80 else { return nil }
+                if offset < 8 { low |= UInt64(byte) << (8 * offset) } else { high |= UInt64(byte) << (8 * (offset - 8)) }
             }
+        }
+
+        /// ASCII upper-case letters made lower-case, eight bytes at a time.
+        var folded: PackedName {
+            var copy = self
+            copy.low = Self.fold(low)
+            copy.high = Self.fold(high)
+            return copy
+        }
+
+        private static func fold(_ word: UInt64) -> UInt64 {
+            // Per byte: set 0x20 where the byte is in 0x41...0x5A (no byte of a valid name is >= 0x80).
+            let topBits: UInt64 = 0x8080_8080_8080_8080
+            let fromA = (word &+ 0x3F3F_3F3F_3F3F_3F3F) & topBits  // byte + (0x80 - 0x41): top bit set from "A"
+            let pastZ = (word &+ 0x2525_2525_2525_2525) & topBits  // byte + (0x80 - 0x5B): top bit set past "Z"
+            return word | ((fromA & ~pastZ) >> 2)
         }
     }
 
-    private static let wellKnown: [PackedName: SIPHeaderName] = {
-        var table: [PackedName: SIPHeaderName] = [:]
-        for name in codes.keys { table[PackedName(name.utf8)!] = SIPHeaderName(canonical: name) }
-        for (short, long) in compactForms { table[PackedName(short.utf8)!] = SIPHeaderName(canonical: long) }
+    /// Display names longer than 16 bytes (`request-disposition`) have no packed form: a field
+    /// spelled so keeps its own string.
+    private static let wellKnown: [PackedName: (name: SIPHeaderName, display: PackedName?)] = {
+        var table: [PackedName: (name: SIPHeaderName, display: PackedName?)] = [:]
+        func add(_ spelling: String, _ canonical: String) {
+            let name = SIPHeaderName(canonical: canonical)
+            table[PackedName(spelling.utf8)!] = (name, PackedName(name.displayName.utf8))
+        }
+        for name in codes.keys { add(name, name) }
+        for (short, long) in compactForms { add(short, long) }
         return table
     }()
 
@@ -83,8 +106,28 @@ public struct SIPHeaderName: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { canonical }
 
+    /// Two known names compare by code: the message path compares header names all the time,
+    /// and an integer compare is cheaper than a string one. The code follows from `canonical`,
+    /// so this is the same equality.
+    public static func == (lhs: SIPHeaderName, rhs: SIPHeaderName) -> Bool {
+        lhs.code == rhs.code && (lhs.code != 0 || lhs.canonical == rhs.canonical)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        if code != 0 { hasher.combine(code) } else { hasher.combine(canonical) }
+    }
+
     /// The spelling the SBC uses when it writes this header itself.
-    public var displayName: String { Self.displayNames[canonical] ?? canonical }
+    public var displayName: String {
+        code != 0 ? Self.displayNamesByCode[Int(code)] : Self.displayNames[canonical] ?? canonical
+    }
+
+    /// `displayNames` by code, so that writing a known header looks nothing up by string.
+    private static let displayNamesByCode: [String] = {
+        var table = [String](repeating: "", count: codes.count + 1)
+        for (name, code) in codes { table[Int(code)] = displayNames[name] ?? name }
+        return table
+    }()
 
     private static let compactForms: [String: String] = [
         "i": "call-id", "m": "contact", "f": "from", "t": "to", "v": "via", "l": "content-length",

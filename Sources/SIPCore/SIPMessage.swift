@@ -25,7 +25,8 @@ public struct SIPMessage: Sendable, Equatable {
     }
     private var fields: [SIPHeaderField]
     public var body: [UInt8]
-    /// Typed headers from parsing; nil once one of them may have changed.
+    /// Typed headers from parsing or from a typed build (`request(_:uri:via:...)`), each dropped
+    /// once it may have changed; nil when none is left.
     var index: SIPHeaderIndex?
 
     public init(startLine: StartLine, headers: [SIPHeaderField] = [], body: [UInt8] = []) {
@@ -39,7 +40,7 @@ public struct SIPMessage: Sendable, Equatable {
     /// Server and the like on messages whose To, From and Via it then reads again; re-parsing
     /// those name-addresses was about a tenth of the signalling cost per call (issue 15).
     private mutating func changing(_ name: SIPHeaderName) {
-        if index != nil, SIPHeaderIndex.holds(name) { index = nil }
+        if let index, SIPHeaderIndex.holds(name) { self.index = index.dropping(name) }
     }
 
     public static func == (lhs: SIPMessage, rhs: SIPMessage) -> Bool {
@@ -48,6 +49,29 @@ public struct SIPMessage: Sendable, Equatable {
 
     public static func request(_ method: SIPMethod, uri: SIPURI) -> SIPMessage {
         SIPMessage(startLine: .request(method: method, uri: uri.description))
+    }
+
+    /// A request with its dialog headers, built from typed values that it keeps typed: the
+    /// transaction layer and the B2BUA read the Via, From, To and CSeq of every request the SBC
+    /// sends, and parsing back the text just written cost about a twentieth of a call (issue 15).
+    public static func request(_ method: SIPMethod, uri: SIPURI, via: SIPVia, maxForwards: Int, from: SIPNameAddress,
+                               to: SIPNameAddress, callID: String, cseq: SIPCSeq) -> SIPMessage
+    {
+        var message = SIPMessage(startLine: .request(method: method, uri: uri.description), headers: [
+            SIPHeaderField(.via, via.description), SIPHeaderField(.maxForwards, String(maxForwards)),
+            SIPHeaderField(.from, from.description), SIPHeaderField(.to, to.description),
+            SIPHeaderField(.callID, callID), SIPHeaderField(.cseq, cseq.description),
+        ])
+        message.index = SIPHeaderIndex(vias: [via], from: from, to: to, cseq: cseq, contacts: nil, recordRoutes: nil)
+        return message
+    }
+
+    /// A response's typed headers from its request's (RFC 3261 8.2.6 copies Via, From, To and
+    /// CSeq), with the To that the response carries.
+    mutating func inheritIndex(of request: SIPMessage, to: SIPNameAddress?) {
+        guard let cached = request.index else { return }
+        index = SIPHeaderIndex(vias: cached.vias, from: cached.from, to: to ?? cached.to, cseq: cached.cseq,
+                               contacts: nil, recordRoutes: nil)
     }
 
     /// The same message without the parser's typed-header cache: for messages kept for long
@@ -143,9 +167,10 @@ public struct SIPMessage: Sendable, Equatable {
     /// and keeps the typed-header cache, with the new top Via in it: every request is stamped
     /// before the transaction layer and the B2BUA read its Via, To and From.
     public mutating func updateTopVia(_ update: (inout SIPVia) -> Void) {
-        guard let position = fields.firstIndex(where: { $0.name == .via }),
-              var vias = SIPVia.parseList(fields[position].value), !vias.isEmpty
-        else { return }
+        guard let position = fields.firstIndex(where: { $0.name == .via }) else { return }
+        // A field without a comma holds one Via: the cached one, when there is a cache.
+        let single = index?.vias?.first.flatMap { fields[position].value.utf8.contains(SIPGrammar.comma) ? nil : [$0] }
+        guard var vias = single ?? SIPVia.parseList(fields[position].value), !vias.isEmpty else { return }
         update(&vias[0])
         fields[position].value = vias.map(\.description).joined(separator: ", ")
         index = index?.replacingTopVia(vias[0])
@@ -172,14 +197,14 @@ public struct SIPMessage: Sendable, Equatable {
     public var to: SIPNameAddress? { index?.to ?? firstValue(.to).flatMap(SIPNameAddress.parse) }
     public var vias: [SIPVia] { index?.vias ?? values(.via).flatMap { SIPVia.parseList($0) ?? [] } }
     public var topVia: SIPVia? {
-        if let index { return index.vias.first }
+        if let vias = index?.vias { return vias.first }
         return firstValue(.via).flatMap { SIPVia.parseList($0)?.first }
     }
     /// The top Via's branch: what a client transaction is keyed by. On a message the SBC built
     /// (no parser cache) a plain `;branch=` is read without parsing the whole Via, which was
     /// the most frequent re-parse per call; anything less plain takes the full parse.
     public var topViaBranch: String? {
-        if let index { return index.vias.first?.branch }
+        if let vias = index?.vias { return vias.first?.branch }
         guard let value = firstValue(.via) else { return nil }
         return SIPVia.plainBranch(in: value) ?? SIPVia.parseList(value)?.first?.branch
     }

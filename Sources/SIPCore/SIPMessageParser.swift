@@ -58,29 +58,27 @@ public enum SIPMessageParser {
     }
 
     /// Splits lines (CRLF, tolerating bare LF), unfolds continuation lines and reads the start line.
+    /// One pass, line by line: no list of lines is built first.
     private static func readHead(_ bytes: [UInt8], _ range: Range<Int>) throws(SIPParseError) -> Head {
-        var lines: [ArraySlice<UInt8>] = []
-        var lineStart = range.lowerBound
-        for index in range where bytes[index] == SIPGrammar.lf {
-            var end = index
-            if end > lineStart, bytes[end - 1] == SIPGrammar.cr { end -= 1 }
-            lines.append(bytes[lineStart..<end])
-            lineStart = index + 1
-        }
-        if lineStart < range.upperBound {
-            var end = range.upperBound
-            if bytes[end - 1] == SIPGrammar.cr { end -= 1 }
-            lines.append(bytes[lineStart..<end])
-        }
-        guard let first = lines.first, !first.isEmpty else { throw SIPParseError("Missing start line") }
-        guard !first.contains(where: { $0 < 0x20 && $0 != SIPGrammar.tab }) else {
-            throw SIPParseError("Control characters in the start line")
-        }
-
+        var startLine: ArraySlice<UInt8>?
         var headers: [SIPHeaderField] = []
-        headers.reserveCapacity(lines.count)
+        headers.reserveCapacity(16)
         var badHeader: String?
-        for line in lines.dropFirst() {
+        var lineStart = range.lowerBound
+        while lineStart < range.upperBound {
+            let lineFeed = bytes[lineStart..<range.upperBound].firstIndex(of: SIPGrammar.lf) ?? range.upperBound
+            var end = lineFeed
+            if end > lineStart, bytes[end - 1] == SIPGrammar.cr { end -= 1 }
+            let line = bytes[lineStart..<end]
+            lineStart = lineFeed + 1
+            guard startLine != nil else {
+                guard !line.isEmpty else { throw SIPParseError("Missing start line") }
+                guard !line.contains(where: { $0 < 0x20 && $0 != SIPGrammar.tab }) else {
+                    throw SIPParseError("Control characters in the start line")
+                }
+                startLine = line
+                continue
+            }
             if let lead = line.first, SIPGrammar.isWhitespace(lead) {
                 guard !headers.isEmpty else {
                     badHeader = badHeader ?? "Continuation line before any header"
@@ -100,13 +98,13 @@ public enum SIPMessageParser {
                 badHeader = badHeader ?? "Invalid header name"
                 continue
             }
-            let name = SIPHeaderName(bytes: nameBytes)
-            let rawName = nameBytes.elementsEqual(name.displayName.utf8)
-                ? name.displayName : String(decoding: nameBytes, as: UTF8.self)
+            let (name, spelledAsDisplayName) = SIPHeaderName.parsing(nameBytes)
+            let rawName = spelledAsDisplayName ? name.displayName : String(decoding: nameBytes, as: UTF8.self)
             headers.append(SIPHeaderField(name: name, rawName: rawName, value: trimmedString(line[(colon + 1)...])))
         }
-        let (startLine, startLineError) = parseStartLine(first)
-        let message = SIPMessage(startLine: startLine, headers: headers)
+        guard let startLine else { throw SIPParseError("Missing start line") }
+        let (start, startLineError) = parseStartLine(startLine)
+        let message = SIPMessage(startLine: start, headers: headers)
         if let badHeader { throw SIPParseError(badHeader, partialMessage: message) }
         return Head(message: message, startLineError: startLineError)
     }

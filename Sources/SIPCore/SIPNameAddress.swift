@@ -21,8 +21,18 @@ public struct SIPNameAddress: Sendable, Hashable, CustomStringConvertible {
 
     /// Always written in name-addr form: unambiguous whatever the URI contains.
     public var description: String {
-        let name = displayName.map { $0 + " " } ?? ""
-        return "\(name)<\(uri)>\(parameters.serialized)"
+        var text = ""
+        text.reserveCapacity((displayName.map { $0.utf8.count + 1 } ?? 0) + uri.writtenCount + 2
+            + parameters.serializedCount)
+        if let displayName {
+            text.append(displayName)
+            text.append(" ")
+        }
+        text.append("<")
+        uri.write(to: &text)
+        text.append(">")
+        parameters.write(to: &text)
+        return text
     }
 
     /// Parses a single-valued header such as From or To.
@@ -69,8 +79,8 @@ public struct SIPNameAddress: Sendable, Hashable, CustomStringConvertible {
             }
         }
         scanner.index += 1  // "<"
-        let uriText = scanner.read { $0 == SIPGrammar.greaterThan }
-        guard scanner.peek == SIPGrammar.greaterThan, let uri = SIPURI(parsing: uriText) else { return nil }
+        let uriBytes = scanner.readBytes { $0 == SIPGrammar.greaterThan }
+        guard scanner.peek == SIPGrammar.greaterThan, let uri = SIPURI(bytes: uriBytes) else { return nil }
         scanner.index += 1
         guard let parameters = scanner.readParameters() else { return nil }
         return SIPNameAddress(displayName: displayName, uri: uri, parameters: parameters)
@@ -79,10 +89,10 @@ public struct SIPNameAddress: Sendable, Hashable, CustomStringConvertible {
     /// A bare addr-spec: its parameters belong to the header, so the URI may not contain `;`,
     /// `,` or `?` (RFC 3261 20.10; RFC 4475 regbadct).
     private static func parseAddrSpec(from scanner: inout SIPScanner) -> SIPNameAddress? {
-        let uriText = scanner.read {
+        let uriBytes = scanner.readBytes {
             $0 == SIPGrammar.semicolon || $0 == SIPGrammar.comma || SIPGrammar.isWhitespace($0)
         }
-        guard !uriText.utf8.contains(SIPGrammar.question), let uri = SIPURI(parsing: uriText) else { return nil }
+        guard !uriBytes.contains(SIPGrammar.question), let uri = SIPURI(bytes: uriBytes) else { return nil }
         guard let parameters = scanner.readParameters() else { return nil }
         return SIPNameAddress(displayName: nil, uri: uri, parameters: parameters)
     }

@@ -8,8 +8,6 @@ public struct SIPParameter: Sendable, Hashable {
         self.name = name
         self.value = value
     }
-
-    var serialized: String { value.map { "\(name)=\($0)" } ?? name }
 }
 
 extension Array where Element == SIPParameter {
@@ -35,7 +33,28 @@ extension Array where Element == SIPParameter {
         removeAll { $0.name.equalsIgnoringASCIICase(name) }
     }
 
-    var serialized: String { map { ";" + $0.serialized }.joined() }
+    var serialized: String {
+        var text = ""
+        write(to: &text)
+        return text
+    }
+
+    /// Appends `;name[=value]` for each: headers are written into one string, not joined from pieces.
+    func write(to text: inout String) {
+        for parameter in self {
+            text.append(";")
+            text.append(parameter.name)
+            if let value = parameter.value {
+                text.append("=")
+                text.append(value)
+            }
+        }
+    }
+
+    /// Bytes `write(to:)` appends, for reserving capacity.
+    var serializedCount: Int {
+        reduce(0) { $0 + 1 + $1.name.utf8.count + ($1.value.map { 1 + $0.utf8.count } ?? 0) }
+    }
 }
 
 extension StringProtocol {
@@ -45,5 +64,14 @@ extension StringProtocol {
         utf8.count == other.utf8.count && zip(utf8, other.utf8).allSatisfy { a, b in
             a == b || (a | 0x20 == b | 0x20 && (a | 0x20) >= 0x61 && (a | 0x20) <= 0x7A)
         }
+    }
+}
+
+extension String {
+    /// The same, for the lookups of the message path (`tag`, `branch`, `lr`, `transport`): they
+    /// nearly always meet the exact spelling, which a plain comparison of two small strings
+    /// confirms without walking their bytes.
+    public func equalsIgnoringASCIICase(_ other: String) -> Bool {
+        self == other || self[...].equalsIgnoringASCIICase(other[...])
     }
 }

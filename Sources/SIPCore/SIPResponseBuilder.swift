@@ -13,18 +13,25 @@ public enum SIPResponseBuilder {
             guard let field = request.headers.first(where: { $0.name == name }) else { continue }
             response.headers.append(field)
         }
+        var taggedTo: SIPNameAddress?
         if let toTag, statusCode > 100, var to = request.to, to.tag == nil {
             to.tag = toTag
             response.set(.to, to.description)
+            taggedTo = to
         }
         response.headers.append(contentsOf: extraHeaders)
         response.set(.contentLength, "0")
+        if !extraHeaders.contains(where: { SIPHeaderIndex.holds($0.name) }) {
+            response.inheritIndex(of: request, to: taggedTo)
+        }
         return response
     }
 
     /// Reason phrases are free text, but never CR/LF or control characters (header injection).
     public static func sanitized(_ text: String) -> String {
-        String(text.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }.prefix(200).map(Character.init))
+        let printable = text.utf8.count <= 200 && text.utf8.allSatisfy { $0 >= 0x20 && $0 != 0x7F }
+        if printable { return text }
+        return String(text.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }.prefix(200).map(Character.init))
     }
 
     public static func defaultReason(_ code: Int) -> String {

@@ -68,9 +68,14 @@ struct SIPScanner {
 
     /// Reads up to (not including) the first byte for which `stop` is true, outside quotes.
     mutating func read(until stop: (UInt8) -> Bool) -> String {
+        String(decoding: readBytes(until: stop), as: UTF8.self)
+    }
+
+    /// The same as bytes, for a part parsed further (a URI) with no string built in between.
+    mutating func readBytes(until stop: (UInt8) -> Bool) -> ArraySlice<UInt8> {
         let start = index
         while index < bytes.count, !stop(bytes[index]) { index += 1 }
-        return string(start..<index)
+        return bytes[start..<index]
     }
 
     /// Reads a generic-param value: token, host (IPv6 reference included) or quoted-string.

@@ -34,32 +34,74 @@ public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
     public var hostPort: String { port.map { "\(host):\($0)" } ?? host }
 
     public var description: String {
-        if let opaque { return "\(scheme):\(opaque)" }
-        var text = scheme + ":"
-        if let user {
-            text += user
-            if let password { text += ":" + password }
-            if isSIP { text += "@" }
-        }
-        if isSIP { text += hostPort }
-        text += parameters.serialized
-        if let headers { text += "?" + headers }
+        var text = ""
+        text.reserveCapacity(writtenCount)
+        write(to: &text)
         return text
+    }
+
+    /// Appends the URI: a name-addr or a Request-URI is written into its header's string directly.
+    func write(to text: inout String) {
+        text.append(scheme)
+        text.append(":")
+        if let opaque {
+            text.append(opaque)
+            return
+        }
+        if let user {
+            text.append(user)
+            if let password {
+                text.append(":")
+                text.append(password)
+            }
+            if isSIP { text.append("@") }
+        }
+        if isSIP {
+            text.append(host)
+            if let port {
+                text.append(":")
+                text.append(String(port))
+            }
+        }
+        parameters.write(to: &text)
+        if let headers {
+            text.append("?")
+            text.append(headers)
+        }
+    }
+
+    /// About the bytes `write(to:)` appends (the port counted as five digits), for reserving capacity.
+    var writtenCount: Int {
+        scheme.utf8.count + 1 + (opaque?.utf8.count ?? 0) + (user.map { $0.utf8.count + 1 } ?? 0)
+            + (password.map { $0.utf8.count + 1 } ?? 0) + host.utf8.count + (port == nil ? 0 : 6)
+            + parameters.serializedCount + (headers.map { $0.utf8.count + 1 } ?? 0)
     }
 
     /// Parses one URI; nil when it is not a well-formed URI (spaces, bad host, bad port, ...).
     public init?(parsing text: String) {
-        let bytes = Array(text.utf8)
-        guard let colon = bytes.firstIndex(of: SIPGrammar.colon), colon > 0 else { return nil }
-        let schemeText = String(decoding: bytes[..<colon], as: UTF8.self).lowercased()
-        guard let first = schemeText.utf8.first, SIPGrammar.isAlphanumeric(first),
-              schemeText.utf8.allSatisfy({ SIPGrammar.isAlphanumeric($0) || $0 == 0x2B || $0 == 0x2D || $0 == 0x2E })
+        var text = text
+        guard let uri = text.withUTF8({ SIPURI(utf8: $0) }) else { return nil }
+        self = uri
+    }
+
+    /// The same from bytes of a header value (name-addr, Via), without building a string first.
+    init?(bytes: ArraySlice<UInt8>) {
+        guard let uri = bytes.withUnsafeBufferPointer({ SIPURI(utf8: $0) }) else { return nil }
+        self = uri
+    }
+
+    /// Works on the bytes in place: a URI is parsed for every From, To, Contact and Request-URI,
+    /// and copies of its bytes were most of what that cost (issue 15).
+    private init?(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        guard let colon = bytes.firstIndex(of: SIPGrammar.colon), colon > 0,
+              SIPGrammar.isAlphanumeric(bytes[0]),
+              bytes[..<colon].allSatisfy({ SIPGrammar.isAlphanumeric($0) || $0 == 0x2B || $0 == 0x2D || $0 == 0x2E })
         else { return nil }
-        let rest = Array(bytes[(colon + 1)...])
+        let rest = UnsafeBufferPointer(rebasing: bytes[(colon + 1)...])
         // RFC 3986 characters only: a `<`, `>` or `"` here would let a URI we echo back (To,
         // Contact) close its name-addr early, and the SBC would send headers it cannot parse.
         guard !rest.isEmpty, rest.allSatisfy(SIPGrammar.isURIChar) else { return nil }
-        scheme = schemeText
+        scheme = Self.scheme(UnsafeBufferPointer(rebasing: bytes[..<colon]))
         user = nil
         password = nil
         host = ""
@@ -67,35 +109,56 @@ public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
         parameters = []
         headers = nil
         opaque = nil
-        switch schemeText {
+        switch scheme {
         case "sip", "sips":
             guard parseSIP(rest) else { return nil }
         case "tel":
             guard parseTel(rest) else { return nil }
         default:
-            opaque = String(decoding: rest, as: UTF8.self)
+            opaque = Self.string(rest)
         }
     }
 
-    private mutating func parseSIP(_ rest: [UInt8]) -> Bool {
+    /// The lower-cased scheme; the usual ones as literals, which cost no allocation.
+    private static func scheme(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        func matches(_ literal: StaticString) -> Bool {
+            literal.utf8CodeUnitCount == bytes.count
+                && zip(UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount), bytes)
+                .allSatisfy { $0 == $1 | 0x20 }
+        }
+        if matches("sip") { return "sip" }
+        if matches("sips") { return "sips" }
+        if matches("tel") { return "tel" }
+        return String(decoding: bytes.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
+    }
+
+    private static func string(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> String {
+        String(decoding: UnsafeBufferPointer(rebasing: bytes), as: UTF8.self)
+    }
+
+    private static func string(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        String(decoding: bytes, as: UTF8.self)
+    }
+
+    private mutating func parseSIP(_ rest: UnsafeBufferPointer<UInt8>) -> Bool {
         var hostStart = 0
         if let at = rest.firstIndex(of: SIPGrammar.at) {
             let userInfo = rest[..<at]
             guard !userInfo.isEmpty else { return false }
             if let colon = userInfo.firstIndex(of: SIPGrammar.colon) {
-                user = String(decoding: userInfo[..<colon], as: UTF8.self)
-                password = String(decoding: userInfo[(colon + 1)...], as: UTF8.self)
+                guard colon > 0 else { return false }
+                user = Self.string(userInfo[..<colon])
+                password = Self.string(userInfo[(colon + 1)...])
             } else {
-                user = String(decoding: userInfo, as: UTF8.self)
+                user = Self.string(userInfo)
             }
-            guard user?.isEmpty == false else { return false }
             hostStart = at + 1
         }
         var index = hostStart
         // Host: bracketed IPv6 reference or hostname/IPv4 characters.
         if index < rest.count, rest[index] == 0x5B {
             guard let close = rest[index...].firstIndex(of: 0x5D) else { return false }
-            host = String(decoding: rest[index...close], as: UTF8.self)
+            host = Self.string(rest[index...close])
             index = close + 1
         } else {
             let start = index
@@ -104,49 +167,54 @@ public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
             {
                 index += 1
             }
-            host = String(decoding: rest[start..<index], as: UTF8.self)
+            host = Self.string(rest[start..<index])
         }
         guard !host.isEmpty else { return false }
         if index < rest.count, rest[index] == SIPGrammar.colon {
             index += 1
+            var value = 0
             let start = index
-            while index < rest.count, SIPGrammar.isDigit(rest[index]) { index += 1 }
-            guard let value = SIPGrammar.boundedDecimal(String(decoding: rest[start..<index], as: UTF8.self),
-                                                        max: 65535)
-            else { return false }
+            // As `SIPGrammar.boundedDecimal`: 1-20 digits, at most 65535.
+            while index < rest.count, SIPGrammar.isDigit(rest[index]) {
+                value = value * 10 + Int(rest[index] - 0x30)
+                guard value <= 65535, index - start < 20 else { return false }
+                index += 1
+            }
+            guard index > start else { return false }
             port = UInt16(value)
         }
-        let tail = Array(rest[index...])
-        var paramsEnd = tail.count
-        if let question = tail.firstIndex(of: SIPGrammar.question) {
-            headers = String(decoding: tail[(question + 1)...], as: UTF8.self)
+        var paramsEnd = rest.count
+        if let question = rest[index...].firstIndex(of: SIPGrammar.question) {
+            headers = Self.string(rest[(question + 1)...])
             paramsEnd = question
         }
-        return parseParameters(tail[..<paramsEnd])
+        return parseParameters(rest[index..<paramsEnd])
     }
 
-    private mutating func parseTel(_ rest: [UInt8]) -> Bool {
+    private mutating func parseTel(_ rest: UnsafeBufferPointer<UInt8>) -> Bool {
         let semicolon = rest.firstIndex(of: SIPGrammar.semicolon) ?? rest.count
-        let number = String(decoding: rest[..<semicolon], as: UTF8.self)
-        guard !number.isEmpty else { return false }
-        user = number
+        guard semicolon > 0 else { return false }
+        user = Self.string(rest[..<semicolon])
         return parseParameters(rest[semicolon...])
     }
 
     /// `*(";" pname ["=" pvalue])`, with no empty parameters.
-    private mutating func parseParameters(_ bytes: ArraySlice<UInt8>) -> Bool {
+    private mutating func parseParameters(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
         guard !bytes.isEmpty else { return true }
         guard bytes.first == SIPGrammar.semicolon else { return false }
-        for piece in bytes.dropFirst().split(separator: SIPGrammar.semicolon, omittingEmptySubsequences: false) {
-            guard !piece.isEmpty else { return false }
+        var start = bytes.startIndex + 1
+        while true {
+            let end = bytes[start...].firstIndex(of: SIPGrammar.semicolon) ?? bytes.endIndex
+            guard end > start else { return false }
+            let piece = bytes[start..<end]
             if let equals = piece.firstIndex(of: SIPGrammar.equals) {
-                let name = String(decoding: piece[..<equals], as: UTF8.self)
-                guard !name.isEmpty else { return false }
-                parameters.append(SIPParameter(name: name, value: String(decoding: piece[(equals + 1)...], as: UTF8.self)))
+                guard equals > start else { return false }
+                parameters.append(SIPParameter(name: Self.string(piece[..<equals]), value: Self.string(piece[(equals + 1)...])))
             } else {
-                parameters.append(SIPParameter(name: String(decoding: piece, as: UTF8.self), value: nil))
+                parameters.append(SIPParameter(name: Self.string(piece), value: nil))
             }
+            guard end < bytes.endIndex else { return true }
+            start = end + 1
         }
-        return true
     }
 }

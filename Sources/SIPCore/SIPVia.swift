@@ -49,7 +49,19 @@ public struct SIPVia: Sendable, Hashable, CustomStringConvertible {
 
     public var sentBy: String { port.map { "\(host):\($0)" } ?? host }
 
-    public var description: String { "SIP/2.0/\(transport) \(sentBy)\(parameters.serialized)" }
+    public var description: String {
+        var text = "SIP/2.0/"
+        text.reserveCapacity(9 + transport.utf8.count + host.utf8.count + 6 + parameters.serializedCount)
+        text.append(transport)
+        text.append(" ")
+        text.append(host)
+        if let port {
+            text.append(":")
+            text.append(String(port))
+        }
+        parameters.write(to: &text)
+        return text
+    }
 
     public static func parseList(_ value: String) -> [SIPVia]? {
         var scanner = SIPScanner(value)
@@ -64,7 +76,7 @@ public struct SIPVia: Sendable, Hashable, CustomStringConvertible {
 
     private static func parse(from scanner: inout SIPScanner) -> SIPVia? {
         scanner.skipWhitespace()
-        guard let name = scanner.readToken(), name.uppercased() == "SIP", scanner.consume(SIPGrammar.slash),
+        guard let name = scanner.readToken(), name.equalsIgnoringASCIICase("SIP"), scanner.consume(SIPGrammar.slash),
               let version = scanner.readToken(), version == "2.0", scanner.consume(SIPGrammar.slash),
               let transport = scanner.readToken()
         else { return nil }
@@ -89,6 +101,7 @@ public struct SIPVia: Sendable, Hashable, CustomStringConvertible {
             port = UInt16(value)
         }
         guard let parameters = scanner.readParameters() else { return nil }
-        return SIPVia(transport: transport.uppercased(), host: host, port: port, parameters: parameters)
+        let upper = transport.utf8.contains { $0 >= 0x61 && $0 <= 0x7A } ? transport.uppercased() : transport
+        return SIPVia(transport: upper, host: host, port: port, parameters: parameters)
     }
 }

@@ -16,7 +16,13 @@ public enum TransportProtocol: String, Sendable, Hashable, CaseIterable, CustomS
     public var isReliable: Bool { self != .udp }
 
     /// The token in a Via header (`SIP/2.0/TLS`).
-    public var viaToken: String { rawValue.uppercased() }
+    public var viaToken: String {
+        switch self {
+        case .udp: "UDP"
+        case .tcp: "TCP"
+        case .tls: "TLS"
+        }
+    }
 
     /// The transport a Via token names, if the SBC speaks it.
     public init?(viaToken: String) {
