@@ -20,9 +20,10 @@ final class StoreWriterThread<Element: Sendable>: Sendable {
     /// - Parameters:
     ///   - name: thread name (at most 15 bytes are kept by Linux).
     ///   - label: what the items are in log messages ("CDR", "state").
-    init<Writer: StoreBatchWriter>(name: String, label: String, writer: Writer, capacity: Int,
+    ///   - linger: how long a batch may gather before it is written (`StoreQueue.init`).
+    init<Writer: StoreBatchWriter>(name: String, label: String, writer: Writer, capacity: Int, linger: Duration = .zero,
                                    logger: Logger) throws(SQLiteError) where Writer.Element == Element {
-        let queue = StoreQueue<Element>(capacity: capacity)
+        let queue = StoreQueue<Element>(capacity: capacity, linger: linger)
         let body = Self.makeBody(name: name, label: label, writer: writer, queue: queue, logger: logger)
         thread = try startThread(body, label: label)
         self.queue = queue
@@ -32,14 +33,15 @@ final class StoreWriterThread<Element: Sendable>: Sendable {
     /// the caller's thread, so a bad path or schema fails at start-up, loudly; then starts the
     /// writer thread on a connection of its own. What every store does to open.
     convenience init<Writer: StoreBatchWriter>(
-        path: String, name: String, label: String, metadataKey: String, capacity: Int, logger: Logger,
-        makeWriter: (SQLiteDatabase) throws(SQLiteError) -> Writer
+        path: String, name: String, label: String, metadataKey: String, capacity: Int, linger: Duration = .zero,
+        logger: Logger, makeWriter: (SQLiteDatabase) throws(SQLiteError) -> Writer
     ) throws(SQLiteError) where Writer.Element == Element {
         let database = try SQLiteDatabase(path: path, mode: .readWriteCreate)
         try database.migrate(StateSchema.migrations)
         var logger = logger
         logger[metadataKey: metadataKey] = "\(path)"
-        try self.init(name: name, label: label, writer: try makeWriter(database), capacity: capacity, logger: logger)
+        try self.init(name: name, label: label, writer: try makeWriter(database), capacity: capacity, linger: linger,
+                      logger: logger)
     }
 
     /// Opens a session to the cluster's PostgreSQL database and migrates it on the caller's
@@ -47,14 +49,15 @@ final class StoreWriterThread<Element: Sendable>: Sendable {
     /// writer thread on that session. Later outages are held through (`StoreError.unreachable`).
     convenience init<Writer: StoreBatchWriter>(
         postgres endpoint: PostgresEndpoint, name: String, label: String, metadataKey: String, capacity: Int,
-        logger: Logger, makeWriter: (PostgresSession) -> Writer
+        linger: Duration = .zero, logger: Logger, makeWriter: (PostgresSession) -> Writer
     ) throws(StoreError) where Writer.Element == Element {
         let session = PostgresSession(endpoint: endpoint, logger: logger)
         try PostgresSchema.migrate(session)
         var logger = logger
         logger[metadataKey: metadataKey] = "\(endpoint)"
         do {
-            try self.init(name: name, label: label, writer: makeWriter(session), capacity: capacity, logger: logger)
+            try self.init(name: name, label: label, writer: makeWriter(session), capacity: capacity, linger: linger,
+                          logger: logger)
         } catch {
             throw .sqlite(error)
         }

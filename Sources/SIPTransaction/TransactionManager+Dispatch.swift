@@ -19,7 +19,7 @@ extension TransactionManager {
     /// Runs `input` through the machine of `key` and carries out its actions. Unknown key: `[]`.
     mutating func run(_ key: TransactionKey, _ input: Input, now: Duration) -> [TransactionEvent<Context>] {
         // Taken out of the table so that the entry is uniquely referenced: mutating a copy
-        // would copy its timer dictionary on every timer change.
+        // would copy its machine's state on every change.
         guard var entry = table.removeValue(forKey: key) else { return [] }
         let actions = entry.machine.handle(input)
         var events: [TransactionEvent<Context>] = []

@@ -26,7 +26,7 @@ public struct TransactionManager<Context: Sendable>: Sendable {
         var machine: Machine
         let context: Context
         /// Id of the armed instance of each pending timer.
-        var timers: [TransactionTimer: UInt64] = [:]
+        var timers = ArmedTimerSlots()
         /// Set while a server INVITE transaction is indexed for 2xx-ACK matching.
         var dialogACK: DialogACKKey?
     }
