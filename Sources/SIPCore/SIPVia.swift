@@ -25,23 +25,32 @@ public struct SIPVia: Sendable, Hashable, CustomStringConvertible {
     /// for the caller to parse properly. Never wrong where it answers: a quote or a comma before
     /// the match ends the scan.
     static func plainBranch(in value: String) -> String? {
-        let pattern = Array(";branch=".utf8)
-        var utf8 = value.utf8[...]
+        var value = value
+        return value.withUTF8(plainBranch(in:))
+    }
+
+    private static func plainBranch(in bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        let pattern: StaticString = ";branch="
+        let patternCount = pattern.utf8CodeUnitCount
         var matched = 0
-        while let byte = utf8.popFirst() {
+        var index = 0
+        while index < bytes.count, matched < patternCount {
+            let byte = bytes[index]
+            index += 1
             if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: ",") { return nil }
             let lower = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
-            if lower == pattern[matched] {
+            if lower == pattern.utf8Start[matched] {
                 matched += 1
-                if matched == pattern.count { break }
             } else {
-                matched = lower == pattern[0] ? 1 : 0
+                matched = lower == pattern.utf8Start[0] ? 1 : 0
             }
         }
-        guard matched == pattern.count else { return nil }
-        let end = utf8.firstIndex { $0 == UInt8(ascii: ";") } ?? utf8.endIndex
-        guard end > utf8.startIndex, utf8[..<end].allSatisfy(SIPGrammar.isToken) else { return nil }
-        return String(Substring(utf8[..<end]))
+        guard matched == patternCount else { return nil }
+        let start = index
+        while index < bytes.count, bytes[index] != UInt8(ascii: ";") { index += 1 }
+        let branch = UnsafeBufferPointer(rebasing: bytes[start..<index])
+        guard !branch.isEmpty, branch.allSatisfy(SIPGrammar.isToken) else { return nil }
+        return String(decoding: branch, as: UTF8.self)
     }
     public var received: String? { parameters[parameter: "received"] ?? nil }
     /// `.some(nil)` when the client asked for rport without a value (RFC 3581).
