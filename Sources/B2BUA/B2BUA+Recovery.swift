@@ -55,8 +55,9 @@ extension B2BUA {
                 continue
             }
             if let call = calls[handle], let record = establishedRecord(of: call) {
-                guard recovery.persisted[handle] != record else { continue }
-                recovery.persisted[handle] = record
+                let snapshot = PersistedSnapshot(record)
+                guard recovery.persisted[handle] != snapshot else { continue }
+                recovery.persisted[handle] = snapshot
                 writes.append(.save(record))
             } else {
                 if calls[handle] == nil { recovery.latched[handle] = nil }

@@ -94,7 +94,7 @@ extension B2BUA {
         if recovery.enabled {
             // Its row exists: a call ended before the next snapshot must still delete it, and
             // the first snapshot rewrites it with the CSeqs the restored legs now use.
-            recovery.persisted[handle] = record
+            recovery.persisted[handle] = PersistedSnapshot(record)
             recovery.dirty.insert(handle)
         }
         for (side, dialog) in [(LegSide.a, record.caller), (.b, record.carrier)] {

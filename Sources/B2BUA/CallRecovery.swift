@@ -11,7 +11,9 @@ struct CallRecovery: Sendable {
     /// Off until the driver enables it (a B2BUA without a state store keeps no snapshots).
     var enabled = false
     var dirty: Set<CallHandle> = []
-    var persisted: [CallHandle: EstablishedCallRecord] = [:]
+    /// Per call, what was last handed over: its row key and a digest of the record, which is
+    /// all the comparison needs. Keeping the whole record was about 6 KB per established call.
+    var persisted: [CallHandle: PersistedSnapshot] = [:]
     /// The source each side latched to, per call, as the relay reported it.
     var latched: [CallHandle: [LegSide: MediaAddress]] = [:]
     /// Rows of records that could not be restored, to delete.
@@ -44,6 +46,19 @@ struct CallRecovery: Sendable {
             heldQueue.removeFirst(heldHead)
             heldHead = 0
         }
+    }
+}
+
+/// The last snapshot handed over for a call, as far as change detection needs it. A 64-bit
+/// SipHash of the record: two different snapshots of one call colliding (and the second not
+/// being written) is a 2^-64 event.
+struct PersistedSnapshot: Sendable, Equatable {
+    let key: String
+    let digest: Int
+
+    init(_ record: EstablishedCallRecord) {
+        key = record.key
+        digest = record.hashValue
     }
 }
 

@@ -8,12 +8,12 @@
 ///
 /// Secrets: `Stream.srtp` holds SDES master keys. The record is only ever written to the state
 /// database (mode 0600, docs/RESTART.md) and never logged; its `description` names no key.
-public struct EstablishedCallRecord: Codable, Sendable, Equatable, CustomStringConvertible {
+public struct EstablishedCallRecord: Codable, Sendable, Hashable, CustomStringConvertible {
     /// Bumped when a field changes meaning; a record of another version is not restored.
     public static let currentVersion = 1
 
     /// One dialog of the call (RFC 3261 12), as `CallLeg` holds it.
-    public struct Dialog: Codable, Sendable, Equatable {
+    public struct Dialog: Codable, Sendable, Hashable {
         public var trunk: String
         public var zone: String
         public var callID: String
@@ -45,7 +45,7 @@ public struct EstablishedCallRecord: Codable, Sendable, Equatable, CustomStringC
     }
 
     /// An RFC 4028 session timer; restored as if refreshed at start-up.
-    public struct SessionTimerRecord: Codable, Sendable, Equatable {
+    public struct SessionTimerRecord: Codable, Sendable, Hashable {
         public var intervalSeconds: Int64
         public var sbcRefreshes: Bool
         public var minSE: Int
@@ -53,7 +53,7 @@ public struct EstablishedCallRecord: Codable, Sendable, Equatable, CustomStringC
     }
 
     /// One m= line of the call, both sides.
-    public struct Stream: Codable, Sendable, Equatable {
+    public struct Stream: Codable, Sendable, Hashable {
         /// The relay's RTP ports facing the caller and the carrier; nil: not relayed.
         public var portA: UInt16?
         public var portB: UInt16?
@@ -65,7 +65,7 @@ public struct EstablishedCallRecord: Codable, Sendable, Equatable, CustomStringC
     }
 
     /// What one side's SDP said about a stream (`CallMedia.Remote`).
-    public struct Remote: Codable, Sendable, Equatable {
+    public struct Remote: Codable, Sendable, Hashable {
         public var rtpHost: String?
         public var rtpPort: UInt16?
         public var rtcpHost: String?
@@ -77,7 +77,7 @@ public struct EstablishedCallRecord: Codable, Sendable, Equatable, CustomStringC
     }
 
     /// One side's settled SDES keys, and where their streams stood at the relay's last report.
-    public struct SRTPKeys: Codable, Sendable, Equatable {
+    public struct SRTPKeys: Codable, Sendable, Hashable {
         public var suite: String
         public var remoteKey: [UInt8]
         public var localKey: [UInt8]
@@ -92,14 +92,14 @@ public struct EstablishedCallRecord: Codable, Sendable, Equatable, CustomStringC
 
     /// One SSRC's SRTP position (`SRTPStreamPosition`): the highest SRTP index (rollover
     /// counter << 16 | sequence number) and SRTCP index seen or sent.
-    public struct SRTPPosition: Codable, Sendable, Equatable {
+    public struct SRTPPosition: Codable, Sendable, Hashable {
         public var ssrc: UInt32
         public var rtp: UInt64?
         public var rtcp: UInt32?
     }
 
     /// One attempt of the call, for its CDR.
-    public struct Attempt: Codable, Sendable, Equatable {
+    public struct Attempt: Codable, Sendable, Hashable {
         public var trunk: String
         public var startedAt: Double
         public var responseCode: Int?
