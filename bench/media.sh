@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SwiftSBC media-relay benchmark: N concurrent G.711 calls (50 packets/s per direction, 172-byte RTP
 # packets) through the SBC's media relay, and the same load through rtpengine (Debian
-# rtpengine-daemon, userspace) and optionally two minimal C relays, in the same run.
+# rtpengine-daemon, userspace) and optionally minimal C relays (one socket, and prototypes of
+# socket layouts for a socket per port), in the same run.
 #
 # For each N in CALLS and each system in SYSTEMS: set up N calls (SIP through the SBC with
 # media/sipcalls.py; NG offer/answer with media/ngctl.py for rtpengine), run media/rtpgen.c at
@@ -17,10 +18,19 @@
 #
 # Environment (all optional):
 #   SYSTEMS           systems to measure, in order: sbc, rtpengine, udprelay (C, one socket for
-#                     everything), portrelay (C, a socket per port like the SBC), and the SRTP
-#                     bridging steps sbc-aescm, sbc-gcm, rtpengine-aescm, rtpengine-gcm: SDES-SRTP
-#                     (AES_CM_128_HMAC_SHA1_80 / AEAD_AES_128_GCM) on the platform side, plain RTP on
-#                     the carrier side (default "sbc rtpengine")
+#                     everything), portrelay (C, a socket per port like the SBC), the layout
+#                     prototypes (C, the SBC's ports, see README "Media socket layouts"):
+#                     portrelay-connected (portrelay -c: each socket connect()ed to its peer),
+#                     portrelay-gro (portrelay -g: UDP_GRO/UDP_SEGMENT, counts segments per read),
+#                     uringrelay (io_uring multishot receive, sends as SQEs; needs liburing-dev,
+#                     skipped without it), lookuprelay, lookuprelay-sendto and lookuprelay-uring
+#                     (one receive socket for all ports through a BPF sk_lookup program, sends from
+#                     the port's socket by sendmmsg per socket / sendto per packet / io_uring SQEs,
+#                     one io_uring_enter per batch; skipped when sk_lookup is refused, -uring also
+#                     without liburing-dev),
+#                     and the SRTP bridging steps sbc-aescm, sbc-gcm, rtpengine-aescm, rtpengine-gcm:
+#                     SDES-SRTP (AES_CM_128_HMAC_SHA1_80 / AEAD_AES_128_GCM) on the platform side,
+#                     plain RTP on the carrier side (default "sbc rtpengine")
 #   CALLS             concurrent-call steps (default "100 200 300 400 500 600 800 1000 1200")
 #   STEP_SECONDS      send duration of each step (default 10)
 #   WARMUP_SECONDS    first seconds of a step excluded from loss/latency (default 2)
@@ -36,6 +46,10 @@
 #   SBC_MEDIA_WORKERS media.workers in the SBC config (default 1)
 #   SBC_PORT_MIN/MAX  SBC media port range (default 42000-51999)
 #   SBC_LATCHING      media.latching (default signalled)
+#   SBC_SOCKET_LAYOUT media.socket_layout: per_port (a socket per port, read on readiness) or lookup
+#                     (one receive socket per worker fed by a BPF sk_lookup program; the SBC falls
+#                     back to per_port with a warning in its log where the program is refused)
+#                     (default per_port)
 #   SBC_CODECS        trunk codecs list, empty for none (default "PCMU, PCMA, telephone-event")
 #   RTPENGINE_THREADS rtpengine --num-threads (default 1; "default" = rtpengine's own default)
 #   PER_CALL_SOCKETS  1: one generator socket per call leg (SDPs advertise port+2i) instead of one
@@ -45,8 +59,9 @@
 #   BENCH_TIMEOUT     hard limit for the whole run, seconds (default 900)
 #   BENCH_BLOCK       loopback blocks: the SBC side on 127.0.N.0/24, the peers on 127.0.N+1.0/24 (default 51)
 #   KEEP_WORKDIR=1    keep the temp dir (configs, logs, stream files, rtpgen output per step)
-#   QUICK=1           a few seconds: SYSTEMS "sbc rtpengine udprelay portrelay", 50 calls for 2 s,
-#                     p99 not judged (run by ./scripts/test so the bench cannot rot)
+#   QUICK=1           a few seconds: SYSTEMS "sbc rtpengine udprelay portrelay uringrelay
+#                     lookuprelay-uring", 50 calls for 2 s, p99 not judged (run by ./scripts/test so the
+#                     bench cannot rot; the io_uring/sk_lookup relays skip themselves where refused)
 # Besides the tables, one machine-readable line per step (the columns of results.tsv):
 #   media-step: system=sbc calls=200 up=200 pps_in=20000 loss_pct=0.000 p50_us=80 p99_us=300 cpu_s=1.60 us_per_pkt=8.50 other_pct=3 verdict=ok
 set -euo pipefail
@@ -56,7 +71,7 @@ REPO="$(cd "$HERE/.." && pwd)"
 SRC="$HERE/media"
 
 if [ "${QUICK:-0}" = 1 ]; then
-    SYSTEMS="${SYSTEMS:-sbc rtpengine udprelay portrelay}"; CALLS="${CALLS:-50}"; STEP_SECONDS="${STEP_SECONDS:-2}"
+    SYSTEMS="${SYSTEMS:-sbc rtpengine udprelay portrelay uringrelay lookuprelay-uring}"; CALLS="${CALLS:-50}"; STEP_SECONDS="${STEP_SECONDS:-2}"
     WARMUP_SECONDS="${WARMUP_SECONDS:-0.5}"; MAX_P99_MS="${MAX_P99_MS:-0}"; BENCH_TIMEOUT="${BENCH_TIMEOUT:-120}"
 fi
 SYSTEMS="${SYSTEMS:-sbc rtpengine}"
@@ -75,6 +90,7 @@ SBC_MEDIA_WORKERS="${SBC_MEDIA_WORKERS:-1}"
 SBC_PORT_MIN="${SBC_PORT_MIN:-42000}"
 SBC_PORT_MAX="${SBC_PORT_MAX:-51999}"
 SBC_LATCHING="${SBC_LATCHING:-signalled}"
+SBC_SOCKET_LAYOUT="${SBC_SOCKET_LAYOUT:-per_port}"
 SBC_CODECS="${SBC_CODECS-PCMU, PCMA, telephone-event}"
 RTPENGINE_THREADS="${RTPENGINE_THREADS:-1}"
 PER_CALL_SOCKETS="${PER_CALL_SOCKETS:-0}"
@@ -96,6 +112,7 @@ RTPE_IP=$P.1; RTPE_NG="$RTPE_IP:2223"
 PEER_GEN_A=$P.20:20000; PEER_GEN_B=$P.21:20000
 UDPRELAY_LISTEN=$P.2:20000
 PORTRELAY_IP=$P.3; PORTRELAY_BASE=21000
+LOOKUPRELAY_IP=$P.4; URINGRELAY_IP=$P.5   # the layout prototypes: same ports as portrelay, own address
 
 die() { echo "media.sh: $*" >&2; exit 1; }
 source "$REPO/bench/lib.sh"
@@ -105,10 +122,10 @@ command -v python3 >/dev/null || die "python3 not found"
 PYTHON="$(python3 -c 'import sys; print(sys.executable)')"   # the interpreter itself, not a shim: its PID is the process's
 for s in $SYSTEMS; do
     case "$s" in
-    sbc | sbc-aescm | sbc-gcm | udprelay | portrelay) ;;
+    sbc | sbc-aescm | sbc-gcm | udprelay | portrelay | portrelay-connected | portrelay-gro | uringrelay | lookuprelay | lookuprelay-sendto | lookuprelay-uring) ;;
     rtpengine | rtpengine-aescm | rtpengine-gcm)
         command -v rtpengine >/dev/null || die "rtpengine not found (apt-get install rtpengine-daemon)" ;;
-    *) die "unknown system '$s' in SYSTEMS (sbc, rtpengine, udprelay, portrelay, sbc-aescm, sbc-gcm, rtpengine-aescm, rtpengine-gcm)" ;;
+    *) die "unknown system '$s' in SYSTEMS (sbc, rtpengine, udprelay, portrelay, portrelay-connected, portrelay-gro, uringrelay, lookuprelay, lookuprelay-sendto, lookuprelay-uring, sbc-aescm, sbc-gcm, rtpengine-aescm, rtpengine-gcm)" ;;
     esac
 done
 if [ "$PIN" = 1 ]; then command -v taskset >/dev/null || die "PIN=1 needs taskset (util-linux)"; fi
@@ -135,6 +152,37 @@ gcc -O2 -Wall -pthread -o "$WORK/rtpgen" "$SRC/rtpgen.c" -lm $(pkg-config --cfla
 gcc -O2 -Wall -o "$WORK/srtpcost" "$SRC/srtpcost.c" $(pkg-config --cflags --libs libsrtp2)
 gcc -O2 -Wall -o "$WORK/udprelay" "$SRC/udprelay.c"
 gcc -O2 -Wall -o "$WORK/portrelay" "$SRC/portrelay.c"
+drop_system() { # drop_system NAME WHY: not measured in this run, with a clear message (not a failure)
+    echo "== $1 skipped: $2"
+    SYSTEMS=" $SYSTEMS "; SYSTEMS="${SYSTEMS/ $1 / }"
+    # shellcheck disable=SC2086
+    SYSTEMS="$(echo $SYSTEMS)"
+}
+if has_system uringrelay; then
+    if ! echo '#include <liburing.h>' | gcc -E - >/dev/null 2>&1; then
+        drop_system uringrelay "liburing.h not found (apt-get install liburing-dev)"
+    elif ! gcc -O2 -Wall -o "$WORK/uringrelay" "$SRC/uringrelay.c" -luring >"$WORK/uringrelay.build.log" 2>&1; then
+        drop_system uringrelay "does not build against this liburing: $(head -3 "$WORK/uringrelay.build.log" | tr '\n' ' ')"
+    elif ! out=$(timeout 10 "$WORK/uringrelay" -p -l "$URINGRELAY_IP" -P "$PORTRELAY_BASE" -n 1 -a "$PEER_GEN_A" -b "$PEER_GEN_B" 2>&1); then
+        drop_system uringrelay "io_uring refused here: $(echo "$out" | head -2 | tr '\n' ' ')"
+    fi
+fi
+if has_system lookuprelay || has_system lookuprelay-sendto || has_system lookuprelay-uring; then
+    # with liburing, the same relay also sends through io_uring (-m uring: lookuprelay-uring)
+    if echo '#include <liburing.h>' | gcc -E - >/dev/null 2>&1; then
+        gcc -O2 -Wall -DLOOKUPRELAY_URING -o "$WORK/lookuprelay" "$SRC/lookuprelay.c" -luring
+    else
+        gcc -O2 -Wall -o "$WORK/lookuprelay" "$SRC/lookuprelay.c"
+        if has_system lookuprelay-uring; then drop_system lookuprelay-uring "liburing.h not found (apt-get install liburing-dev)"; fi
+    fi
+    # probe: load the sk_lookup program and attach it (for the bench's address and ports only),
+    # then exit; refused (no CAP_BPF/CAP_NET_ADMIN, old kernel) = skipped
+    if ! out=$(timeout 10 "$WORK/lookuprelay" -p -l "$LOOKUPRELAY_IP" -P "$PORTRELAY_BASE" -n 1 -a "$PEER_GEN_A" -b "$PEER_GEN_B" 2>&1); then
+        for s in lookuprelay lookuprelay-sendto lookuprelay-uring; do
+            if has_system "$s"; then drop_system "$s" "BPF sk_lookup refused here: $(echo "$out" | head -2 | tr '\n' ' ')"; fi
+        done
+    fi
+fi
 
 # ---------------------------------------------------------------- process bookkeeping (own PIDs only)
 SBC_PID=""; RTPE_PID=""; UDPRELAY_PID=""; PORTRELAY_PID=""; CALLS_PID=""; RTPGEN_PID=""; WATCHDOG_PID=""
@@ -143,7 +191,7 @@ cleanup() {
     stop_pid "$RTPGEN_PID" 2
     stop_pid "$CALLS_PID" 8          # first SIGTERM: it BYEs its calls (second one: it quits)
     stop_pid "$UDPRELAY_PID" 2
-    stop_pid "$PORTRELAY_PID" 2
+    stop_pid "$PORTRELAY_PID" 2     # also the layout prototypes (one at a time, same variable)
     stop_pid "$RTPE_PID" 5
     stop_pid "$SBC_PID" 10
     stop_pid "$WATCHDOG_PID" 1
@@ -214,6 +262,7 @@ media:
   hold_timeout_s: 0
   port_reuse_delay_s: $PORT_REUSE_DELAY_S
   latching: $SBC_LATCHING
+  socket_layout: $SBC_SOCKET_LAYOUT
 EOF
         fi
         cat <<EOF
@@ -292,7 +341,7 @@ start_sbc() {
         sleep 0.5
     done
     [ -n "$ready" ] || { tail -20 "$WORK/sbc.stderr.log" >&2; die "sbc did not answer OPTIONS"; }
-    echo "== sbc ready (pid $SBC_PID, media $([ "$SBC_MEDIA_MODE" = 1 ] && echo "on, workers $SBC_MEDIA_WORKERS, ports $SBC_PORT_MIN-$SBC_PORT_MAX, latching $SBC_LATCHING" || echo "OFF: dry run"))"
+    echo "== sbc ready (pid $SBC_PID, media $([ "$SBC_MEDIA_MODE" = 1 ] && echo "on, workers $SBC_MEDIA_WORKERS, ports $SBC_PORT_MIN-$SBC_PORT_MAX, latching $SBC_LATCHING, socket_layout $SBC_SOCKET_LAYOUT" || echo "OFF: dry run"))"
 }
 
 start_rtpengine() {
@@ -480,8 +529,52 @@ step_portrelay() {
     run_rtpgen "$tag" "$PORTRELAY_PID" "$WORK/$tag.streams" -b "$PEER_GEN_A" -b "$PEER_GEN_B"
     stop_pid "$PORTRELAY_PID" 2; PORTRELAY_PID=""
     verdict=$(verdict_of "$n" "$n")
-    record portrelay "$n" "$n" "$verdict" "a socket per port, recvmmsg/sendmmsg 32"
+    record portrelay "$n" "$n" "$verdict" "a socket per port, recvmmsg/sendmmsg 32$(grep -o 'pkts_per_read=[0-9.]*' "$WORK/$tag.portrelay.log" 2>/dev/null | sed 's/^/; /' || true)"
     [ "$verdict" = ok ]
+}
+
+# The socket-layout prototypes: the same N sessions and ports as portrelay (A side 21000 + 4i,
+# B side 21002 + 4i), another relay program. step_layout SYSTEM N IP NOTE BINARY ARGS...
+# The relay prints its counters when stopped; the note gets the one that tells its batching.
+step_layout() {
+    local name="$1" n="$2" ip="$3" note="$4" bin="$5" tag="$1-$2" verdict k stats
+    shift 5
+    reset_rg
+    # shellcheck disable=SC2046
+    $(pin_cmd) "$bin" "$@" -n "$n" -l "$ip" -P "$PORTRELAY_BASE" -a "$PEER_GEN_A" -b "$PEER_GEN_B" \
+        -t $((STEP_SECONDS + 20)) >"$WORK/$tag.relay.log" 2>&1 &
+    PORTRELAY_PID=$!
+    for ((k = 0; k < n; k++)); do
+        echo "0 $ip $((PORTRELAY_BASE + 4 * k))"
+        echo "1 $ip $((PORTRELAY_BASE + 4 * k + 2))"
+    done >"$WORK/$tag.streams"
+    sleep 0.3
+    run_rtpgen "$tag" "$PORTRELAY_PID" "$WORK/$tag.streams" -b "$PEER_GEN_A" -b "$PEER_GEN_B"
+    stop_pid "$PORTRELAY_PID" 2; PORTRELAY_PID=""
+    verdict=$(verdict_of "$n" "$n")
+    # the relay's own batching figures (printed at exit): packets per read, completions per enter, GRO segments
+    stats=$(grep -o 'pkts_per_read=[0-9.]*\|cqes_per_enter=[0-9.]*\|segs_per_read=[0-9.]*\|coalesced_reads=[0-9]*\|pkts_per_send=[0-9.]*' \
+        "$WORK/$tag.relay.log" 2>/dev/null | sort -u | tr '\n' ' ' | sed 's/ $//' || true)
+    record "$name" "$n" "$n" "$verdict" "$note${stats:+; $stats}"
+    [ "$verdict" = ok ]
+}
+step_portrelay-connected() {
+    step_layout portrelay-connected "$1" "$PORTRELAY_IP" "a connected socket per port, sendmmsg 32 without address" "$WORK/portrelay" -c
+}
+step_portrelay-gro() {
+    step_layout portrelay-gro "$1" "$PORTRELAY_IP" "a socket per port, UDP_GRO + UDP_SEGMENT" "$WORK/portrelay" -g
+}
+step_uringrelay() {
+    step_layout uringrelay "$1" "$URINGRELAY_IP" "a socket per port, io_uring multishot recv + SENDMSG SQEs" "$WORK/uringrelay"
+}
+step_lookuprelay() {
+    step_layout lookuprelay "$1" "$LOOKUPRELAY_IP" "one sk_lookup socket, recvmmsg 64, sendmmsg per port socket" "$WORK/lookuprelay" -m mmsg
+}
+step_lookuprelay-sendto() {
+    step_layout lookuprelay-sendto "$1" "$LOOKUPRELAY_IP" "one sk_lookup socket, recvmmsg 64, sendto per packet" "$WORK/lookuprelay" -m sendto
+}
+step_lookuprelay-uring() {
+    step_layout lookuprelay-uring "$1" "$LOOKUPRELAY_IP" "one sk_lookup socket, recvmmsg 64, SENDMSG SQEs, one enter per batch" "$WORK/lookuprelay" -m uring
 }
 
 # ---------------------------------------------------------------- run
@@ -585,6 +678,15 @@ if [ -n "$common" ]; then
     if measured_has rtpengine && measured_has udprelay; then
         echo "   rtpengine / udprelay CPU per packet: $(ratio rtpengine udprelay)x"
     fi
+    # the socket-layout prototypes against the two references (README "Media socket layouts")
+    for s in portrelay-connected portrelay-gro uringrelay lookuprelay lookuprelay-sendto lookuprelay-uring; do
+        measured_has "$s" || continue
+        line="   $s CPU per packet:"
+        measured_has udprelay && line="$line $(ratio "$s" udprelay)x udprelay"
+        measured_has portrelay && line="$line, $(ratio "$s" portrelay)x portrelay"
+        measured_has sbc && line="$line, $(ratio "$s" sbc)x sbc"
+        echo "$line"
+    done
     # SRTP <-> RTP bridging (issue 10's targets): against rtpengine doing the same bridging, and
     # against the plain relay plus libsrtp2's own cost per packet.
     for suite in aescm gcm; do

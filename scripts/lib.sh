@@ -12,6 +12,8 @@ SBC_APT_PACKAGES=(pkg-config libssl-dev libsrtp2-dev libsqlite3-dev sip-tester)
 # chromium renders the admin status page headless (StatusPageEndToEndTests).
 SBC_TEST_APT_PACKAGES=(baresip-core tshark sipsak stunnel4 kamailio kamailio-tls-modules rtpengine-daemon gcc)
 SBC_TEST_APT_PACKAGES+=(chromium)
+# liburing for bench/media.sh's io_uring relays (bench/README.md "Media socket layouts").
+SBC_TEST_APT_PACKAGES+=(liburing-dev)
 # svmap and svwar (HardeningEndToEndTests: scanners find no version and no users).
 SBC_TEST_APT_PACKAGES+=(sipvicious)
 # ClusterEndToEndTests: its own PostgreSQL instance behind Kamailio's dispatcher (docs/CLUSTER.md).

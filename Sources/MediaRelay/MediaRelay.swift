@@ -17,30 +17,40 @@ public final class MediaRelay: Sendable {
     /// Builds SRTP contexts before commands reach the workers and frees retired ones.
     private let setup: RelaySetupThread
     private let stopped = Mutex(false)
+    /// The sk_lookup program, maps and receive sockets of the `lookup` layout; nil for per_port.
+    private let steering: RelayLookupSteering?
+    /// The socket layout in effect: `settings.socketLayout`, unless `lookup` had to fall back.
+    public let socketLayout: MediaRelaySettings.SocketLayout
 
     /// Starts the worker threads and the SRTP setup thread. Fails (with nothing left running)
     /// when a loop's descriptors or a thread cannot be created.
     public init(settings: MediaRelaySettings, logger: Logger,
                 events: @escaping @Sendable (MediaEvent) -> Void) throws(SystemError) {
         let setup = try RelaySetupThread(logger: logger)
+        let workers = max(1, settings.workers)
+        let steering = settings.socketLayout == .lookup
+            ? RelayLookupSteering.open(settings: settings, workers: workers, logger: logger) : nil
         var started: [RelayWorkerThread] = []
-        for index in 0..<max(1, settings.workers) {
+        for index in 0..<workers {
             do throws(SystemError) {
                 started.append(try RelayWorkerThread(index: index, settings: settings, logger: logger, setup: setup,
-                                                     events: events))
+                                                     steering: steering, events: events))
             } catch {
                 for thread in started { thread.requestStop() }
                 for thread in started { thread.join() }
                 setup.requestStop()
                 setup.join()
+                steering?.close()
                 throw error
             }
         }
         threads = started
         self.setup = setup
+        self.steering = steering
+        socketLayout = steering == nil ? .perPort : .lookup
         logger.info("media relay started", metadata: [
             "workers": "\(started.count)", "latch": "\(settings.latchPolicy)",
-            "socket_buffer": "\(settings.socketBufferBytes)",
+            "socket_buffer": "\(settings.socketBufferBytes)", "socket_layout": "\(socketLayout.rawValue)",
         ])
     }
 
@@ -73,6 +83,8 @@ public final class MediaRelay: Sendable {
         // After the workers: until they exit they may still hand it contexts to free.
         setup.requestStop()
         setup.join()
+        // Last: the workers unmapped their ports while closing; this detaches the program.
+        steering?.close()
     }
 
     /// Totals across workers, as last published (at most one timeout-check interval old).

@@ -2,6 +2,16 @@ import Media
 
 /// How the relay runs. Comes from configuration; the defaults suit a lab box.
 public struct MediaRelaySettings: Sendable {
+    /// How packets reach the workers (`media.socket_layout`).
+    public enum SocketLayout: String, Sendable, CaseIterable {
+        /// One socket per RTP/RTCP port, each in its worker's epoll set (the default).
+        case perPort = "per_port"
+        /// One receive socket per worker for all of its IPv4 ports, fed by a BPF sk_lookup program
+        /// (`RelayLookupSteering`); the port sockets stay bound and send, but are not read.
+        /// Falls back to `perPort` (with a warning) where the program cannot be attached.
+        case lookup
+    }
+
     /// Worker threads, each owning a slice of the port range (see `MediaPortAllocator`).
     public var workers: Int
     public var latchPolicy: SourceLatchPolicy
@@ -12,13 +22,27 @@ public struct MediaRelaySettings: Sendable {
     /// How often workers scan their sessions for media timeouts: detection lands within about
     /// four intervals of a deadline at worst, one on average.
     public var timeoutCheckInterval: Duration
+    /// The layout asked for; `MediaRelay.socketLayout` tells the one in effect.
+    public var socketLayout: SocketLayout
+    /// The relay's port range (`media.port_min...port_max`): the ports `lookup` steers. Without
+    /// it `lookup` falls back to `perPort`.
+    public var portRange: ClosedRange<Int>?
+    /// The local addresses media sockets bind (the zones' `media_address`): `lookup` steers only
+    /// packets to these (IPv4 only; `0.0.0.0` means any local address). Ports bound elsewhere
+    /// (IPv6, another address) keep their own socket in the read set.
+    public var mediaAddresses: [String]
 
     public init(workers: Int = 1, latchPolicy: SourceLatchPolicy = .signalledAddress,
-                socketBufferBytes: Int32 = 256 << 10, timeoutCheckInterval: Duration = .milliseconds(50)) {
+                socketBufferBytes: Int32 = 256 << 10, timeoutCheckInterval: Duration = .milliseconds(50),
+                socketLayout: SocketLayout = .perPort, portRange: ClosedRange<Int>? = nil,
+                mediaAddresses: [String] = []) {
         self.workers = workers
         self.latchPolicy = latchPolicy
         self.socketBufferBytes = socketBufferBytes
         self.timeoutCheckInterval = timeoutCheckInterval
+        self.socketLayout = socketLayout
+        self.portRange = portRange
+        self.mediaAddresses = mediaAddresses
     }
 
     /// One core for signalling, the rest for media, at least one worker.

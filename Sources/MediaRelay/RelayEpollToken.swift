@@ -10,6 +10,8 @@ struct RelayEpollToken: Equatable {
 
     /// The mailbox's eventfd: generation 0 is never given to a socket, so it cannot collide.
     static let mailbox: UInt64 = 0
+    /// The worker's sk_lookup receive socket (`lookup` layout): generation 0 again, so no socket's.
+    static let lookup: UInt64 = 1
 
     init(leg: Int32, isRTCP: Bool, generation: UInt32) {
         self.leg = leg

@@ -25,6 +25,10 @@ struct RelayLeg {
     /// events still queued in the same epoll batch then never match its leg's next socket.
     var rtpGeneration: UInt32 = 0
     var rtcpGeneration: UInt32 = 0
+    /// `lookup` layout: the ports whose packets sk_lookup steers to the worker's receive socket
+    /// (the port sockets are then not read); 0 = not steered.
+    var rtpSteeredPort: UInt16 = 0
+    var rtcpSteeredPort: UInt16 = 0
     /// Address family of the leg's sockets, for encoding destinations.
     var family: Int32 = 0
     var rtpLatch: SourceLatch

@@ -266,13 +266,15 @@ extension RelayWorker {
     /// Binds the leg's RTP socket and, unless it muxes, its RTCP socket; on failure neither
     /// stays open.
     private func openSockets(leg legIndex: Int32, spec: MediaLegSpec) throws(SystemError) {
-        let (fd, family) = try openSocket(host: spec.local.host, port: spec.local.port)
+        let (fd, address) = try openSocket(host: spec.local.host, port: spec.local.port)
         let leg = legs.leg(legIndex)
         leg.pointee.rtpFD = fd
-        leg.pointee.family = family
+        leg.pointee.family = address.family
         leg.pointee.rtpGeneration = takeGeneration()
         do throws(SystemError) {
-            try epollAdd(fd: fd, RelayEpollToken(leg: legIndex, isRTCP: false, generation: leg.pointee.rtpGeneration))
+            let steered = try steer(leg: legIndex, isRTCP: false, address: address)
+            try epollAdd(fd: fd, RelayEpollToken(leg: legIndex, isRTCP: false, generation: leg.pointee.rtpGeneration),
+                         readable: !steered)
             if let port = spec.localRTCPPort {
                 try openRTCPSocket(leg: legIndex, host: spec.local.host, port: port)
             }
@@ -283,14 +285,36 @@ extension RelayWorker {
     }
 
     private func openRTCPSocket(leg legIndex: Int32, host: String, port: UInt16) throws(SystemError) {
-        let (fd, _) = try openSocket(host: host, port: port)
+        let (fd, address) = try openSocket(host: host, port: port)
         let leg = legs.leg(legIndex)
         leg.pointee.rtcpFD = fd
         leg.pointee.rtcpGeneration = takeGeneration()
-        try epollAdd(fd: fd, RelayEpollToken(leg: legIndex, isRTCP: true, generation: leg.pointee.rtcpGeneration))
+        let steered = try steer(leg: legIndex, isRTCP: true, address: address)
+        try epollAdd(fd: fd, RelayEpollToken(leg: legIndex, isRTCP: true, generation: leg.pointee.rtcpGeneration),
+                     readable: !steered)
     }
 
-    private func openSocket(host: String, port: UInt16) throws(SystemError) -> (Int32, Int32) {
+    /// `lookup` layout: when the program covers `address`, its port's packets go to the worker's
+    /// receive socket from now on (`portLegs`, then the BPF port map) and the port socket is only
+    /// watched for errors. Returns whether it is steered. The leg remembers the port before the
+    /// map is touched, so closing the leg's sockets undoes a half-done steer too.
+    private func steer(leg legIndex: Int32, isRTCP: Bool, address: SocketAddress) throws(SystemError) -> Bool {
+        guard let steering, steering.covers(address) else { return false }
+        let leg = legs.leg(legIndex)
+        if isRTCP { leg.pointee.rtcpSteeredPort = address.port } else { leg.pointee.rtpSteeredPort = address.port }
+        portLegs[Int(address.port) - lookupPortMin] = legIndex << 1 | (isRTCP ? 1 : 0)
+        try steering.steer(port: address.port, worker: index)
+        return true
+    }
+
+    /// Undoes `steer` for a port (0: not steered), before its socket closes.
+    private func unsteer(_ port: UInt16) {
+        guard port != 0, let steering else { return }
+        steering.unsteer(port: port)
+        portLegs[Int(port) - lookupPortMin] = -1
+    }
+
+    private func openSocket(host: String, port: UInt16) throws(SystemError) -> (Int32, SocketAddress) {
         failedPort = port
         let address = try SocketAddress(host: host, port: port)
         let bufferBytes = settings.socketBufferBytes
@@ -310,7 +334,7 @@ extension RelayWorker {
             _ = Glibc.close(fd)
             throw error
         }
-        return (fd, address.family)
+        return (fd, address)
     }
 
     private func takeGeneration() -> UInt32 {
@@ -319,9 +343,11 @@ extension RelayWorker {
         return generation
     }
 
-    private func epollAdd(fd: Int32, _ token: RelayEpollToken) throws(SystemError) {
+    /// `readable` false (a steered port socket): registered for EPOLLERR only, which epoll always
+    /// reports, so ICMP errors on the socket reach `takeSocketErrors` as in the per_port layout.
+    private func epollAdd(fd: Int32, _ token: RelayEpollToken, readable: Bool = true) throws(SystemError) {
         try Syscall.checked("epoll_ctl", context: "add media fd \(fd)") {
-            csbc_epoll_ctl(epollFD, CSBC_EPOLL_CTL_ADD, fd, CSBC_EPOLLIN, token.rawValue)
+            csbc_epoll_ctl(epollFD, CSBC_EPOLL_CTL_ADD, fd, readable ? CSBC_EPOLLIN : 0, token.rawValue)
         }
     }
 
@@ -335,6 +361,8 @@ extension RelayWorker {
 
     private func closeRTCPSocket(leg legIndex: Int32) {
         let leg = legs.leg(legIndex)
+        unsteer(leg.pointee.rtcpSteeredPort)
+        leg.pointee.rtcpSteeredPort = 0
         closeDescriptor(leg.pointee.rtcpFD)
         leg.pointee.rtcpFD = -1
         leg.pointee.rtcpGeneration = 0
@@ -342,6 +370,10 @@ extension RelayWorker {
 
     func closeSockets(leg legIndex: Int32) {
         let leg = legs.leg(legIndex)
+        unsteer(leg.pointee.rtcpSteeredPort)
+        unsteer(leg.pointee.rtpSteeredPort)
+        leg.pointee.rtcpSteeredPort = 0
+        leg.pointee.rtpSteeredPort = 0
         closeDescriptor(leg.pointee.rtcpFD)
         closeDescriptor(leg.pointee.rtpFD)
         leg.pointee.rtpFD = -1

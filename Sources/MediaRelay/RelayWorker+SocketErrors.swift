@@ -35,11 +35,51 @@ extension RelayWorker {
                 matched += 1
             }
         }
-        guard matched > 0, leg.pointee.session >= 0, let session = sessions[Int(leg.pointee.session)] else { return }
-        session.unreachableErrors[leg.pointee.side.rawValue] += matched
+        guard matched > 0 else { return }
+        chargeUnreachable(leg: leg, errors: matched)
+    }
+
+    /// Counts `errors` against the side of `leg`'s session and queues the session for reporting.
+    private func chargeUnreachable(leg: UnsafeMutablePointer<RelayLeg>, errors: Int) {
+        guard leg.pointee.session >= 0, let session = sessions[Int(leg.pointee.session)] else { return }
+        session.unreachableErrors[leg.pointee.side.rawValue] += errors
         if !session.unreachableQueued {
             session.unreachableQueued = true
             unreachableSessions.append(session.slot)
+        }
+    }
+
+    /// `lookup` layout: the kernel finds the socket an ICMP error belongs to with the same lookup
+    /// as a packet's, so sk_lookup hands errors for datagrams sent from steered port sockets to
+    /// the worker's receive socket. An error names the party (the datagram's destination) but not
+    /// the port that sent it, so it is charged to every steered leg of the worker whose RTP
+    /// destination it names: the same leg as per_port when parties have distinct addresses, all
+    /// the legs sending there when several share one (they all send to the same dead party).
+    /// Scans the worker's legs once per error; errors are rare, and bounded per wake-up.
+    @inline(never)
+    func takeLookupErrors() {
+        var info = csbc_socket_error_info()
+        var taken = 0
+        while taken < RelayWorker.maxErrorsPerWake {
+            do throws(SystemError) {
+                guard try SocketErrorQueue.take(lookupFD, into: &info) else { break }
+            } catch {
+                logger.warning("media error queue unreadable", metadata: ["error": "\(error)"])
+                break
+            }
+            taken += 1
+            guard info.isICMPUnreachable else { continue }
+            icmpErrorCount &+= 1
+            for index in 0..<Int32(legs.legLimit) {
+                let leg = legs.leg(index)
+                guard leg.pointee.session >= 0, leg.pointee.rtpSteeredPort != 0 || leg.pointee.rtcpSteeredPort != 0 else {
+                    continue
+                }
+                let rtp = UnsafePointer(legs.rtpDestination(towards: index))
+                if csbc_relay_destination_matches(rtp, &info.destination, info.destination_length) != 0 {
+                    chargeUnreachable(leg: leg, errors: 1)
+                }
+            }
         }
     }
 

@@ -75,9 +75,25 @@ final class RelayWorker: @unchecked Sendable {
     /// Where injected packets are built (and protected): one slot, 16-byte aligned.
     let injectBuffer: UnsafeMutableRawPointer
 
+    /// `lookup` layout (RelayLookupSteering): nil for per_port.
+    let steering: RelayLookupSteering?
+    /// This worker's sk_lookup receive socket; -1 for per_port.
+    let lookupFD: Int32
+    /// First port of the range and its size (0 for per_port).
+    let lookupPortMin: Int
+    let lookupPortCount: Int
+    /// Port -> leg, indexed by `port - lookupPortMin`: leg index << 1 | 1 for its RTCP socket,
+    /// -1 for a port this worker does not steer. No hashing on the packet path.
+    let portLegs: UnsafeMutablePointer<Int32>
+    /// Per slot of a lookup batch: the packet's `portLegs` entry (-1: no leg), what `admit` made
+    /// of it (`Outcome` bits) and its length as received.
+    let lookupEntries: UnsafeMutablePointer<Int32>
+    let lookupOutcomes: UnsafeMutablePointer<UInt8>
+    let lookupLengths: UnsafeMutablePointer<UInt32>
+
     init(index: Int, settings: MediaRelaySettings, logger: Logger,
          events: @escaping @Sendable (MediaEvent) -> Void, mailbox: RelayMailbox,
-         setup: RelaySetupThread) throws(SystemError) {
+         setup: RelaySetupThread, steering: RelayLookupSteering? = nil) throws(SystemError) {
         self.index = index
         self.settings = settings
         var logger = logger
@@ -96,10 +112,27 @@ final class RelayWorker: @unchecked Sendable {
         packets = csbc_relay_batch_packets(batch)
         epollEvents = .allocate(capacity: Int(RelayWorker.maxEpollEvents))
         injectBuffer = .allocate(byteCount: RelayWorker.slotBytes, alignment: 16)
+        self.steering = steering
+        lookupFD = steering?.receiveFDs[index] ?? -1
+        lookupPortMin = steering?.portMin ?? 0
+        lookupPortCount = steering?.portCount ?? 0
+        portLegs = .allocate(capacity: max(1, lookupPortCount))
+        portLegs.initialize(repeating: -1, count: max(1, lookupPortCount))
+        lookupEntries = .allocate(capacity: RelayWorker.batchSize)
+        lookupEntries.initialize(repeating: -1, count: RelayWorker.batchSize)
+        lookupOutcomes = .allocate(capacity: RelayWorker.batchSize)
+        lookupOutcomes.initialize(repeating: 0, count: RelayWorker.batchSize)
+        lookupLengths = .allocate(capacity: RelayWorker.batchSize)
+        lookupLengths.initialize(repeating: 0, count: RelayWorker.batchSize)
         unreachableSessions.reserveCapacity(64)
         do throws(SystemError) {
             try Syscall.checked("epoll_ctl", context: "media worker \(index) mailbox") {
                 csbc_epoll_ctl(epollFD, CSBC_EPOLL_CTL_ADD, mailbox.eventFD, CSBC_EPOLLIN, RelayEpollToken.mailbox)
+            }
+            if lookupFD >= 0 {
+                try Syscall.checked("epoll_ctl", context: "media worker \(index) sk_lookup socket") {
+                    csbc_epoll_ctl(epollFD, CSBC_EPOLL_CTL_ADD, lookupFD, CSBC_EPOLLIN, RelayEpollToken.lookup)
+                }
             }
         } catch {
             releaseResources()
@@ -135,6 +168,11 @@ final class RelayWorker: @unchecked Sendable {
                     legBase = legs.legs
                     destinationBase = UnsafePointer(legs.destinations)
                     legLimit = legs.legLimit
+                    continue
+                }
+                if raw == RelayEpollToken.lookup {
+                    if epollEvents[i].events & CSBC_EPOLLERR != 0 { takeLookupErrors() }
+                    relayLookupReadable(legBase: legBase, destinationBase: destinationBase, legLimit: legLimit)
                     continue
                 }
                 let token = RelayEpollToken(rawValue: raw)
@@ -239,6 +277,10 @@ final class RelayWorker: @unchecked Sendable {
         csbc_relay_batch_destroy(batch)
         epollEvents.deallocate()
         injectBuffer.deallocate()
+        portLegs.deallocate()
+        lookupEntries.deallocate()
+        lookupOutcomes.deallocate()
+        lookupLengths.deallocate()
         legs.deallocate()
     }
 }

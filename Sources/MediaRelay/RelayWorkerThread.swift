@@ -15,12 +15,12 @@ final class RelayWorkerThread: Sendable {
     private let joined = Mutex(false)
 
     init(index: Int, settings: MediaRelaySettings, logger: Logger, setup: RelaySetupThread,
-         events: @escaping @Sendable (MediaEvent) -> Void) throws(SystemError) {
+         steering: RelayLookupSteering?, events: @escaping @Sendable (MediaEvent) -> Void) throws(SystemError) {
         let mailbox = try RelayMailbox()
         let worker: RelayWorker
         do throws(SystemError) {
             worker = try RelayWorker(index: index, settings: settings, logger: logger, events: events, mailbox: mailbox,
-                                     setup: setup)
+                                     setup: setup, steering: steering)
         } catch {
             mailbox.close()
             throw error

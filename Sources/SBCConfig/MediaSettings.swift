@@ -17,6 +17,16 @@ public struct MediaSettings: Sendable, Equatable {
         case any
     }
 
+    /// How media packets reach the relay's workers.
+    public enum SocketLayout: String, Sendable, CaseIterable {
+        /// One UDP socket per RTP/RTCP port, each read on readiness (epoll, recvmmsg).
+        case perPort = "per_port"
+        /// One receive socket per worker for all its IPv4 ports, fed by a BPF sk_lookup program;
+        /// the port sockets stay bound and send the replies. Needs CAP_BPF and CAP_NET_ADMIN
+        /// (Linux 5.9+); without them the relay logs a warning and runs `per_port`.
+        case lookup
+    }
+
     /// Relay media through the SBC (key `enabled`, default true). Off: SDP passes through
     /// untouched and media flows end to end, which leaks addresses and disables media timeouts.
     public var enabled: Bool
@@ -68,6 +78,15 @@ public struct MediaSettings: Sendable, Equatable {
     /// Latching policy (key `latching`, `signalled` or `any`, default `signalled`).
     public var latching: LatchPolicy
 
+    /// Socket layout of the relay (key `socket_layout`, `per_port` or `lookup`, default
+    /// `per_port`). Why `lookup` exists: at RTP rates nearly every wake-up finds one packet on one
+    /// port socket, so per_port pays an epoll share, a recvmmsg and a sendmmsg per packet; one
+    /// socket per worker steered by sk_lookup reads 10-60 packets per recvmmsg (the C prototypes
+    /// cost 0.77-0.81x per packet, bench/README.md "Media socket layouts"). A start where the
+    /// program cannot be attached (no CAP_BPF/CAP_NET_ADMIN, kernel before 5.9) falls back to
+    /// `per_port` with a warning; it never fails (docs/MEDIA.md, "Socket layout").
+    public var socketLayout: SocketLayout
+
     public static let defaultPortMin = 10000
     public static let defaultPortMax = 32767
     public static let defaultTimeout: Duration = .seconds(4)
@@ -76,7 +95,8 @@ public struct MediaSettings: Sendable, Equatable {
     public init(enabled: Bool = true, portMin: Int = MediaSettings.defaultPortMin,
                 portMax: Int = MediaSettings.defaultPortMax, workers: Int? = nil,
                 timeout: Duration? = MediaSettings.defaultTimeout, holdTimeout: Duration? = nil,
-                portReuseDelay: Duration = MediaSettings.defaultPortReuseDelay, latching: LatchPolicy = .signalled) {
+                portReuseDelay: Duration = MediaSettings.defaultPortReuseDelay, latching: LatchPolicy = .signalled,
+                socketLayout: SocketLayout = .perPort) {
         self.enabled = enabled
         self.portMin = portMin
         self.portMax = portMax
@@ -85,6 +105,7 @@ public struct MediaSettings: Sendable, Equatable {
         self.holdTimeout = holdTimeout
         self.portReuseDelay = portReuseDelay
         self.latching = latching
+        self.socketLayout = socketLayout
     }
 
     /// Audio calls the range carries at once when no pair is cooling: every call takes two
@@ -103,7 +124,7 @@ public struct MediaSettings: Sendable, Equatable {
 extension MediaSettings {
     /// The keys of the `media` section.
     static let keys = ["enabled", "port_min", "port_max", "workers", "timeout_s", "hold_timeout_s",
-                       "port_reuse_delay_s", "latching"]
+                       "port_reuse_delay_s", "latching", "socket_layout"]
 
     static let portRange = 1024...65535
     static let workersRange = 1...64
@@ -139,6 +160,7 @@ extension MediaSettings {
         }
         settings.portReuseDelay = reader.seconds("port_reuse_delay_s", in: portReuseDelayRange) ?? settings.portReuseDelay
         settings.latching = reader.choice("latching") ?? settings.latching
+        settings.socketLayout = reader.choice("socket_layout") ?? settings.socketLayout
         return settings
     }
 }

@@ -132,7 +132,10 @@ public final class SignallingServer {
             let events = MediaEventInbox()
             mediaRelay = try MediaRelay(
                 settings: MediaRelaySettings(workers: mediaWorkers,
-                                             latchPolicy: media.latching == .any ? .anySource : .signalledAddress),
+                                             latchPolicy: media.latching == .any ? .anySource : .signalledAddress,
+                                             socketLayout: media.socketLayout == .lookup ? .lookup : .perPort,
+                                             portRange: media.portMin...media.portMax,
+                                             mediaAddresses: configuration.zones.map(\.effectiveMediaAddress)),
                 logger: logger,
                 events: { event in loop.execute { events.deliver(event) } })
             logger.notice("media anchoring on", metadata: [

@@ -137,20 +137,29 @@ struct BenchQuickModeTests {
         }
     }
 
-    @Test("bench/media.sh QUICK=1: the SBC, rtpengine and both C relays each relay a step, with CPU per packet")
+    @Test("bench/media.sh QUICK=1: the SBC, rtpengine and the C relays each relay a step, with CPU per packet")
     func mediaQuickMode() async throws {
         // Block 53 (and 54 for the peers): a developer's own bench/media.sh run (51/52) does not collide.
         let (output, context) = try await Self.runQuick(
             "media.sh", block: 53, benchTimeout: 100, environment: ["SBC_MEDIA": "1"], timeout: .seconds(150))
 
         let steps = Self.results(output, "media-step: ")
-        #expect(steps.map { $0["system"] ?? "" } == ["sbc", "rtpengine", "udprelay", "portrelay"], "one step per system\n\(context)")
+        // The layout prototypes (bench/README.md "Media socket layouts") run where the kernel lets
+        // them, and say so where it does not.
+        let systems = steps.map { $0["system"] ?? "" }
+        #expect(Array(systems.prefix(4)) == ["sbc", "rtpengine", "udprelay", "portrelay"], "one step per system\n\(context)")
+        for layout in ["uringrelay", "lookuprelay-uring"] {
+            #expect(systems.contains(layout) || output.contains("== \(layout) skipped:"), "\(layout) ran or was skipped\n\(context)")
+        }
         for step in steps {
             #expect(step["up"] == step["calls"], "every call set up: \(step)\n\(context)")
             #expect((step["us_per_pkt"].flatMap { Double($0) } ?? 0) > 0, "CPU per packet measured: \(step)\n\(context)")
-            #expect(["ok", "LOSS", "LATENCY"].contains(step["verdict"] ?? ""), "the relay relayed: \(step)\n\(context)")
+            // GEN-LIMIT: the generator could not keep its rate on a busy host (the suite's other
+            // benches); the relay still relayed what it got, and its CPU per packet was measured.
+            #expect(["ok", "LOSS", "LATENCY", "GEN-LIMIT"].contains(step["verdict"] ?? ""), "the relay relayed: \(step)\n\(context)")
         }
-        #expect(output.contains("SBC / rtpengine CPU per packet:") || output.contains("no N at which every system was healthy"),
+        #expect(output.contains("SBC / rtpengine CPU per packet:") || output.contains("no N at which every system was healthy")
+                    || output.contains("sbc             : no healthy step"),
                 "the summary is printed\n\(context)")
     }
 

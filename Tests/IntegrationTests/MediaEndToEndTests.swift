@@ -13,10 +13,14 @@ import Testing
         ["-key", "rtp_ip", socket.local.ip, "-key", "rtp_port", String(socket.local.port)]
     }
 
-    @Test func rtpFlowsBothWaysOnlyThroughTheRelayAndStrangersAreNotForwarded() async throws {
+    /// In both socket layouts (docs/MEDIA.md "Socket layout"): with `lookup` the relay's ports
+    /// are steered to one socket per worker where the kernel allows it, and behave the same.
+    @Test(arguments: ["per_port", "lookup"])
+    func rtpFlowsBothWaysOnlyThroughTheRelayAndStrangersAreNotForwarded(layout: String) async throws {
         var options = LabOptions()
         options.carrierACodecs = ["PCMA", "telephone-event"]
-        try await withLab("media-both-ways", options: options) { lab in
+        options.mediaSocketLayout = layout
+        try await withLab("media-both-ways-\(layout)", options: options) { lab in
             try lab.installSamplePcap()
             let carrierRTP = try lab.socket(lab.block.carrierA.ip)
             let stranger = try lab.socket(lab.block.strangerIP)
@@ -45,6 +49,11 @@ import Testing
             let result = await caller.waitForCompletion(timeout: .seconds(30))
             let calleeResult = await lab.finish(callee)
             #expect(result.allCallsSucceeded, "\(result.diagnostics)\n\(lab.sbcLog)")
+            // The layout in effect: `lookup` falls back (with a warning) where sk_lookup is refused.
+            let log = String(decoding: FileManager.default.contents(
+                atPath: lab.directory.appendingPathComponent("sbc.stderr.log").path) ?? Data(), as: UTF8.self)
+            #expect(log.contains("\"socket_layout\":\"\(layout)\"") || log.contains("socket_layout lookup unavailable"),
+                    "\(lab.sbcLog)")
 
             let echoes = received.filter { $0.ssrc == Self.carrierSSRC }.count
             let platformPackets = received.filter { $0.ssrc != Self.carrierSSRC && $0.ssrc != Self.strangerSSRC }.count

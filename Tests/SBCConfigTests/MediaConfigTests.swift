@@ -21,6 +21,7 @@ struct MediaConfigTests {
         #expect(config.media.holdTimeout == nil)
         #expect(config.media.portReuseDelay == .seconds(10))
         #expect(config.media.latching == .signalled)
+        #expect(config.media.socketLayout == .perPort)
         #expect(config.media.workerCount(cores: 2) == 1)
         #expect(config.media.workerCount(cores: 8) == 7)
         #expect(config.media.workerCount(cores: 1) == 1)
@@ -40,9 +41,19 @@ struct MediaConfigTests {
               hold_timeout_s: 120
               port_reuse_delay_s: 1
               latching: any
+              socket_layout: lookup
             """)))
         #expect(config.media == MediaSettings(portMin: 30000, portMax: 30999, workers: 3, timeout: nil,
-                                              holdTimeout: .seconds(120), portReuseDelay: .seconds(1), latching: .any))
+                                              holdTimeout: .seconds(120), portReuseDelay: .seconds(1), latching: .any,
+                                              socketLayout: .lookup))
+    }
+
+    @Test("socket_layout takes per_port or lookup")
+    func socketLayout() throws {
+        let perPort = try #require(TestSupport.load(Self.yaml("  socket_layout: per_port\n")))
+        #expect(perPort.media.socketLayout == .perPort)
+        let lookup = try #require(TestSupport.load(Self.yaml("  socket_layout: lookup\n")))
+        #expect(lookup.media.socketLayout == .lookup)
     }
 
     @Test("zone media addresses and trunk codecs")
@@ -73,6 +84,7 @@ struct MediaConfigTests {
         ("  hold_timeout_s: 100000", "media.hold_timeout_s", "must be an integer 0-86400 (seconds)"),
         ("  latching: strict", "media.latching", "must be one of signalled, any, got \"strict\""),
         ("  enabled: yes", "media.enabled", "must be true or false"),
+        ("  socket_layout: bpf", "media.socket_layout", "must be one of per_port, lookup, got \"bpf\""),
         ("  port_reuse_delay_s: 0", "media.port_reuse_delay_s", "must be an integer 1-600 (seconds), got 0"),
         ("  timeout: 4", "media.timeout", "unknown key \"timeout\""),
     ])

@@ -32,6 +32,8 @@ typedef struct {
     uint32_t length;             // bytes received
     uint16_t source_port;        // host order
     uint16_t truncated;          // MSG_TRUNC: larger than the slot (never relayed)
+    uint16_t destination_port;   // host order; csbc_relay_recv_lookup only (IP_ORIGDSTADDR), else 0
+    uint16_t sent;               // set by csbc_relay_send: 1 when this packet went out
     uint64_t source_high;        // source IP, bytes 0-7 big-endian (IPv4 is IPv4-mapped)
     uint64_t source_low;         // bytes 8-15
     const csbc_relay_destination *destination;  // set by the caller; NULL = drop
@@ -55,11 +57,15 @@ int csbc_relay_batch_count(const csbc_relay_batch *batch);
 /// NULL), 0 when none were waiting (EAGAIN), or -1 with errno. Retries EINTR.
 int csbc_relay_recv(int fd, csbc_relay_batch *batch);
 
+/// csbc_relay_recv for a receive socket fed by sk_lookup (csbc_lookup_socket_open): also sets
+/// each packet's destination_port from IP_ORIGDSTADDR (0 when the kernel gave none).
+int csbc_relay_recv_lookup(int fd, csbc_relay_batch *batch);
+
 /// Sends the first `count` packets that have a destination, one sendmmsg per distinct source
 /// socket, from the receive buffers. A packet the kernel refuses is skipped (after one retry
 /// when the refusal is an ICMP error left pending by an earlier datagram, see relay.c); a full
 /// socket buffer (EAGAIN/ENOBUFS) drops the rest for that socket. Returns packets sent and adds
-/// their bytes to *bytes_sent.
+/// their bytes to *bytes_sent; each of the `count` packets' `sent` says whether it went out.
 int csbc_relay_send(csbc_relay_batch *batch, int count, uint64_t *bytes_sent);
 
 /// Encodes `ip` (16 bytes as high/low, IPv4-mapped for IPv4) and `port` for sending from `fd`,
@@ -83,6 +89,36 @@ ssize_t csbc_relay_send_one(const csbc_relay_destination *destination, const voi
 /// `buffer_bytes` (best effort: the kernel caps them). Returns the fd or -1 with errno; nothing
 /// is left open on failure.
 int csbc_relay_open_udp(const struct sockaddr *address, socklen_t length, int buffer_bytes);
+
+// ---- sk_lookup steering (media.socket_layout: lookup) ----
+//
+// One receive socket per worker gets every IPv4 UDP packet for the relay's addresses and the
+// ports its worker holds: a BPF_PROG_TYPE_SK_LOOKUP program, linked to the network namespace,
+// looks the destination port up in an ARRAY map (index port - port_min, value: worker, or
+// CSBC_LOOKUP_NO_WORKER) and bpf_sk_assign()s the packet to that worker's socket in a SOCKMAP
+// (index: worker). Anything else (other protocols, families, addresses, ports, unmapped ports)
+// goes on to the kernel's normal lookup. Needs CAP_BPF + CAP_NET_ADMIN and Linux 5.9+.
+
+#define CSBC_LOOKUP_NO_WORKER 0xFFFFFFFFu
+
+/// Creates the port map (`ports` entries, all CSBC_LOOKUP_NO_WORKER) and the SOCKMAP (`workers`
+/// entries). 0, or -1 with errno (nothing left open).
+int csbc_lookup_maps_create(uint32_t ports, uint32_t workers, int *port_map, int *sock_map);
+/// Sets port map entry `index` to `worker` (CSBC_LOOKUP_NO_WORKER: unmapped). 0 or -1 with errno.
+int csbc_lookup_port_set(int port_map, uint32_t index, uint32_t worker);
+/// Puts receive socket `fd` in SOCKMAP slot `worker`. 0 or -1 with errno.
+int csbc_lookup_sockmap_set(int sock_map, uint32_t worker, int fd);
+/// A nonblocking IPv4 UDP receive socket with IP_RECVORIGDSTADDR, IP_RECVERR (ICMP errors for
+/// datagrams the steered port sockets sent are delivered to it) and a receive buffer of
+/// `buffer_bytes` (SO_RCVBUFFORCE, else SO_RCVBUF), bound to `address_be` (network order) on an
+/// ephemeral port outside [avoid_min, avoid_max] (the relay's own range). fd or -1 with errno.
+int csbc_lookup_socket_open(uint32_t address_be, int buffer_bytes, uint16_t avoid_min, uint16_t avoid_max);
+/// Loads the program for UDP/IPv4 to one of `addresses_be` (network order; count 0: any local
+/// address) and ports port_min..port_max, and links it to this thread's network namespace.
+/// Returns the link fd (closing it detaches) and the program's in *prog_fd, or -1 with errno;
+/// the verifier's log goes to `log` (may be NULL) when loading fails.
+int csbc_lookup_attach(int port_map, int sock_map, const uint32_t *addresses_be, int address_count,
+                       uint16_t port_min, uint16_t port_max, int *prog_fd, char *log, size_t log_size);
 
 #endif // __linux__
 #endif // CSBC_RELAY_H

@@ -77,6 +77,8 @@ struct LabOptions: Sendable {
     var admin = false
     /// `media.timeout_s` (the lab's 4 s unless a test needs it shorter).
     var mediaTimeoutSeconds = 4
+    /// `media.socket_layout` (`per_port`, the default, or `lookup`: docs/MEDIA.md).
+    var mediaSocketLayout = "per_port"
     /// Carrier A's `codecs` policy (none by default).
     var carrierACodecs: [String] = []
     /// Carrier A's `auth`, `register` and `health` mappings as flow YAML (docs/AUTH.md); nil
@@ -267,6 +269,7 @@ enum LabConfig {
           workers: 1
           timeout_s: \(o.mediaTimeoutSeconds)
           port_reuse_delay_s: 1
+          socket_layout: \(o.mediaSocketLayout)
 
         logging:
           level: \(o.logLevel)
