@@ -18,22 +18,9 @@ extension RelayWorker {
         let leg = legs.leg(index)
         let fd = isRTCPSocket ? leg.pointee.rtcpFD : leg.pointee.rtpFD
         let rtp = UnsafePointer(legs.rtpDestination(towards: index))
-        var info = csbc_socket_error_info()
         var matched = 0
-        var taken = 0
-        while taken < RelayWorker.maxErrorsPerWake {
-            do throws(SystemError) {
-                guard try SocketErrorQueue.take(fd, into: &info) else { break }
-            } catch {
-                logger.warning("media error queue unreadable", metadata: ["error": "\(error)"])
-                break
-            }
-            taken += 1
-            guard info.isICMPUnreachable else { continue }
-            icmpErrorCount &+= 1
-            if csbc_relay_destination_matches(rtp, &info.destination, info.destination_length) != 0 {
-                matched += 1
-            }
+        forEachUnreachable(on: fd) { info in
+            if csbc_relay_destination_matches(rtp, &info.destination, info.destination_length) != 0 { matched += 1 }
         }
         guard matched > 0 else { return }
         chargeUnreachable(leg: leg, errors: matched)
@@ -58,18 +45,7 @@ extension RelayWorker {
     /// Scans the worker's legs once per error; errors are rare, and bounded per wake-up.
     @inline(never)
     func takeLookupErrors() {
-        var info = csbc_socket_error_info()
-        var taken = 0
-        while taken < RelayWorker.maxErrorsPerWake {
-            do throws(SystemError) {
-                guard try SocketErrorQueue.take(lookupFD, into: &info) else { break }
-            } catch {
-                logger.warning("media error queue unreadable", metadata: ["error": "\(error)"])
-                break
-            }
-            taken += 1
-            guard info.isICMPUnreachable else { continue }
-            icmpErrorCount &+= 1
+        forEachUnreachable(on: lookupFD) { info in
             for index in 0..<Int32(legs.legLimit) {
                 let leg = legs.leg(index)
                 guard leg.pointee.session >= 0, leg.pointee.rtpSteeredPort != 0 || leg.pointee.rtcpSteeredPort != 0 else {
@@ -80,6 +56,25 @@ extension RelayWorker {
                     chargeUnreachable(leg: leg, errors: 1)
                 }
             }
+        }
+    }
+
+    /// Drains at most `maxErrorsPerWake` errors from `fd`'s error queue, counts the ICMP
+    /// unreachables and hands each to `body`.
+    private func forEachUnreachable(on fd: Int32, _ body: (inout csbc_socket_error_info) -> Void) {
+        var info = csbc_socket_error_info()
+        var taken = 0
+        while taken < RelayWorker.maxErrorsPerWake {
+            do throws(SystemError) {
+                guard try SocketErrorQueue.take(fd, into: &info) else { break }
+            } catch {
+                logger.warning("media error queue unreadable", metadata: ["error": "\(error)"])
+                break
+            }
+            taken += 1
+            guard info.isICMPUnreachable else { continue }
+            icmpErrorCount &+= 1
+            body(&info)
         }
     }
 

@@ -132,27 +132,24 @@ static int attach_lookup(int sock, uint32_t ip_be, uint32_t port_lo, uint32_t po
 }
 
 int main(int argc, char **argv) {
-    struct sockaddr_in peer[2], local; const char *ip = NULL; int base = 0, sessions = 0, have = 0, opt;
+    struct relaytool_ports o = {.tmax = 60};
+    int opt;
     int mode = 1, probe = 0;   // 0 sendto, 1 sendmmsg, 2 io_uring
-    double tmax = 60;
     while ((opt = getopt(argc, argv, "l:P:n:a:b:t:m:p")) != -1) {
+        const int taken = relaytool_port_option(&o, opt, optarg);
+        if (taken < 0) return 2;
+        if (taken) continue;
         switch (opt) {
-        case 'l': ip = optarg; break;
-        case 'P': base = atoi(optarg); break;
-        case 'n': sessions = atoi(optarg); break;
-        case 'a': if (relaytool_parse(optarg, &peer[0])) { fprintf(stderr, "bad -a %s\n", optarg); return 2; } have |= 1; break;
-        case 'b': if (relaytool_parse(optarg, &peer[1])) { fprintf(stderr, "bad -b %s\n", optarg); return 2; } have |= 2; break;
-        case 't': tmax = atof(optarg); break;
         case 'm': mode = !strcmp(optarg, "sendto") ? 0 : !strcmp(optarg, "uring") ? 2 : 1; break;
         case 'p': probe = 1; break;
         default: return 2;
         }
     }
-    if (!ip || have != 3 || sessions < 1 || base < 1 || base + 4 * sessions > 65535 || tmax <= 0 || tmax > 600) {
-        fprintf(stderr, "usage: lookuprelay -l IP -P BASEPORT -n SESSIONS -a IP:PORT -b IP:PORT [-t SECONDS<=600] [-m mmsg|sendto|uring] [-p]\n");
-        return 2;
-    }
-    if (relaytool_parse("0.0.0.0:0", &local) || inet_pton(AF_INET, ip, &local.sin_addr) != 1) { fprintf(stderr, "bad -l %s\n", ip); return 2; }
+    if (relaytool_ports_check(&o, "usage: lookuprelay -l IP -P BASEPORT -n SESSIONS -a IP:PORT -b IP:PORT [-t SECONDS<=600] [-m mmsg|sendto|uring] [-p]")) return 2;
+    struct sockaddr_in *peer = o.peer, local = o.local;
+    const char *ip = o.ip;
+    const int base = o.base, sessions = o.sessions;
+    const double tmax = o.tmax;
     if ((ntohl(local.sin_addr.s_addr) >> 24) != 127) { fprintf(stderr, "lookuprelay: -l must be a loopback address (127.x.y.z): the steering must not reach other traffic\n"); return 2; }
     relaytool_on_stop();
 

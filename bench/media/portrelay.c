@@ -46,27 +46,24 @@
 #define CTL 64
 
 int main(int argc, char **argv) {
-    struct sockaddr_in peer[2], local; const char *ip = NULL; int base = 0, sessions = 0, have = 0, opt;
+    struct relaytool_ports o = {.tmax = 60};
+    int opt;
     int connected = 0, gro = 0;
-    double tmax = 60;
     while ((opt = getopt(argc, argv, "l:P:n:a:b:t:cg")) != -1) {
+        const int taken = relaytool_port_option(&o, opt, optarg);
+        if (taken < 0) return 2;
+        if (taken) continue;
         switch (opt) {
-        case 'l': ip = optarg; break;
-        case 'P': base = atoi(optarg); break;
-        case 'n': sessions = atoi(optarg); break;
-        case 'a': if (relaytool_parse(optarg, &peer[0])) { fprintf(stderr, "bad -a %s\n", optarg); return 2; } have |= 1; break;
-        case 'b': if (relaytool_parse(optarg, &peer[1])) { fprintf(stderr, "bad -b %s\n", optarg); return 2; } have |= 2; break;
-        case 't': tmax = atof(optarg); break;
         case 'c': connected = 1; break;
         case 'g': gro = 1; break;
         default: return 2;
         }
     }
-    if (!ip || have != 3 || sessions < 1 || base < 1 || base + 4 * sessions > 65535 || tmax <= 0 || tmax > 600) {
-        fprintf(stderr, "usage: portrelay -l IP -P BASEPORT -n SESSIONS -a IP:PORT -b IP:PORT [-t SECONDS<=600] [-c] [-g]\n");
-        return 2;
-    }
-    if (relaytool_parse("0.0.0.0:0", &local) || inet_pton(AF_INET, ip, &local.sin_addr) != 1) { fprintf(stderr, "bad -l %s\n", ip); return 2; }
+    if (relaytool_ports_check(&o, "usage: portrelay -l IP -P BASEPORT -n SESSIONS -a IP:PORT -b IP:PORT [-t SECONDS<=600] [-c] [-g]")) return 2;
+    struct sockaddr_in *peer = o.peer, local = o.local;
+    const char *ip = o.ip;
+    const int base = o.base, sessions = o.sessions;
+    const double tmax = o.tmax;
     relaytool_on_stop();
     int *fds = calloc((size_t)(2 * sessions), sizeof(int));
     unsigned char *isconn = calloc((size_t)(2 * sessions), 1);

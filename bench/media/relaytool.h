@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -36,4 +37,43 @@ static inline void relaytool_on_stop(void) {
     struct sigaction sa; memset(&sa, 0, sizeof sa);
     sa.sa_handler = relaytool_stop_handler;   // no SA_RESTART: a blocking wait returns EINTR
     sigaction(SIGTERM, &sa, NULL); sigaction(SIGINT, &sa, NULL);
+}
+
+/// The options the socket-per-port relays (portrelay, uringrelay, lookuprelay) share: -l IP
+/// -P BASEPORT -n SESSIONS -a IP:PORT -b IP:PORT [-t SECONDS].
+struct relaytool_ports {
+    struct sockaddr_in peer[2], local;
+    const char *ip;
+    int base, sessions, have;
+    double tmax;
+};
+
+/// Takes `opt` when it is one of those: 1 taken, 0 not one of them, -1 a bad value (printed).
+static inline int relaytool_port_option(struct relaytool_ports *o, int opt, const char *arg) {
+    switch (opt) {
+    case 'l': o->ip = arg; return 1;
+    case 'P': o->base = atoi(arg); return 1;
+    case 'n': o->sessions = atoi(arg); return 1;
+    case 'a': case 'b':
+        if (relaytool_parse(arg, &o->peer[opt == 'b'])) { fprintf(stderr, "bad -%c %s\n", opt, arg); return -1; }
+        o->have |= opt == 'a' ? 1 : 2;
+        return 1;
+    case 't': o->tmax = atof(arg); return 1;
+    default: return 0;
+    }
+}
+
+/// After getopt: 0 when every option is there and in range (and `local` is the -l address),
+/// -1 otherwise (`usage` printed).
+static inline int relaytool_ports_check(struct relaytool_ports *o, const char *usage) {
+    if (!o->ip || o->have != 3 || o->sessions < 1 || o->base < 1 || o->base + 4 * o->sessions > 65535 ||
+        o->tmax <= 0 || o->tmax > 600) {
+        fprintf(stderr, "%s\n", usage);
+        return -1;
+    }
+    if (relaytool_parse("0.0.0.0:0", &o->local) || inet_pton(AF_INET, o->ip, &o->local.sin_addr) != 1) {
+        fprintf(stderr, "bad -l %s\n", o->ip);
+        return -1;
+    }
+    return 0;
 }

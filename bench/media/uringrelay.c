@@ -52,26 +52,23 @@ static void arm_recv(int fd, int i) {
 }
 
 int main(int argc, char **argv) {
-    struct sockaddr_in peer[2], local; const char *ip = NULL; int base = 0, sessions = 0, have = 0, opt, defer = 1, probe = 0;
-    double tmax = 60;
+    struct relaytool_ports o = {.tmax = 60};
+    int opt, defer = 1, probe = 0;
     while ((opt = getopt(argc, argv, "l:P:n:a:b:t:Dp")) != -1) {
+        const int taken = relaytool_port_option(&o, opt, optarg);
+        if (taken < 0) return 2;
+        if (taken) continue;
         switch (opt) {
-        case 'l': ip = optarg; break;
-        case 'P': base = atoi(optarg); break;
-        case 'n': sessions = atoi(optarg); break;
-        case 'a': if (relaytool_parse(optarg, &peer[0])) { fprintf(stderr, "bad -a %s\n", optarg); return 2; } have |= 1; break;
-        case 'b': if (relaytool_parse(optarg, &peer[1])) { fprintf(stderr, "bad -b %s\n", optarg); return 2; } have |= 2; break;
-        case 't': tmax = atof(optarg); break;
         case 'D': defer = 0; break;
         case 'p': probe = 1; break;
         default: return 2;
         }
     }
-    if (!ip || have != 3 || sessions < 1 || base < 1 || base + 4 * sessions > 65535 || tmax <= 0 || tmax > 600) {
-        fprintf(stderr, "usage: uringrelay -l IP -P BASEPORT -n SESSIONS -a IP:PORT -b IP:PORT [-t SECONDS<=600] [-D] [-p]\n");
-        return 2;
-    }
-    if (relaytool_parse("0.0.0.0:0", &local) || inet_pton(AF_INET, ip, &local.sin_addr) != 1) { fprintf(stderr, "bad -l %s\n", ip); return 2; }
+    if (relaytool_ports_check(&o, "usage: uringrelay -l IP -P BASEPORT -n SESSIONS -a IP:PORT -b IP:PORT [-t SECONDS<=600] [-D] [-p]")) return 2;
+    struct sockaddr_in *peer = o.peer, local = o.local;
+    const char *ip = o.ip;
+    const int base = o.base, sessions = o.sessions;
+    const double tmax = o.tmax;
     relaytool_on_stop();
 
     struct io_uring_params p; memset(&p, 0, sizeof p);
