@@ -512,30 +512,10 @@ step_udprelay() {
     [ "$verdict" = ok ]
 }
 
-step_portrelay() {
-    local n="$1" tag="portrelay-$1" verdict k
-    reset_rg
-    # shellcheck disable=SC2046
-    $(pin_cmd) "$WORK/portrelay" -l "$PORTRELAY_IP" -P "$PORTRELAY_BASE" -n "$n" -a "$PEER_GEN_A" -b "$PEER_GEN_B" \
-        -t $((STEP_SECONDS + 20)) >"$WORK/$tag.portrelay.log" 2>&1 &
-    PORTRELAY_PID=$!
-    # N two-way calls as the SBC relays them: the A generator socket sends to each session's
-    # A-side port, the B generator socket to its B-side port.
-    for ((k = 0; k < n; k++)); do
-        echo "0 $PORTRELAY_IP $((PORTRELAY_BASE + 4 * k))"
-        echo "1 $PORTRELAY_IP $((PORTRELAY_BASE + 4 * k + 2))"
-    done >"$WORK/$tag.streams"
-    sleep 0.3
-    run_rtpgen "$tag" "$PORTRELAY_PID" "$WORK/$tag.streams" -b "$PEER_GEN_A" -b "$PEER_GEN_B"
-    stop_pid "$PORTRELAY_PID" 2; PORTRELAY_PID=""
-    verdict=$(verdict_of "$n" "$n")
-    record portrelay "$n" "$n" "$verdict" "a socket per port, recvmmsg/sendmmsg 32$(grep -o 'pkts_per_read=[0-9.]*' "$WORK/$tag.portrelay.log" 2>/dev/null | sed 's/^/; /' || true)"
-    [ "$verdict" = ok ]
-}
-
-# The socket-layout prototypes: the same N sessions and ports as portrelay (A side 21000 + 4i,
-# B side 21002 + 4i), another relay program. step_layout SYSTEM N IP NOTE BINARY ARGS...
-# The relay prints its counters when stopped; the note gets the one that tells its batching.
+# The C relays with the SBC's ports (portrelay and the socket-layout prototypes): N two-way calls
+# as the SBC relays them, the A generator socket sending to each session's A-side port (base + 4i),
+# the B generator socket to its B-side port (base + 4i + 2). step_layout SYSTEM N IP NOTE BINARY
+# ARGS... The relay prints its counters when stopped; the note gets the one that tells its batching.
 step_layout() {
     local name="$1" n="$2" ip="$3" note="$4" bin="$5" tag="$1-$2" verdict k stats
     shift 5
@@ -557,6 +537,10 @@ step_layout() {
         "$WORK/$tag.relay.log" 2>/dev/null | sort -u | tr '\n' ' ' | sed 's/ $//' || true)
     record "$name" "$n" "$n" "$verdict" "$note${stats:+; $stats}"
     [ "$verdict" = ok ]
+}
+
+step_portrelay() {
+    step_layout portrelay "$1" "$PORTRELAY_IP" "a socket per port, recvmmsg/sendmmsg 32" "$WORK/portrelay"
 }
 step_portrelay-connected() {
     step_layout portrelay-connected "$1" "$PORTRELAY_IP" "a connected socket per port, sendmmsg 32 without address" "$WORK/portrelay" -c
