@@ -88,8 +88,9 @@ extension B2BUA {
         }
         let purpose: TransactionContext.Purpose
         if method == .invite, let clientKey = TransactionKey.client(for: relayed) {
-            call.pendingInvite = Call.PendingInvite(origin: origin, serverKey: key, clientKey: clientKey,
-                                                    clientRequest: relayed, awaitingOriginAck: request.body.isEmpty)
+            startPendingInvite(Call.PendingInvite(origin: origin, serverKey: key, clientKey: clientKey,
+                                                  clientRequest: relayed, awaitingOriginAck: request.body.isEmpty),
+                               on: call)
             purpose = .invite(target: target)
         } else {
             purpose = .relay(serverKey: key, origin: origin)

@@ -51,8 +51,9 @@ extension B2BUA {
             }
             guard let clientKey = TransactionKey.client(for: invite) else { continue }
             let serverKey = heldOrCallerKey(of: call)
-            call.pendingInvite = Call.PendingInvite(origin: .a, serverKey: serverKey, clientKey: clientKey,
-                                                    clientRequest: invite, awaitingOriginAck: invite.body.isEmpty)
+            startPendingInvite(Call.PendingInvite(origin: .a, serverKey: serverKey, clientKey: clientKey,
+                                                  clientRequest: invite, awaitingOriginAck: invite.body.isEmpty),
+                               on: call)
             call.attempts.append(CallAttemptSummary(trunk: trunk.name, startedAt: now, responseCode: nil, reason: nil,
                                                     responseTime: nil, outcome: .pending,
                                                     overflow: trunk.name == call.route.group?.overflow))

@@ -170,10 +170,10 @@ extension B2BUA {
             respond(to: request, key: key, status: 481, now: now)
             return
         }
-        let callEntry = calls.first { $0.value.pendingInvite?.serverKey == inviteKey }
-        respond(to: request, key: key, status: 200, toTag: callEntry?.value.a.localTag, now: now)
+        let call = callAwaiting(serverInvite: inviteKey, context: transactions.context(of: inviteKey))
+        respond(to: request, key: key, status: 200, toTag: call?.a.localTag, now: now)
         guard transactions.isServerInviteProceeding(inviteKey) else { return }
-        guard let call = callEntry?.value, var pending = call.pendingInvite else {
+        guard let call, var pending = call.pendingInvite else {
             respond(to: invite, key: inviteKey, status: 487, now: now)
             return
         }

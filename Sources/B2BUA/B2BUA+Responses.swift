@@ -301,9 +301,9 @@ extension B2BUA {
         switch context.purpose {
         case .answering:
             // Our 2xx or final response was never acknowledged: the caller is gone.
-            if let (handle, call) = calls.first(where: { $0.value.pendingInvite?.serverKey == key }) {
+            if let call = callAwaiting(serverInvite: key, context: context) {
                 logger.warning("no ACK from peer, closing call", metadata: metadata(call))
-                terminate(call: handle, reason: "SIP;cause=408;text=\"ACK timeout\"", now: now)
+                terminate(call: call.handle, reason: "SIP;cause=408;text=\"ACK timeout\"", now: now)
             }
         case .invite:
             guard let handle = context.call, let call = calls[handle], let pending = call.pendingInvite,

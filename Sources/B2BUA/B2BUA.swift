@@ -209,6 +209,21 @@ public struct B2BUA {
         }
     }
 
+    /// Makes `pending` the call's INVITE in progress and tags the server transaction it answers
+    /// with the call, so that a CANCEL or a final response nobody ACKs finds the call directly
+    /// instead of by scanning every call.
+    mutating func startPendingInvite(_ pending: Call.PendingInvite, on call: Call) {
+        call.pendingInvite = pending
+        transactions.updateContext(of: pending.serverKey) { $0.call = call.handle }
+    }
+
+    /// The call whose INVITE in progress answers server transaction `key`; `context` is that
+    /// transaction's. The tag is only a pointer: the call must still be waiting on `key`.
+    func callAwaiting(serverInvite key: TransactionKey, context: TransactionContext?) -> Call? {
+        guard let call = context?.call.flatMap({ calls[$0] }), call.pendingInvite?.serverKey == key else { return nil }
+        return call
+    }
+
     /// Answers a server transaction; for requests without one (stateless rejections) sends directly.
     /// Finals pass the leg's extensions first (B2BUA+Interworking.swift), which may hold a 2xx.
     mutating func respond(_ key: TransactionKey, _ response: SIPMessage, now: Duration) {

@@ -24,7 +24,8 @@ public struct TransactionManager<Context: Sendable>: Sendable {
 
     struct Entry: Sendable {
         var machine: Machine
-        let context: Context
+        /// Set at creation; the TU may fill in more later (`updateContext`).
+        var context: Context
         /// Id of the armed instance of each pending timer.
         var timers = ArmedTimerSlots()
         /// Set while a server INVITE transaction is indexed for 2xx-ACK matching.
@@ -148,6 +149,13 @@ public struct TransactionManager<Context: Sendable>: Sendable {
     // MARK: Queries
 
     public func context(of key: TransactionKey) -> Context? { table[key]?.context }
+
+    /// Lets the TU fill in what it learned after the transaction started (a server INVITE's call
+    /// once the call exists), so later events for the key carry it. No effect for an unknown key.
+    public mutating func updateContext(of key: TransactionKey, _ update: (inout Context) -> Void) {
+        guard table[key] != nil else { return }
+        update(&table[key]!.context)
+    }
 
     /// The request that created a client or server transaction.
     public func request(of key: TransactionKey) -> SIPMessage? {

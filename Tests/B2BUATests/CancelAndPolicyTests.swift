@@ -49,6 +49,39 @@ import Testing
         #expect(ringing.messages(to: Self.platform).isEmpty)
     }
 
+    @Test("a CANCEL reaches the call whose INVITE it names, not another one in progress")
+    func cancelFindsItsOwnCallAmongOthers() throws {
+        var harness = try B2BUAHarness()
+        let first = try #require(harness.receive(B2BUAHarness.invite()).requests(.invite, to: Self.carrier).first)
+        let second = try #require(harness.receive(B2BUAHarness.invite(callID: "call-2@192.0.2.10", branch: "z9hG4bKpl2"))
+            .requests(.invite, to: Self.carrier).first)
+        harness.receive(B2BUAHarness.response(180, "Ringing", to: first), from: B2BUAHarness.carrierA)
+        harness.receive(B2BUAHarness.response(180, "Ringing", to: second), from: B2BUAHarness.carrierA)
+        let cancel = Self.cancel(branch: "z9hG4bKpl2").replacingOccurrences(of: "call-1@", with: "call-2@")
+        let out = harness.receive(cancel)
+        #expect(out.responses(487, to: Self.platform).map(\.callID) == ["call-2@192.0.2.10"])
+        let sent = try #require(out.requests(.cancel, to: Self.carrier).first)
+        #expect(sent.topVia?.branch == second.topVia?.branch)
+        #expect(out.requests(.cancel, to: Self.carrier).count == 1)
+        harness.receive(B2BUAHarness.response(487, "Request Terminated", to: second), from: B2BUAHarness.carrierA)
+        #expect(harness.b2bua.activeCalls == 1, "the first call still rings")
+    }
+
+    @Test("a 2xx the caller never ACKs ends that call after 64*T1 with BYEs, and leaves the others alone")
+    func unacknowledgedAnswerEndsItsCall() throws {
+        var harness = try B2BUAHarness()
+        _ = try BasicCallTests.establish(&harness)
+        let invite = try #require(harness.receive(B2BUAHarness.invite(callID: "call-2@192.0.2.10", branch: "z9hG4bKpl2"))
+            .requests(.invite, to: Self.carrier).first)
+        let answer = harness.receive(B2BUAHarness.response(200, "OK", to: invite, sdp: true), from: B2BUAHarness.carrierA)
+        #expect(answer.responses(200, to: Self.platform).count == 1)
+        let out = harness.advance(by: .seconds(33))
+        let byes = out.requests(.bye, to: Self.carrier)
+        #expect(Set(byes.map(\.callID)) == ["call-2@192.0.2.10"], "a BYE (and its retransmissions) for that call only")
+        #expect(byes.first?.firstValue(.reason)?.contains("ACK timeout") == true)
+        #expect(harness.b2bua.activeCalls == 1, "the acknowledged call stays up")
+    }
+
     @Test func cancelForUnknownTransactionGets481() throws {
         var harness = try B2BUAHarness()
         let out = harness.receive(Self.cancel(branch: "z9hG4bKnothing"))

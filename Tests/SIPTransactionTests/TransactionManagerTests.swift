@@ -151,6 +151,21 @@ struct TransactionManagerTests {
         #expect(manager.count == 1)
     }
 
+    @Test("A context filled in later is what the transaction's later events carry; unknown keys are ignored")
+    func updatedContextReachesLaterEvents() throws {
+        var manager = Manager()
+        let invite = invite()
+        guard case .newTransaction(let key) = manager.receiveRequest(invite, reliable: false, context: "answering",
+                                                                      now: .zero)
+        else { Issue.record("INVITE did not start a transaction"); return }
+        manager.updateContext(of: key) { $0 += "+call-7" }
+        manager.updateContext(of: try #require(TransactionKey.client(for: request("OPTIONS")))) { $0 = "never" }
+        #expect(manager.context(of: key) == "answering+call-7")
+        let events = manager.respond(key, with: response(to: invite, 200), now: .zero)
+        #expect(events.contains { if case .send(_, "answering+call-7") = $0 { true } else { false } })
+        #expect(manager.count == 1)
+    }
+
     @Test("Many concurrent transactions: every one ends, on time, and the heap drains")
     func manyTransactions() {
         var manager = Manager()
