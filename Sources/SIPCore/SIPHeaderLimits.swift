@@ -30,19 +30,29 @@ public struct SIPHeaderLimits: Sendable, Equatable {
     /// NUL is legal only escaped inside a quoted string (RFC 4475 intmeth), and a C parser on the
     /// far side would cut the line there.
     public func problem(with field: SIPHeaderField) -> String? {
-        let value = field.value.utf8
-        if field.rawName.utf8.count + 2 + value.count > maxHeaderLength {
+        var value = field.value
+        let length = value.utf8.count
+        if field.rawName.utf8.count + 2 + length > maxHeaderLength {
             return "\(field.rawName) header longer than \(maxHeaderLength) bytes"
         }
-        var escaped = false
-        for byte in value {
-            if byte == SIPGrammar.cr || byte == SIPGrammar.lf {
-                return "\(byte == SIPGrammar.cr ? "CR" : "LF") inside the \(field.rawName) header"
+        // Every field of every request passes here: scan the contiguous bytes for the three
+        // control characters and only look back at the backslashes before a NUL when one turns up.
+        let found: UInt8? = value.withUTF8 { bytes in
+            for index in bytes.indices where bytes[index] <= SIPGrammar.cr {
+                let byte = bytes[index]
+                if byte == SIPGrammar.cr || byte == SIPGrammar.lf { return byte }
+                guard byte == 0 else { continue }
+                var backslashes = 0
+                while backslashes < index, bytes[index - backslashes - 1] == 0x5C { backslashes += 1 }
+                if backslashes % 2 == 0 { return byte }
             }
-            if byte == 0, !escaped { return "NUL inside the \(field.rawName) header" }
-            escaped = !escaped && byte == 0x5C
+            return nil
         }
-        return nil
+        switch found {
+        case nil: return nil
+        case 0?: return "NUL inside the \(field.rawName) header"
+        case let byte?: return "\(byte == SIPGrammar.cr ? "CR" : "LF") inside the \(field.rawName) header"
+        }
     }
 
     /// Whether `field` may be copied to the other leg.

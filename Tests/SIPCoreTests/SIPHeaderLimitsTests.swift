@@ -19,6 +19,8 @@ import Testing
     @Test func escapedNULInAQuotedStringIsLegal() {
         // RFC 4475 intmeth: quoted-pair NUL is legal syntax (RFC 3261 25.1).
         #expect(limits.allows(SIPHeaderField(.to, "\"NUL:\\\u{0}\" <sip:a@example.com>")))
+        #expect(limits.allows(SIPHeaderField(rawName: "X-Note", value: "\\\\\\\u{0}")), "the third backslash escapes the NUL")
+        #expect(!limits.allows(SIPHeaderField(rawName: "X-Note", value: "\u{0}")), "a NUL at the start has nothing before it")
     }
 
     @Test func lineLengthCountsNameAndValue() {
