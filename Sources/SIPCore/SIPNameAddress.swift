@@ -1,6 +1,6 @@
 /// The `name-addr / addr-spec` form shared by From, To, Contact, Route and Record-Route, with its
 /// header parameters (tag, expires, lr, ...).
-public struct SIPNameAddress: Sendable, Hashable, CustomStringConvertible {
+public struct SIPNameAddress: Sendable, Hashable, CustomStringConvertible, SIPWireWritable {
     /// Display name exactly as written (quoted-string with its quotes, or tokens).
     public var displayName: String?
     public var uri: SIPURI
@@ -20,19 +20,17 @@ public struct SIPNameAddress: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Always written in name-addr form: unambiguous whatever the URI contains.
-    public var description: String {
-        var text = ""
-        text.reserveCapacity((displayName.map { $0.utf8.count + 1 } ?? 0) + uri.writtenCount + 2
-            + parameters.serializedCount)
+    public var description: String { wireText }
+
+    func write<Sink: SIPWireSink>(to sink: inout Sink) {
         if let displayName {
-            text.append(displayName)
-            text.append(" ")
+            sink.append(displayName)
+            sink.append(SIPGrammar.space)
         }
-        text.append("<")
-        uri.write(to: &text)
-        text.append(">")
-        parameters.write(to: &text)
-        return text
+        sink.append(UInt8(ascii: "<"))
+        uri.write(to: &sink)
+        sink.append(UInt8(ascii: ">"))
+        parameters.write(to: &sink)
     }
 
     /// Parses a single-valued header such as From or To.

@@ -33,28 +33,30 @@ extension Array where Element == SIPParameter {
         removeAll { $0.name.equalsIgnoringASCIICase(name) }
     }
 
-    var serialized: String {
-        var text = ""
-        write(to: &text)
-        return text
-    }
+    var serialized: String { SIPParameterList(self).wireText }
 
-    /// Appends `;name[=value]` for each: headers are written into one string, not joined from pieces.
-    func write(to text: inout String) {
+    /// Writes `;name[=value]` for each: headers are written into one buffer, not joined from pieces.
+    func write<Sink: SIPWireSink>(to sink: inout Sink) {
         for parameter in self {
-            text.append(";")
-            text.append(parameter.name)
+            sink.append(UInt8(ascii: ";"))
+            sink.append(parameter.name)
             if let value = parameter.value {
-                text.append("=")
-                text.append(value)
+                sink.append(UInt8(ascii: "="))
+                sink.append(value)
             }
         }
     }
+}
 
-    /// Bytes `write(to:)` appends, for reserving capacity.
-    var serializedCount: Int {
-        reduce(0) { $0 + 1 + $1.name.utf8.count + ($1.value.map { 1 + $0.utf8.count } ?? 0) }
+/// A parameter list on its own, for `wireText` (an Array cannot take the conformance).
+struct SIPParameterList: SIPWireWritable {
+    let parameters: [SIPParameter]
+
+    init(_ parameters: [SIPParameter]) {
+        self.parameters = parameters
     }
+
+    func write<Sink: SIPWireSink>(to sink: inout Sink) { parameters.write(to: &sink) }
 }
 
 extension StringProtocol {

@@ -1,6 +1,6 @@
 /// A URI as it appears in SIP: `sip:`/`sips:` and `tel:` are parsed into their parts; any other
 /// scheme (RFC 4475 unksm) is kept as an opaque absolute URI so that it can still be carried.
-public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
+public struct SIPURI: Sendable, Hashable, CustomStringConvertible, SIPWireWritable {
     /// Lower-cased scheme: "sip", "sips", "tel" or another absolute-URI scheme.
     public var scheme: String
     /// User part, still %-escaped as received (escapes are significant for comparison rules).
@@ -33,48 +33,36 @@ public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
     /// `host[:port]`, as used in Via sent-by and for transport targets.
     public var hostPort: String { port.map { "\(host):\($0)" } ?? host }
 
-    public var description: String {
-        var text = ""
-        text.reserveCapacity(writtenCount)
-        write(to: &text)
-        return text
-    }
+    public var description: String { wireText }
 
-    /// Appends the URI: a name-addr or a Request-URI is written into its header's string directly.
-    func write(to text: inout String) {
-        text.append(scheme)
-        text.append(":")
+    /// Writes the URI: a name-addr or a Request-URI is written into its header's bytes directly.
+    func write<Sink: SIPWireSink>(to sink: inout Sink) {
+        sink.append(scheme)
+        sink.append(UInt8(ascii: ":"))
         if let opaque {
-            text.append(opaque)
+            sink.append(opaque)
             return
         }
         if let user {
-            text.append(user)
+            sink.append(user)
             if let password {
-                text.append(":")
-                text.append(password)
+                sink.append(UInt8(ascii: ":"))
+                sink.append(password)
             }
-            if isSIP { text.append("@") }
+            if isSIP { sink.append(UInt8(ascii: "@")) }
         }
         if isSIP {
-            text.append(host)
+            sink.append(host)
             if let port {
-                text.append(":")
-                text.append(String(port))
+                sink.append(UInt8(ascii: ":"))
+                sink.append(decimal: Int(port))
             }
         }
-        parameters.write(to: &text)
+        parameters.write(to: &sink)
         if let headers {
-            text.append("?")
-            text.append(headers)
+            sink.append(UInt8(ascii: "?"))
+            sink.append(headers)
         }
-    }
-
-    /// About the bytes `write(to:)` appends (the port counted as five digits), for reserving capacity.
-    var writtenCount: Int {
-        scheme.utf8.count + 1 + (opaque?.utf8.count ?? 0) + (user.map { $0.utf8.count + 1 } ?? 0)
-            + (password.map { $0.utf8.count + 1 } ?? 0) + host.utf8.count + (port == nil ? 0 : 6)
-            + parameters.serializedCount + (headers.map { $0.utf8.count + 1 } ?? 0)
     }
 
     /// Parses one URI; nil when it is not a well-formed URI (spaces, bad host, bad port, ...).

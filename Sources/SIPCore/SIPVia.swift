@@ -1,6 +1,6 @@
 /// One Via entry. Responses are routed back along these, and RFC 3581 `rport`/`received` let
 /// the SBC answer clients behind NAT at the address the request really came from.
-public struct SIPVia: Sendable, Hashable, CustomStringConvertible {
+public struct SIPVia: Sendable, Hashable, CustomStringConvertible, SIPWireWritable {
     /// Upper-cased transport token (UDP, TCP, TLS, SCTP, WS, ... or an extension).
     public var transport: String
     public var host: String
@@ -58,18 +58,18 @@ public struct SIPVia: Sendable, Hashable, CustomStringConvertible {
 
     public var sentBy: String { port.map { "\(host):\($0)" } ?? host }
 
-    public var description: String {
-        var text = "SIP/2.0/"
-        text.reserveCapacity(9 + transport.utf8.count + host.utf8.count + 6 + parameters.serializedCount)
-        text.append(transport)
-        text.append(" ")
-        text.append(host)
+    public var description: String { wireText }
+
+    func write<Sink: SIPWireSink>(to sink: inout Sink) {
+        sink.append("SIP/2.0/")
+        sink.append(transport)
+        sink.append(SIPGrammar.space)
+        sink.append(host)
         if let port {
-            text.append(":")
-            text.append(String(port))
+            sink.append(UInt8(ascii: ":"))
+            sink.append(decimal: Int(port))
         }
-        parameters.write(to: &text)
-        return text
+        parameters.write(to: &sink)
     }
 
     public static func parseList(_ value: String) -> [SIPVia]? {
