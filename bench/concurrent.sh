@@ -29,7 +29,8 @@
 # memory, SDP and RTP passing end to end), NOFILE (65536), PEERS_NICE (5; QUICK 15), SBC_NICE (0;
 # QUICK 10), BENCH_BLOCK (88, the SBC on 127.0.N.1; the test suite's quick run uses 89),
 # BENCH_TIMEOUT (whole run; default 2 x CALLS / RATE + HOLD_SECONDS + 120 s), SBC_BINARY (default:
-# a release build), KEEP_WORKDIR=1, QUICK=1.
+# a release build), KEEP_WORKDIR=1, QUICK=1, MEM_DETAIL=1 (smaps idle and full kept in WORK, and
+# a concurrent-smaps: line with the RSS growth per call by kind of mapping).
 #
 # Machine-readable lines (their format; the values shown are illustrative, bench/README.md has measured ones):
 #   concurrent-setup: media=1 calls=10000 requested=10000 limited_by=none nofile=65536 established=10000 failed=0 setup_s=21.5 setup_rate=465 setup_cpu_us_per_call=1100
@@ -128,6 +129,16 @@ thread_ticks() {
         { other += $3 }
         END { printf "%d %d %d\n", relay, sig, other }'
 }
+# smaps_breakdown FILE: RSS (KiB) of the SBC's mappings by kind, from a copy of /proc/PID/smaps:
+# heap ([heap], the main arena: the signalling thread's malloc), stack, file (the binary and
+# libraries), anon (every other anonymous mapping: other threads' malloc arenas, thread stacks,
+# large allocations malloc maps on their own). MEM_DETAIL=1 keeps the copies in WORK and prints
+# the growth by kind (concurrent-smaps:), the slope this bench is about, not the intercept.
+smaps_breakdown() {
+    awk '/^[0-9a-f]+-[0-9a-f]+ / { name = $6; kind = (name == "[heap]") ? "heap" : (name == "[stack]") ? "stack" : (name ~ /^\//) ? "file" : "anon" }
+         $1 == "Rss:" { r[kind] += $2 }
+         END { printf "heap=%d anon=%d file=%d stack=%d\n", r["heap"], r["anon"], r["file"], r["stack"] }' "$1"
+}
 pct() { awk -v a="$1" -v b="$2" -v hz="$CLK_TCK" -v s="$3" 'BEGIN { printf "%.1f", (s > 0 ? 100 * (b - a) / hz / s : 0) }'; }
 
 # ---------------------------------------------------------------- peers and the SBC
@@ -147,6 +158,7 @@ bench_wait_admin "$SBC_PID" "$ADMIN" "$WORK/sbc.log"
 NOFILE_SBC=$(awk '$1 == "Max" && $2 == "open" { print $4 }' "/proc/$SBC_PID/limits")
 sleep 3   # carriers probed up
 RSS_IDLE=$(rss_kib); FDS_IDLE=$(fds)
+[ "${MEM_DETAIL:-0}" != 1 ] || cp "/proc/$SBC_PID/smaps" "$WORK/smaps-idle" 2>/dev/null || true
 # Four descriptors a call: where the SBC may not open that many (the hard limit could not be
 # raised: no CAP_SYS_RESOURCE), the run holds what fits and says so, rather than failing calls.
 REQUESTED=$CALLS; LIMITED_BY=none
@@ -210,6 +222,7 @@ echo "concurrent-setup: media=$SBC_MEDIA calls=$CALLS requested=$REQUESTED limit
 # ---------------------------------------------------------------- hold
 sleep 1   # the last ACKs and the store's writes settle
 RSS_FULL=$(rss_kib); FDS_FULL=$(fds)
+[ "${MEM_DETAIL:-0}" != 1 ] || cp "/proc/$SBC_PID/smaps" "$WORK/smaps-full" 2>/dev/null || true
 scrape; HELD=$(metric sbc_active_calls); P0=$(metric 'sbc_media_packets_total{outcome="relayed"}')
 read -r R0 S0 O0 < <(thread_ticks); T0=$(date +%s.%N)
 HOLD_END=$(( SECONDS + HOLD_SECONDS ))
@@ -228,6 +241,14 @@ echo "concurrent-memory: rss_idle_mb=$(awk -v k="$RSS_IDLE" 'BEGIN { printf "%.1
      "rss_mb=$(awk -v k="$RSS_FULL" 'BEGIN { printf "%.1f", k / 1024 }')" \
      "rss_hold_end_mb=$(awk -v k="$RSS_HOLD" 'BEGIN { printf "%.1f", k / 1024 }') rss_per_call_kib=$PER_CALL rss_target_kib=10" \
      "fds_idle=$FDS_IDLE fds=$FDS_FULL fds_per_call=$(awk -v a="$FDS_IDLE" -v b="$FDS_FULL" -v n="$HELD" 'BEGIN { printf "%.1f", (n > 0 ? (b - a) / n : 0) }')"
+
+if [ "${MEM_DETAIL:-0}" = 1 ] && [ -s "$WORK/smaps-idle" ] && [ -s "$WORK/smaps-full" ]; then
+    read -r IDLE_KINDS < <(smaps_breakdown "$WORK/smaps-idle"); read -r FULL_KINDS < <(smaps_breakdown "$WORK/smaps-full")
+    awk -v a="$IDLE_KINDS" -v b="$FULL_KINDS" -v n="$HELD" 'BEGIN {
+        split(a, x, /[ =]/); split(b, y, /[ =]/); line = "concurrent-smaps:"
+        for (i = 1; i < 8; i += 2) line = line sprintf(" %s_kib=%d->%d %s_b_per_call=%d", x[i], x[i+1], y[i+1], x[i], (n > 0 ? (y[i+1] - x[i+1]) * 1024 / n : 0))
+        print line }'
+fi
 
 # ---------------------------------------------------------------- teardown
 # The calls end by themselves (their pause is over); SIGUSR1 makes SIPp start no new call.

@@ -265,7 +265,7 @@ extension B2BUA {
         let session = MediaSessionID(rawValue: nextMediaSession)
         nextMediaSession &+= 1
         mediaSessions[session] = call.handle
-        let origins = [LegSide.a: newOrigin(in: call.a.zone), .b: newOrigin(in: (call.carrierLegs.last ?? call.a).zone)]
+        let origins: SidePair<SDPOriginState> = [.a: newOrigin(in: call.a.zone), .b: newOrigin(in: (call.carrierLegs.last ?? call.a).zone)]
         return CallMedia(session: session, worker: Int(session.rawValue % UInt64(settings.workers)), origins: origins)
     }
 

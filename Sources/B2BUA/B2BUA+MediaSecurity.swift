@@ -63,8 +63,10 @@ extension B2BUA {
                 }
             }
             sdp.media[index] = description
-            stream.security[origin] = ours
-            stream.security[target] = theirs
+            // A side with nothing negotiated or in flight (plain RTP) keeps no state: absent
+            // means plain, and a plain call then holds no SRTP storage at all (issue 15).
+            stream.security[origin] = ours.isEmpty ? nil : ours
+            stream.security[target] = theirs.isEmpty ? nil : theirs
             media.streams[index] = stream
         }
         if targetPolicy.identity == .strip { SDPRelayRewriter.stripIdentity(&sdp) }

@@ -132,7 +132,7 @@ extension B2BUA {
         let session = MediaSessionID(rawValue: nextMediaSession)
         nextMediaSession &+= 1
         mediaSessions[session] = call.handle
-        var origins: [LegSide: SDPOriginState] = [:]
+        var origins: SidePair<SDPOriginState> = [:]
         for (side, dialog) in [(LegSide.a, record.caller), (.b, record.carrier)] {
             origins[side] = SDPOriginState(sessionID: dialog.originSessionID ?? ids.sdpSessionID(),
                                            address: call[side].zone.mediaAdvertised,
@@ -195,7 +195,7 @@ extension B2BUA {
     }
 
     private static func stream(_ record: EstablishedCallRecord.Stream) -> CallMedia.Stream {
-        var ports: [LegSide: MediaPortPair] = [:]
+        var ports: SidePair<MediaPortPair> = [:]
         ports[.a] = record.portA.map(MediaPortPair.init(rtp:))
         ports[.b] = record.portB.map(MediaPortPair.init(rtp:))
         var stream = CallMedia.Stream(ports: ports)

@@ -69,8 +69,8 @@ final class Call {
 
     struct Established: Sendable {
         /// Only calls on critical routes keep what a new carrier leg needs: the others hold no
-        /// copy of the caller's INVITE once answered.
-        var reorigination: Reorigination?
+        /// copy of the caller's INVITE once answered. Out of line: nil for most calls.
+        @OutOfLine var reorigination: Reorigination?
         var liveness = CarrierLiveness()
         /// Set after a mid-call failover until the new carrier's first packet: the audio gap.
         var gapStart: Duration?
@@ -116,11 +116,24 @@ final class Call {
     var phase: Phase
     var pendingInvite: PendingInvite?
     /// The route the active carrier leg came from; a transfer (`refer: terminate`) routes anew.
-    var route: RouteDecision
+    /// Kept without its candidate list: the phase holds the candidates not tried yet
+    /// (``Candidates``), nothing reads the decision's own copy after the call is created, and it
+    /// cost about 830 bytes a trunk for the whole call (issue 15). The rest is shared by the
+    /// calls on the same route (``SharedRouteDecision``).
+    var route: RouteDecision {
+        _read { yield sharedRoute.decision }
+        set { sharedRoute = .shared(newValue) }
+    }
+    private var sharedRoute: SharedRouteDecision
     /// The caller's INVITE server transaction.
     let callerKey: TransactionKey
     /// Trunk of the attempt in progress or answered: it counts against the trunk's call limit.
-    var activeTrunk: TrunkSettings?
+    /// Shared, not copied (``SharedTrunkSettings``): it is usually the active carrier leg's.
+    var activeTrunk: TrunkSettings? {
+        get { sharedActiveTrunk?.settings }
+        set { sharedActiveTrunk = newValue.map(SharedTrunkSettings.shared) }
+    }
+    private var sharedActiveTrunk: SharedTrunkSettings?
     var finalStatus: Int?
     /// Every attempt so far, for the failover decision log and the CDR; one per carrier leg
     /// plus one per skipped trunk.
@@ -133,10 +146,10 @@ final class Call {
     /// An in-dialog offer (re-INVITE or UPDATE with SDP) in flight: the request's server
     /// transaction and the media state before it, restored if the offer is rejected (RFC 3264
     /// §8: a rejected offer leaves the session as it was). One at a time (RFC 3311 §5.2).
-    var pendingOffer: (serverKey: TransactionKey, before: CallMedia?)?
+    @OutOfLine var pendingOffer: (serverKey: TransactionKey, before: CallMedia?)? = nil
     /// Reliable provisionals (RFC 3262) to the caller, when its leg uses 100rel; nil: its 18x
     /// are sent unreliably.
-    var reliableToCaller: ReliableProvisionalSender?
+    @OutOfLine var reliableToCaller: ReliableProvisionalSender? = nil
     /// Restored from the state database after a restart (B2BUA+Recovery.swift): its CDR says so.
     var recovered = false
 
@@ -161,7 +174,7 @@ final class Call {
         self.a = a
         phase = .proceeding(Proceeding(candidates: candidates))
         self.callerKey = callerKey
-        self.route = route
+        sharedRoute = .shared(route)
         self.startedAt = startedAt
     }
 

@@ -13,12 +13,29 @@ struct CallMedia: Sendable {
     struct Stream: Sendable {
         /// The relay's ports facing each side; nil for a stream that is not relayed (port 0,
         /// non-UDP transport), which each side then sees rejected (port 0).
-        var ports: [LegSide: MediaPortPair]
-        var remote: [LegSide: Remote] = [:]
+        var ports: SidePair<MediaPortPair>
+        var remote: SidePair<Remote> = [:]
         /// RTP (audio, video, SRTP) rather than other UDP media (T.38 `udptl`), per the last SDP.
         var carriesRTP = true
-        /// Each side's SDES-SRTP state (absent: plain, nothing negotiated).
-        var security: [LegSide: LegSecurity] = [:]
+        /// Each side's SDES-SRTP state (absent: plain, nothing negotiated). Each side out of
+        /// line: a side's state is about 450 bytes, and on plain calls, the usual ones, at most
+        /// one side holds any (the SBC's plain answer, repeated on a 200 after a 183).
+        var security: SidePair<LegSecurity> {
+            get {
+                var pair: SidePair<LegSecurity> = [:]
+                pair[.a] = securityA
+                pair[.b] = securityB
+                return pair
+            }
+            set {
+                securityA = newValue[.a]
+                securityB = newValue[.b]
+            }
+        }
+        @OutOfLine private var securityA: LegSecurity? = nil
+        @OutOfLine private var securityB: LegSecurity? = nil
+
+        init(ports: SidePair<MediaPortPair>) { self.ports = ports }
     }
 
     /// One side's SRTP keys for one stream: what the relay uses now, and the exchange in flight.
@@ -39,6 +56,9 @@ struct CallMedia: Sendable {
         var pending: Pending?
         /// The SBC's last answer to this side, repeated when the answer is (a 200 after a 183).
         var lastAnswer: SDESAnswer?
+
+        /// Nothing settled, nothing in flight: the same as no state (plain RTP).
+        var isEmpty: Bool { settled == nil && positions == nil && pending == nil && lastAnswer == nil }
     }
 
     /// What one side's latest SDP said about one stream.
@@ -56,7 +76,7 @@ struct CallMedia: Sendable {
     let worker: Int
     var streams: [Stream] = []
     /// Our o= line towards each leg (RFC 3264 §8: one session, a version that grows on change).
-    var origins: [LegSide: SDPOriginState]
+    var origins: SidePair<SDPOriginState>
     /// Media timeouts count once the call is answered.
     var armed = false
     /// The relay was told about the session (so it must be told to destroy it).
@@ -65,7 +85,7 @@ struct CallMedia: Sendable {
     /// the new leg's ports (empty outside a mid-call failover).
     var retiring: [MediaPortPair] = []
 
-    init(session: MediaSessionID, worker: Int, origins: [LegSide: SDPOriginState]) {
+    init(session: MediaSessionID, worker: Int, origins: SidePair<SDPOriginState>) {
         self.session = session
         self.worker = worker
         self.origins = origins
