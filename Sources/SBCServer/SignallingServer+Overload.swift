@@ -73,7 +73,7 @@ extension SignallingServer {
             self.reportOwnLoad()
         }
         transport.admitsConnection = { [unowned self] zone, peer in
-            self.overloadGuard.unknownSource == .reject || self.b2bua.isTrunkSource(zone: zone, address: peer.host)
+            self.overloadGuard.unknownSource == .reject || B2BUAReads.isTrunkSource(&self.b2bua, zone: zone, address: peer.host)
         }
         scheduleLagSample(at: loop.now + OverloadGuard.lagTick)
         publishOverload(transport)
@@ -83,7 +83,7 @@ extension SignallingServer {
     /// already answered (a new call refused with 503).
     func admitted(_ message: InboundMessage, transport: SIPTransportLayer) -> Bool {
         let now = self.now
-        guard b2bua.isTrunkSource(zone: message.zone, address: message.source.host) else {
+        guard B2BUAReads.isTrunkSource(&b2bua, zone: message.zone, address: message.source.host) else {
             switch overloadGuard.strangers.admit(message.source.host, now: now) {
             case .allow:
                 return true
@@ -123,7 +123,7 @@ extension SignallingServer {
     /// A stranger's connection ends once its answer (403) has left; it is never kept open.
     func closeStrangerConnection(after message: InboundMessage, transport: SIPTransportLayer) {
         guard let connection = message.connection,
-              !b2bua.isTrunkSource(zone: message.zone, address: message.source.host) else { return }
+              !B2BUAReads.isTrunkSource(&b2bua, zone: message.zone, address: message.source.host) else { return }
         overloadGuard.metrics.connectionsClosed(reason: "stranger", count: 1)
         transport.closeConnectionAfterFlush(connection)
     }

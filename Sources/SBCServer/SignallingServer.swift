@@ -413,7 +413,8 @@ public final class SignallingServer {
                 return
             }
         }
-        var wanted = b2bua.nextDeadline.map { MonotonicInstant(nanoseconds: UInt64(max(0, $0.nanosecondsValue))) }
+        var wanted = B2BUAReads.nextDeadline(of: &b2bua)
+            .map { MonotonicInstant(nanoseconds: UInt64(max(0, $0.nanosecondsValue))) }
         if let stopDeadline { wanted = min(wanted ?? stopDeadline, stopDeadline) }
         guard wanted != timerDeadline else { return }
         if let timer { _ = loop.cancel(timer) }
