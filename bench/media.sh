@@ -50,6 +50,9 @@
 #                     (one receive socket per worker fed by a BPF sk_lookup program; the SBC falls
 #                     back to per_port with a warning in its log where the program is refused)
 #                     (default per_port)
+#   SBC_SEND_BATCHING media.send_batching: auto (io_uring SENDMSG SQEs, one io_uring_enter per
+#                     batch, where the kernel allows it; else sendmmsg with a warning) or sendmmsg
+#                     (one sendmmsg per source socket of a batch) (default auto)
 #   SBC_CODECS        trunk codecs list, empty for none (default "PCMU, PCMA, telephone-event")
 #   RTPENGINE_THREADS rtpengine --num-threads (default 1; "default" = rtpengine's own default)
 #   PER_CALL_SOCKETS  1: one generator socket per call leg (SDPs advertise port+2i) instead of one
@@ -91,6 +94,7 @@ SBC_PORT_MIN="${SBC_PORT_MIN:-42000}"
 SBC_PORT_MAX="${SBC_PORT_MAX:-51999}"
 SBC_LATCHING="${SBC_LATCHING:-signalled}"
 SBC_SOCKET_LAYOUT="${SBC_SOCKET_LAYOUT:-per_port}"
+SBC_SEND_BATCHING="${SBC_SEND_BATCHING:-auto}"
 SBC_CODECS="${SBC_CODECS-PCMU, PCMA, telephone-event}"
 RTPENGINE_THREADS="${RTPENGINE_THREADS:-1}"
 PER_CALL_SOCKETS="${PER_CALL_SOCKETS:-0}"
@@ -263,6 +267,7 @@ media:
   port_reuse_delay_s: $PORT_REUSE_DELAY_S
   latching: $SBC_LATCHING
   socket_layout: $SBC_SOCKET_LAYOUT
+  send_batching: $SBC_SEND_BATCHING
 EOF
         fi
         cat <<EOF
@@ -341,7 +346,13 @@ start_sbc() {
         sleep 0.5
     done
     [ -n "$ready" ] || { tail -20 "$WORK/sbc.stderr.log" >&2; die "sbc did not answer OPTIONS"; }
-    echo "== sbc ready (pid $SBC_PID, media $([ "$SBC_MEDIA_MODE" = 1 ] && echo "on, workers $SBC_MEDIA_WORKERS, ports $SBC_PORT_MIN-$SBC_PORT_MAX, latching $SBC_LATCHING, socket_layout $SBC_SOCKET_LAYOUT" || echo "OFF: dry run"))"
+    # What the relay runs: a refused sk_lookup or io_uring falls back to per_port / sendmmsg with
+    # a warning (the log level here is warning, so the "media relay started" line is not there).
+    local layout="$SBC_SOCKET_LAYOUT" sending="$SBC_SEND_BATCHING"
+    [ "$sending" = auto ] && sending=io_uring
+    if grep -q "socket_layout lookup unavailable" "$WORK/sbc.stderr.log" "$WORK/sbc.stdout.log" 2>/dev/null; then layout="per_port (lookup refused)"; fi
+    if grep -q "send_batching io_uring unavailable" "$WORK/sbc.stderr.log" "$WORK/sbc.stdout.log" 2>/dev/null; then sending="sendmmsg (io_uring refused)"; fi
+    echo "== sbc ready (pid $SBC_PID, media $([ "$SBC_MEDIA_MODE" = 1 ] && echo "on, workers $SBC_MEDIA_WORKERS, ports $SBC_PORT_MIN-$SBC_PORT_MAX, latching $SBC_LATCHING, socket_layout $layout, send_batching $sending" || echo "OFF: dry run"))"
 }
 
 start_rtpengine() {

@@ -12,8 +12,29 @@
 #include <fcntl.h>
 #include <arpa/inet.h>
 #include <linux/bpf.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+
+#if defined(__has_include)
+#if __has_include(<linux/io_uring.h>)
+#include <linux/io_uring.h>
+#define CSBC_HAVE_IO_URING 1
+#endif
+#endif
+
+/// The send ring of a batch (csbc_relay_batch_enable_uring): the kernel's SQ/CQ rings and SQE
+/// array, mapped into this process, and where their indices live.
+struct csbc_relay_ring {
+    int fd;
+    unsigned sq_entries;
+    unsigned *sq_head, *sq_tail, *sq_mask, *sq_array;
+    unsigned *cq_head, *cq_tail, *cq_mask;
+    void *cqes;                  // struct io_uring_cqe[cq_entries]
+    void *sqes;                  // struct io_uring_sqe[sq_entries]
+    void *sq_map, *cq_map;       // cq_map == sq_map with IORING_FEAT_SINGLE_MMAP
+    size_t sq_map_size, cq_map_size, sqes_size;
+};
 
 struct csbc_relay_batch {
     int count;
@@ -29,7 +50,11 @@ struct csbc_relay_batch {
     int *group;                  // send header k carries packet group[k]
     uint8_t *controls;           // CSBC_RELAY_CONTROL_BYTES per slot, for IP_ORIGDSTADDR
     int controls_set;            // receive headers point at `controls` (last receive was a lookup one)
+    struct csbc_relay_ring *ring;  // NULL: sendmmsg
+    struct csbc_relay_ring *dead_ring;  // a ring that failed at run time, kept until destroy
 };
+
+static void ring_destroy(struct csbc_relay_ring *r);
 
 #define CSBC_RELAY_CONTROL_BYTES 64
 
@@ -74,6 +99,8 @@ csbc_relay_batch *csbc_relay_batch_create(int count, size_t slot_bytes) {
 
 void csbc_relay_batch_destroy(csbc_relay_batch *b) {
     if (!b) return;
+    ring_destroy(b->ring);
+    ring_destroy(b->dead_ring);
     free(b->buffers);
     free(b->packets);
     free(b->receive_headers);
@@ -197,6 +224,9 @@ static int send_run(int fd, struct mmsghdr *headers, int m, uint64_t *bytes_sent
     return sent;
 }
 
+static int send_ring(csbc_relay_batch *b, int pending, uint64_t *bytes_sent);
+static int send_grouped(csbc_relay_batch *b, int pending, uint64_t *bytes_sent);
+
 int csbc_relay_send(csbc_relay_batch *b, int count, uint64_t *bytes_sent) {
     if (count > b->count) count = b->count;
     int pending = 0;
@@ -204,6 +234,12 @@ int csbc_relay_send(csbc_relay_batch *b, int count, uint64_t *bytes_sent) {
         b->packets[i].sent = 0;
         if (b->packets[i].destination != NULL) b->pending[pending++] = i;
     }
+    if (b->ring != NULL && pending > 0) return send_ring(b, pending, bytes_sent);
+    return send_grouped(b, pending, bytes_sent);
+}
+
+/// Sends packets pending[0..<pending]: one sendmmsg (send_run) per distinct source socket.
+static int send_grouped(csbc_relay_batch *b, int pending, uint64_t *bytes_sent) {
     int sent = 0;
     while (pending > 0) {
         // Group by source socket: usually every packet of a batch leaves through one socket
@@ -232,6 +268,260 @@ int csbc_relay_send(csbc_relay_batch *b, int count, uint64_t *bytes_sent) {
     }
     return sent;
 }
+
+// ---- io_uring sends (csbc_relay_batch_enable_uring) ----
+//
+// Raw syscalls rather than liburing: the SBC links nothing beyond libsrtp2, OpenSSL and SQLite,
+// and the relay needs a small part of it (set up, prepare SENDMSG, enter, reap). The ring is
+// only ever used synchronously: csbc_relay_send fills at most sq_entries SQEs, submits them and
+// waits for all their completions in one io_uring_enter (UDP sends complete inline, so the wait
+// costs nothing), then reaps every CQE before the next chunk. So the SQ is empty and the CQ holds
+// nothing between calls, the CQ (twice the SQ by default) cannot overflow, and the receive
+// buffers and msghdrs are no longer referenced by the kernel when the call returns.
+
+#ifdef CSBC_HAVE_IO_URING
+
+#ifndef __NR_io_uring_setup
+#define __NR_io_uring_setup 425
+#endif
+#ifndef __NR_io_uring_enter
+#define __NR_io_uring_enter 426
+#endif
+#ifndef __NR_io_uring_register
+#define __NR_io_uring_register 427
+#endif
+
+static void ring_destroy(struct csbc_relay_ring *r) {
+    if (!r) return;
+    if (r->sqes) munmap(r->sqes, r->sqes_size);
+    if (r->cq_map && r->cq_map != r->sq_map) munmap(r->cq_map, r->cq_map_size);
+    if (r->sq_map) munmap(r->sq_map, r->sq_map_size);
+    if (r->fd >= 0) close(r->fd);
+    free(r);
+}
+
+/// io_uring_setup with `flags`; -1 with errno.
+static int ring_setup(unsigned entries, unsigned flags, struct io_uring_params *p) {
+    memset(p, 0, sizeof(*p));
+    p->flags = flags;
+    return (int)syscall(__NR_io_uring_setup, entries, p);
+}
+
+/// 1 when the kernel says IORING_OP_SENDMSG is supported (IORING_REGISTER_PROBE, Linux 5.6+).
+static int ring_supports_sendmsg(int fd) {
+    const size_t size = sizeof(struct io_uring_probe) + 256 * sizeof(struct io_uring_probe_op);
+    struct io_uring_probe *probe = calloc(1, size);
+    if (!probe) return 0;
+    int ok = 0;
+    if (syscall(__NR_io_uring_register, fd, IORING_REGISTER_PROBE, probe, 256) == 0) {
+        ok = probe->last_op >= IORING_OP_SENDMSG &&
+             (probe->ops[IORING_OP_SENDMSG].flags & IO_URING_OP_SUPPORTED) != 0;
+    }
+    free(probe);
+    return ok;
+}
+
+int csbc_relay_batch_enable_uring(csbc_relay_batch *b, unsigned entries) {
+    if (b->ring != NULL) { errno = EEXIST; return -1; }
+    if (entries == 0) { errno = EINVAL; return -1; }
+    struct io_uring_params p;
+    // SUBMIT_ALL (5.18): a request that fails at submission (bad fd) completes with its error
+    // and the rest of the chunk is still submitted. COOP_TASKRUN (5.19): no IPI to run task
+    // work. Both are only refinements (send_ring copes with partial submission), so an older
+    // kernel's EINVAL retries without them. SINGLE_ISSUER/DEFER_TASKRUN are not used: the ring
+    // is created on the thread that builds the worker and used by the worker's thread, and UDP
+    // sends complete inline, with no task work to defer.
+    int fd = ring_setup(entries, IORING_SETUP_SUBMIT_ALL | IORING_SETUP_COOP_TASKRUN, &p);
+    if (fd < 0 && errno == EINVAL) fd = ring_setup(entries, 0, &p);
+    if (fd < 0) return -1;   // ENOSYS, EPERM (io_uring_disabled, seccomp), ENOMEM, ...
+    struct csbc_relay_ring *r = calloc(1, sizeof(*r));
+    if (!r) { close(fd); errno = ENOMEM; return -1; }
+    r->fd = fd;
+    r->sq_entries = p.sq_entries;
+    int saved = 0;
+    if (!ring_supports_sendmsg(fd)) { saved = EOPNOTSUPP; goto fail; }
+    r->sq_map_size = p.sq_off.array + p.sq_entries * sizeof(unsigned);
+    r->cq_map_size = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
+    const int single = (p.features & IORING_FEAT_SINGLE_MMAP) != 0;
+    if (single) {
+        if (r->cq_map_size > r->sq_map_size) r->sq_map_size = r->cq_map_size;
+        r->cq_map_size = r->sq_map_size;
+    }
+    r->sq_map = mmap(NULL, r->sq_map_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_SQ_RING);
+    if (r->sq_map == MAP_FAILED) { r->sq_map = NULL; saved = errno; goto fail; }
+    if (single) {
+        r->cq_map = r->sq_map;
+    } else {
+        r->cq_map = mmap(NULL, r->cq_map_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_CQ_RING);
+        if (r->cq_map == MAP_FAILED) { r->cq_map = NULL; saved = errno; goto fail; }
+    }
+    r->sqes_size = p.sq_entries * sizeof(struct io_uring_sqe);
+    r->sqes = mmap(NULL, r->sqes_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_SQES);
+    if (r->sqes == MAP_FAILED) { r->sqes = NULL; saved = errno; goto fail; }
+    uint8_t *sq = r->sq_map, *cq = r->cq_map;
+    r->sq_head = (unsigned *)(sq + p.sq_off.head);
+    r->sq_tail = (unsigned *)(sq + p.sq_off.tail);
+    r->sq_mask = (unsigned *)(sq + p.sq_off.ring_mask);
+    r->sq_array = (unsigned *)(sq + p.sq_off.array);
+    r->cq_head = (unsigned *)(cq + p.cq_off.head);
+    r->cq_tail = (unsigned *)(cq + p.cq_off.tail);
+    r->cq_mask = (unsigned *)(cq + p.cq_off.ring_mask);
+    r->cqes = cq + p.cq_off.cqes;
+    // SQ slot i always names SQE i: SQEs are filled at tail & mask, so the indirection is fixed.
+    for (unsigned i = 0; i < p.sq_entries; i++) r->sq_array[i] = i;
+    b->ring = r;
+    return 0;
+fail:
+    ring_destroy(r);
+    errno = saved;
+    return -1;
+}
+
+unsigned csbc_relay_batch_uring_entries(const csbc_relay_batch *b) {
+    return b->ring ? b->ring->sq_entries : 0;
+}
+
+/// After a CQE's error for packet `p`: what send_run does for the same errno. An ICMP error left
+/// pending by an earlier datagram fails one send and is cleared by it, so that packet gets
+/// another go (a plain sendto; the ICMP error itself stays on the error queue for the worker).
+/// Unlike send_run's retry, this one comes after the rest of the chunk was sent, so an ICMP error
+/// for a later datagram of the chunk (a dead party on the same socket) may fail it once more:
+/// up to three tries, each failure consuming one pending error (a destination the kernel keeps
+/// refusing, such as no route, costs three sendto and is dropped).
+/// Returns bytes sent, or -1 (dropped: full buffer, or refused).
+static ssize_t ring_retry(csbc_relay_packet *p, int error) {
+    if (!csbc_is_unreachable_errno(error) && error != EINTR) return -1;
+    const csbc_relay_destination *d = p->destination;
+    for (int tries = 0; tries < 3; tries++) {
+        ssize_t n = sendto(d->fd, p->data, p->length, MSG_DONTWAIT | MSG_NOSIGNAL,
+                           (const struct sockaddr *)&d->address, d->address_length);
+        if (n >= 0) return n;
+        if (errno != EINTR && !csbc_is_unreachable_errno(errno)) return -1;
+    }
+    return -1;
+}
+
+/// Sends packets pending[0..<pending] through the ring, sq_entries at a time.
+static int send_ring(csbc_relay_batch *b, int pending, uint64_t *bytes_sent) {
+    struct csbc_relay_ring *r = b->ring;
+    struct io_uring_sqe *sqes = r->sqes;
+    struct io_uring_cqe *cqes = r->cqes;
+    const unsigned sq_mask = *r->sq_mask, cq_mask = *r->cq_mask;
+    int sent = 0;
+    int done = 0;   // pending entries whose fate is known
+    while (done < pending) {
+        const unsigned chunk = (unsigned)(pending - done) < r->sq_entries ? (unsigned)(pending - done) : r->sq_entries;
+        // Only this thread moves the tail. The SQ is empty here: the previous chunk's entries
+        // were all consumed (every one of them completed), so the SQE slots are free to refill
+        // without reading the kernel's head.
+        unsigned tail = *r->sq_tail;
+        for (unsigned k = 0; k < chunk; k++) {
+            const int j = done + (int)k;
+            const int i = b->pending[j];
+            const csbc_relay_packet *p = &b->packets[i];
+            struct msghdr *h = &b->send_headers[j].msg_hdr;
+            b->send_iovecs[j].iov_base = p->data;
+            b->send_iovecs[j].iov_len = p->length;
+            h->msg_iov = &b->send_iovecs[j];
+            h->msg_name = (void *)&p->destination->address;
+            h->msg_namelen = p->destination->address_length;
+            struct io_uring_sqe *sqe = &sqes[(tail + k) & sq_mask];
+            memset(sqe, 0, sizeof(*sqe));
+            sqe->opcode = IORING_OP_SENDMSG;
+            sqe->fd = p->destination->fd;
+            sqe->addr = (uint64_t)(uintptr_t)h;
+            sqe->len = 1;
+            // MSG_DONTWAIT: a full socket buffer completes with -EAGAIN (REQ_F_NOWAIT) instead of
+            // arming poll and completing later, which the wait below would block on.
+            sqe->msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL;
+            sqe->user_data = (uint64_t)(uint32_t)j;
+        }
+        // Release: the kernel must see the SQEs before the tail that publishes them.
+        __atomic_store_n(r->sq_tail, tail + chunk, __ATOMIC_RELEASE);
+        unsigned submitted = 0, reaped = 0;
+        int stalls = 0;
+        while (reaped < chunk) {
+            const unsigned to_submit = chunk - submitted;
+            // The kernel waits only when everything asked was submitted: min_complete is what is
+            // still outstanding once it is.
+            long n = syscall(__NR_io_uring_enter, r->fd, to_submit, chunk - reaped, IORING_ENTER_GETEVENTS, NULL, 0);
+            if (n < 0) {
+                const int error = errno;
+                if (error == EINTR) continue;
+                if (error != EAGAIN && error != EBUSY) goto broken;
+                // Short of kernel resources: take what completed, then try again (bounded).
+            } else {
+                submitted += (unsigned)n;
+            }
+            // Acquire: the CQEs up to the tail are written before the tail is.
+            unsigned head = *r->cq_head;
+            const unsigned cq_tail = __atomic_load_n(r->cq_tail, __ATOMIC_ACQUIRE);
+            const unsigned before = reaped;
+            while (head != cq_tail) {
+                const struct io_uring_cqe *cqe = &cqes[head & cq_mask];
+                const int j = (int)(uint32_t)cqe->user_data;
+                const int res = cqe->res;
+                head++;
+                if (j < done || j >= done + (int)chunk) continue;   // not ours (cannot happen)
+                reaped++;
+                csbc_relay_packet *p = &b->packets[b->pending[j]];
+                ssize_t bytes = res >= 0 ? res : ring_retry(p, -res);
+                if (bytes >= 0) {
+                    *bytes_sent += (uint64_t)bytes;
+                    p->sent = 1;
+                    sent++;
+                }
+            }
+            // Release: the kernel may reuse the CQ slots once it sees the new head.
+            __atomic_store_n(r->cq_head, head, __ATOMIC_RELEASE);
+            if (reaped == before && (n <= 0)) {
+                if (++stalls > 3) goto broken;
+            } else {
+                stalls = 0;
+            }
+        }
+        done += (int)chunk;
+    }
+    return sent;
+broken:
+    // The ring itself failed (EBADF, EFAULT, a kernel bug, ...): this batch and every later one
+    // go by sendmmsg. Entries still queued refer to our msghdrs, so the ring is never entered
+    // again; it is kept (and unmapped with the batch) rather than torn down mid-flight.
+    {
+        const int saved = errno;
+        struct csbc_relay_ring *dead = b->ring;
+        b->ring = NULL;
+        // The packets of this batch not known to be sent: the rest of pending, minus those sent.
+        int rest = 0;
+        for (int j = done; j < pending; j++) {
+            const int i = b->pending[j];
+            if (!b->packets[i].sent) b->pending[rest++] = i;
+        }
+        b->dead_ring = dead;
+        errno = saved;
+        // sendmmsg for them, exactly as without a ring.
+        return sent + send_grouped(b, rest, bytes_sent);
+    }
+}
+
+#else // !CSBC_HAVE_IO_URING
+
+static void ring_destroy(struct csbc_relay_ring *r) { (void)r; }
+
+int csbc_relay_batch_enable_uring(csbc_relay_batch *b, unsigned entries) {
+    (void)b; (void)entries;
+    errno = ENOSYS;
+    return -1;
+}
+
+unsigned csbc_relay_batch_uring_entries(const csbc_relay_batch *b) { (void)b; return 0; }
+
+static int send_ring(csbc_relay_batch *b, int pending, uint64_t *bytes_sent) {
+    (void)b; (void)pending; (void)bytes_sent;
+    return 0;
+}
+
+#endif // CSBC_HAVE_IO_URING
 
 int csbc_relay_destination_set(csbc_relay_destination *d, int fd, int family,
                                uint64_t high, uint64_t low, uint16_t port) {

@@ -21,6 +21,9 @@ public final class MediaRelay: Sendable {
     private let steering: RelayLookupSteering?
     /// The socket layout in effect: `settings.socketLayout`, unless `lookup` had to fall back.
     public let socketLayout: MediaRelaySettings.SocketLayout
+    /// The send path in effect: `io_uring` when `settings.sendBatching` is `auto` and every
+    /// worker got a ring, else `sendmmsg`.
+    public let sendMode: MediaRelaySettings.SendMode
 
     /// Starts the worker threads and the SRTP setup thread. Fails (with nothing left running)
     /// when a loop's descriptors or a thread cannot be created.
@@ -31,10 +34,18 @@ public final class MediaRelay: Sendable {
         let steering = settings.socketLayout == .lookup
             ? RelayLookupSteering.open(settings: settings, workers: workers, logger: logger) : nil
         var started: [RelayWorkerThread] = []
+        // Once the kernel refused one worker a ring, the rest do not ask (and warn) again.
+        var workerSettings = settings
+        var ringError: SystemError?
         for index in 0..<workers {
             do throws(SystemError) {
-                started.append(try RelayWorkerThread(index: index, settings: settings, logger: logger, setup: setup,
-                                                     steering: steering, events: events))
+                let thread = try RelayWorkerThread(index: index, settings: workerSettings, logger: logger, setup: setup,
+                                                   steering: steering, events: events)
+                started.append(thread)
+                if let error = thread.sendRingError, ringError == nil {
+                    ringError = error
+                    workerSettings.sendBatching = .sendmmsg
+                }
             } catch {
                 for thread in started { thread.requestStop() }
                 for thread in started { thread.join() }
@@ -48,9 +59,17 @@ public final class MediaRelay: Sendable {
         self.setup = setup
         self.steering = steering
         socketLayout = steering == nil ? .perPort : .lookup
+        sendMode = settings.sendBatching == .auto && ringError == nil ? .ioUring : .sendmmsg
+        if let ringError {
+            // EPERM: kernel.io_uring_disabled, a seccomp filter (containers' default profiles) or
+            // an LSM; ENOSYS: no io_uring; EOPNOTSUPP: a kernel without IORING_OP_SENDMSG.
+            logger.warning("media send_batching io_uring unavailable (kernel.io_uring_disabled, seccomp, or a kernel without io_uring SENDMSG); using sendmmsg",
+                           metadata: ["error": "\(ringError)"])
+        }
         logger.info("media relay started", metadata: [
             "workers": "\(started.count)", "latch": "\(settings.latchPolicy)",
             "socket_buffer": "\(settings.socketBufferBytes)", "socket_layout": "\(socketLayout.rawValue)",
+            "send_batching": "\(sendMode.rawValue)",
         ])
     }
 

@@ -12,6 +12,24 @@ public struct MediaRelaySettings: Sendable {
         case lookup
     }
 
+    /// How a worker sends what it relays (`media.send_batching`).
+    public enum SendBatching: String, Sendable, CaseIterable {
+        /// io_uring where the kernel allows it (one IORING_OP_SENDMSG per packet, a whole batch
+        /// per io_uring_enter), else `sendmmsg` with one warning naming why (the default).
+        case auto
+        /// One sendmmsg per distinct source socket of a batch: with a socket per port, in
+        /// practice one send syscall per packet.
+        case sendmmsg
+    }
+
+    /// The send path a relay's workers use (`MediaRelay.sendMode`): what `SendBatching` came to.
+    public enum SendMode: String, Sendable, CaseIterable {
+        /// Every worker's batch has an io_uring ring.
+        case ioUring = "io_uring"
+        /// sendmmsg: asked for, or `auto` where io_uring is refused.
+        case sendmmsg
+    }
+
     /// Worker threads, each owning a slice of the port range (see `MediaPortAllocator`).
     public var workers: Int
     public var latchPolicy: SourceLatchPolicy
@@ -31,11 +49,17 @@ public struct MediaRelaySettings: Sendable {
     /// packets to these (IPv4 only; `0.0.0.0` means any local address). Ports bound elsewhere
     /// (IPv6, another address) keep their own socket in the read set.
     public var mediaAddresses: [String]
+    /// The send path asked for; `MediaRelay.sendMode` tells the one in effect.
+    public var sendBatching: SendBatching
+    /// Submission entries of each worker's io_uring ring (0: the batch size, so a batch is one
+    /// io_uring_enter). Smaller only to exercise chunking in tests; the kernel rounds it up to a
+    /// power of two.
+    public var sendRingEntries: Int
 
     public init(workers: Int = 1, latchPolicy: SourceLatchPolicy = .signalledAddress,
                 socketBufferBytes: Int32 = 256 << 10, timeoutCheckInterval: Duration = .milliseconds(50),
                 socketLayout: SocketLayout = .perPort, portRange: ClosedRange<Int>? = nil,
-                mediaAddresses: [String] = []) {
+                mediaAddresses: [String] = [], sendBatching: SendBatching = .auto, sendRingEntries: Int = 0) {
         self.workers = workers
         self.latchPolicy = latchPolicy
         self.socketBufferBytes = socketBufferBytes
@@ -43,6 +67,8 @@ public struct MediaRelaySettings: Sendable {
         self.socketLayout = socketLayout
         self.portRange = portRange
         self.mediaAddresses = mediaAddresses
+        self.sendBatching = sendBatching
+        self.sendRingEntries = sendRingEntries
     }
 
     /// One core for signalling, the rest for media, at least one worker.

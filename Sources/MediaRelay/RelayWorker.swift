@@ -75,6 +75,10 @@ final class RelayWorker: @unchecked Sendable {
     /// Where injected packets are built (and protected): one slot, 16-byte aligned.
     let injectBuffer: UnsafeMutableRawPointer
 
+    /// Why this worker's batch has no io_uring ring although `settings.sendBatching` is `auto`
+    /// (the kernel refused one); nil when it has one, or sendmmsg was asked for.
+    let sendRingError: SystemError?
+
     /// `lookup` layout (RelayLookupSteering): nil for per_port.
     let steering: RelayLookupSteering?
     /// This worker's sk_lookup receive socket; -1 for per_port.
@@ -110,6 +114,7 @@ final class RelayWorker: @unchecked Sendable {
         }
         self.batch = batch
         packets = csbc_relay_batch_packets(batch)
+        sendRingError = RelayWorker.enableSendRing(batch, settings: settings, index: index)
         epollEvents = .allocate(capacity: Int(RelayWorker.maxEpollEvents))
         injectBuffer = .allocate(byteCount: RelayWorker.slotBytes, alignment: 16)
         self.steering = steering
@@ -138,6 +143,17 @@ final class RelayWorker: @unchecked Sendable {
             releaseResources()
             throw error
         }
+    }
+
+    /// Gives `batch` its io_uring ring when `settings` asks for `auto` (csbc_relay_batch_enable_uring):
+    /// with a socket per port a batch's packets leave through as many sockets as there are calls
+    /// in it, so sendmmsg costs a syscall per packet and the ring one per batch. Returns why
+    /// the kernel refused (the batch then sends by sendmmsg), or nil.
+    private static func enableSendRing(_ batch: OpaquePointer, settings: MediaRelaySettings, index: Int) -> SystemError? {
+        guard settings.sendBatching == .auto else { return nil }
+        let entries = settings.sendRingEntries > 0 ? settings.sendRingEntries : batchSize
+        guard csbc_relay_batch_enable_uring(batch, UInt32(entries)) != 0 else { return nil }
+        return SystemError.current("io_uring_setup", context: "media worker \(index) send ring")
     }
 
     /// Runs until the mailbox asks it to stop, then closes every session's sockets silently

@@ -12,6 +12,8 @@ final class RelayWorkerThread: Sendable {
     /// The only way commands reach `mailbox` (see `RelayCommandGate` for why).
     let gate: RelayCommandGate
     private let thread: pthread_t
+    /// Why the worker sends by sendmmsg although io_uring was asked for (`RelayWorker.sendRingError`).
+    let sendRingError: SystemError?
     private let joined = Mutex(false)
 
     init(index: Int, settings: MediaRelaySettings, logger: Logger, setup: RelaySetupThread,
@@ -33,6 +35,7 @@ final class RelayWorkerThread: Sendable {
             mailbox.close()
             throw error
         }
+        self.sendRingError = worker.sendRingError
         self.mailbox = mailbox
         self.gate = RelayCommandGate(mailbox: mailbox, setup: setup)
         self.thread = tid

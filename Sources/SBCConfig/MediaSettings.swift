@@ -27,6 +27,18 @@ public struct MediaSettings: Sendable, Equatable {
         case lookup
     }
 
+    /// How the relay's workers send what they relay.
+    public enum SendBatching: String, Sendable, CaseIterable {
+        /// io_uring where the kernel allows it: one IORING_OP_SENDMSG per packet, a worker's
+        /// whole receive batch in one io_uring_enter. Where io_uring is refused
+        /// (kernel.io_uring_disabled, a seccomp profile, an old kernel) the relay logs a warning
+        /// and sends as `sendmmsg`; it never fails to start over it.
+        case auto
+        /// One sendmmsg per distinct source socket of a batch (with a socket per port, about
+        /// one syscall per packet).
+        case sendmmsg
+    }
+
     /// Relay media through the SBC (key `enabled`, default true). Off: SDP passes through
     /// untouched and media flows end to end, which leaks addresses and disables media timeouts.
     public var enabled: Bool
@@ -87,6 +99,16 @@ public struct MediaSettings: Sendable, Equatable {
     /// `per_port` with a warning; it never fails (docs/MEDIA.md, "Socket layout").
     public var socketLayout: SocketLayout
 
+    /// Send path of the relay (key `send_batching`, `auto` or `sendmmsg`, default `auto`). Why
+    /// `auto` exists: a batch's packets leave through the ports of as many calls as it holds, so
+    /// sendmmsg (one call per source socket) is a syscall per packet, which after `lookup` is the
+    /// relay's main cost; io_uring submits the batch's sends in one syscall (the SBC measured 0.7-0.9x
+    /// the CPU per packet with `lookup`, docs/MEDIA.md "Send batching"). There is no `io_uring` value that insists: a host
+    /// that refuses io_uring gets `sendmmsg` and one warning, and the started log line's
+    /// `send_batching` says which is in effect. `sendmmsg` is for comparing, or a kernel whose
+    /// io_uring misbehaves.
+    public var sendBatching: SendBatching
+
     public static let defaultPortMin = 10000
     public static let defaultPortMax = 32767
     public static let defaultTimeout: Duration = .seconds(4)
@@ -96,7 +118,7 @@ public struct MediaSettings: Sendable, Equatable {
                 portMax: Int = MediaSettings.defaultPortMax, workers: Int? = nil,
                 timeout: Duration? = MediaSettings.defaultTimeout, holdTimeout: Duration? = nil,
                 portReuseDelay: Duration = MediaSettings.defaultPortReuseDelay, latching: LatchPolicy = .signalled,
-                socketLayout: SocketLayout = .perPort) {
+                socketLayout: SocketLayout = .perPort, sendBatching: SendBatching = .auto) {
         self.enabled = enabled
         self.portMin = portMin
         self.portMax = portMax
@@ -106,6 +128,7 @@ public struct MediaSettings: Sendable, Equatable {
         self.portReuseDelay = portReuseDelay
         self.latching = latching
         self.socketLayout = socketLayout
+        self.sendBatching = sendBatching
     }
 
     /// Audio calls the range carries at once when no pair is cooling: every call takes two
@@ -124,7 +147,8 @@ public struct MediaSettings: Sendable, Equatable {
 extension MediaSettings {
     /// The keys of the `media` section.
     static let keys = ["enabled", "port_min", "port_max", "workers", "timeout_s", "hold_timeout_s",
-                       "port_reuse_delay_s", "latching", "socket_layout"]
+                       "port_reuse_delay_s", "latching", "socket_layout",
+                       "send_batching"]
 
     static let portRange = 1024...65535
     static let workersRange = 1...64
@@ -161,6 +185,7 @@ extension MediaSettings {
         settings.portReuseDelay = reader.seconds("port_reuse_delay_s", in: portReuseDelayRange) ?? settings.portReuseDelay
         settings.latching = reader.choice("latching") ?? settings.latching
         settings.socketLayout = reader.choice("socket_layout") ?? settings.socketLayout
+        settings.sendBatching = reader.choice("send_batching") ?? settings.sendBatching
         return settings
     }
 }

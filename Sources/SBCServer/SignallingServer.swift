@@ -135,7 +135,8 @@ public final class SignallingServer {
                                              latchPolicy: media.latching == .any ? .anySource : .signalledAddress,
                                              socketLayout: media.socketLayout == .lookup ? .lookup : .perPort,
                                              portRange: media.portMin...media.portMax,
-                                             mediaAddresses: configuration.zones.map(\.effectiveMediaAddress)),
+                                             mediaAddresses: configuration.zones.map(\.effectiveMediaAddress),
+                                             sendBatching: media.sendBatching == .sendmmsg ? .sendmmsg : .auto),
                 logger: logger,
                 events: { event in loop.execute { events.deliver(event) } })
             logger.notice("media anchoring on", metadata: [

@@ -54,6 +54,11 @@ import Testing
                 atPath: lab.directory.appendingPathComponent("sbc.stderr.log").path) ?? Data(), as: UTF8.self)
             #expect(log.contains("\"socket_layout\":\"\(layout)\"") || log.contains("socket_layout lookup unavailable"),
                     "\(lab.sbcLog)")
+            // The send path in effect (docs/MEDIA.md "Send batching"): `auto` is io_uring unless
+            // the kernel refused it, which the relay says in a warning.
+            #expect(log.contains("\"send_batching\":\"io_uring\"")
+                        || (log.contains("\"send_batching\":\"sendmmsg\"") && log.contains("send_batching io_uring unavailable")),
+                    "\(lab.sbcLog)")
 
             let echoes = received.filter { $0.ssrc == Self.carrierSSRC }.count
             let platformPackets = received.filter { $0.ssrc != Self.carrierSSRC && $0.ssrc != Self.strangerSSRC }.count

@@ -22,6 +22,7 @@ struct MediaConfigTests {
         #expect(config.media.portReuseDelay == .seconds(10))
         #expect(config.media.latching == .signalled)
         #expect(config.media.socketLayout == .perPort)
+        #expect(config.media.sendBatching == .auto)
         #expect(config.media.workerCount(cores: 2) == 1)
         #expect(config.media.workerCount(cores: 8) == 7)
         #expect(config.media.workerCount(cores: 1) == 1)
@@ -42,10 +43,11 @@ struct MediaConfigTests {
               port_reuse_delay_s: 1
               latching: any
               socket_layout: lookup
+              send_batching: sendmmsg
             """)))
         #expect(config.media == MediaSettings(portMin: 30000, portMax: 30999, workers: 3, timeout: nil,
                                               holdTimeout: .seconds(120), portReuseDelay: .seconds(1), latching: .any,
-                                              socketLayout: .lookup))
+                                              socketLayout: .lookup, sendBatching: .sendmmsg))
     }
 
     @Test("socket_layout takes per_port or lookup")
@@ -54,6 +56,14 @@ struct MediaConfigTests {
         #expect(perPort.media.socketLayout == .perPort)
         let lookup = try #require(TestSupport.load(Self.yaml("  socket_layout: lookup\n")))
         #expect(lookup.media.socketLayout == .lookup)
+    }
+
+    @Test("send_batching takes auto or sendmmsg")
+    func sendBatching() throws {
+        let auto = try #require(TestSupport.load(Self.yaml("  send_batching: auto\n")))
+        #expect(auto.media.sendBatching == .auto)
+        let sendmmsg = try #require(TestSupport.load(Self.yaml("  send_batching: sendmmsg\n")))
+        #expect(sendmmsg.media.sendBatching == .sendmmsg)
     }
 
     @Test("zone media addresses and trunk codecs")
@@ -85,6 +95,8 @@ struct MediaConfigTests {
         ("  latching: strict", "media.latching", "must be one of signalled, any, got \"strict\""),
         ("  enabled: yes", "media.enabled", "must be true or false"),
         ("  socket_layout: bpf", "media.socket_layout", "must be one of per_port, lookup, got \"bpf\""),
+        ("  send_batching: io_uring", "media.send_batching", "must be one of auto, sendmmsg, got \"io_uring\""),
+        ("  send_batching: true", "media.send_batching", "must be one of auto, sendmmsg"),
         ("  port_reuse_delay_s: 0", "media.port_reuse_delay_s", "must be an integer 1-600 (seconds), got 0"),
         ("  timeout: 4", "media.timeout", "unknown key \"timeout\""),
     ])

@@ -62,11 +62,26 @@ int csbc_relay_recv(int fd, csbc_relay_batch *batch);
 int csbc_relay_recv_lookup(int fd, csbc_relay_batch *batch);
 
 /// Sends the first `count` packets that have a destination, one sendmmsg per distinct source
-/// socket, from the receive buffers. A packet the kernel refuses is skipped (after one retry
+/// socket (or, after csbc_relay_batch_enable_uring, one io_uring_enter per batch), from the
+/// receive buffers. A packet the kernel refuses is skipped (after one retry
 /// when the refusal is an ICMP error left pending by an earlier datagram, see relay.c); a full
 /// socket buffer (EAGAIN/ENOBUFS) drops the rest for that socket. Returns packets sent and adds
 /// their bytes to *bytes_sent; each of the `count` packets' `sent` says whether it went out.
 int csbc_relay_send(csbc_relay_batch *batch, int count, uint64_t *bytes_sent);
+
+/// Gives the batch an io_uring ring of (at least) `entries` submission entries, set up with raw
+/// syscalls (no liburing), after which csbc_relay_send submits one IORING_OP_SENDMSG per packet
+/// and the whole batch in one io_uring_enter (in chunks of the ring's size when the batch is
+/// larger), instead of one sendmmsg per distinct source socket; with a socket per port that is
+/// one syscall per batch instead of one per packet. The contract of csbc_relay_send is the same.
+/// The ring may be used from any one thread at a time (the batch is not thread-safe anyway).
+/// Returns 0, or -1 with errno and the batch left sending by sendmmsg: ENOSYS (no io_uring, or no
+/// <linux/io_uring.h> at build time), EPERM (kernel.io_uring_disabled, seccomp, a container's
+/// policy), EOPNOTSUPP (a kernel without IORING_OP_SENDMSG), ENOMEM, EEXIST (already enabled).
+int csbc_relay_batch_enable_uring(csbc_relay_batch *batch, unsigned entries);
+/// The ring's submission entries (a power of two the kernel picked, >= what was asked for), or 0
+/// when the batch sends by sendmmsg. After a ring failure at run time (see relay.c) this is 0 too.
+unsigned csbc_relay_batch_uring_entries(const csbc_relay_batch *batch);
 
 /// Encodes `ip` (16 bytes as high/low, IPv4-mapped for IPv4) and `port` for sending from `fd`,
 /// whose address family is `family`. Returns 0, or -1 when the address cannot be reached from
